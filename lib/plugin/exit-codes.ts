@@ -1,0 +1,81 @@
+/**
+ * The exit codes of a snapshot run: the plugin's documented codes (0-16, 255) and the
+ * package's own codes, which the wrapper run on each instance uses for outcomes the plugin
+ * does not report. This module is the single source: the shell `case`, the PowerShell map and
+ * the README table are generated from it or tested against it.
+ *
+ * @see https://www.alibabacloud.com/help/en/ecs/user-guide/create-application-consistent-snapshots
+ */
+
+/** Who defines an exit code. */
+export enum ExitCodeSource {
+  /** Documented by Alibaba Cloud for `app-snapshot-plugin` / `app-snapshot-plugin-win`. */
+  PLUGIN = 'plugin',
+  /** Defined by this package's wrapper. */
+  PACKAGE = 'package',
+}
+
+/** One row of the exit-code table. */
+export interface ExitCodeEntry {
+  /** The numeric exit status, 0-255. */
+  readonly code: number;
+  /** A stable upper-case identifier, usable in logs and the result line. */
+  readonly name: string;
+  /** What the code means. */
+  readonly meaning: string;
+  /** What the user should do about it. */
+  readonly action: string;
+  /** Who defines the code. */
+  readonly source: ExitCodeSource;
+}
+
+/** The plugin's documented exit codes. */
+export const PLUGIN_EXIT_CODES: readonly ExitCodeEntry[] = [
+  { code: 0, name: 'SUCCESS', meaning: 'the snapshot was created as expected', action: 'none', source: ExitCodeSource.PLUGIN },
+  { code: 1, name: 'PREREQUISITE_NOT_MET', meaning: 'one or more prerequisites are not met', action: 'check the instance is Running, Cloud Assistant is Normal, the disks are ESSD with multi-attach off and the RAM role is attached', source: ExitCodeSource.PLUGIN },
+  { code: 2, name: 'PLUGIN_ERROR_2', meaning: 'the plugin failed (cause not documented)', action: 'read the plugin output in the invocation result', source: ExitCodeSource.PLUGIN },
+  { code: 3, name: 'PLUGIN_ERROR_3', meaning: 'the plugin failed (cause not documented)', action: 'read the plugin output in the invocation result', source: ExitCodeSource.PLUGIN },
+  { code: 4, name: 'SNAPSHOT_GROUP_CREATE_FAILED', meaning: 'the snapshot group could not be created', action: 'check the RAM role policy allows ecs:CreateSnapshot* and the disks are ESSD', source: ExitCodeSource.PLUGIN },
+  { code: 5, name: 'SNAPSHOT_GROUP_BAD_STATE', meaning: 'the snapshot group is not in the expected state', action: 'inspect the snapshot group in the ECS console and retry', source: ExitCodeSource.PLUGIN },
+  { code: 6, name: 'SNAPSHOT_GROUP_TIMEOUT', meaning: 'the snapshot group creation request timed out', action: 'retry; check the ECS API is reachable from the instance', source: ExitCodeSource.PLUGIN },
+  { code: 7, name: 'DISK_SNAPSHOT_BAD_STATE', meaning: 'a disk snapshot in the group is not in the expected state', action: 'inspect the disk snapshots of the group and retry', source: ExitCodeSource.PLUGIN },
+  { code: 8, name: 'TAG_FAILED', meaning: 'tags could not be added to the snapshots', action: 'check the RAM role policy allows ecs:TagResources', source: ExitCodeSource.PLUGIN },
+  { code: 9, name: 'PRESCRIPT_FAILED', meaning: 'prescript.sh could not be run', action: 'run /tmp/prescript.sh by hand as root and fix its error', source: ExitCodeSource.PLUGIN },
+  { code: 10, name: 'POSTSCRIPT_FAILED', meaning: 'postscript.sh could not be run', action: 'run /tmp/postscript.sh by hand as root at once: the application may still be paused', source: ExitCodeSource.PLUGIN },
+  { code: 11, name: 'IO_PAUSE_FAILED', meaning: 'I/O could not be paused', action: 'check the file systems are ext3, ext4 or XFS and none is mounted twice', source: ExitCodeSource.PLUGIN },
+  { code: 12, name: 'IO_RESUME_FAILED', meaning: 'I/O could not be resumed', action: 'thaw the file systems by hand (fsfreeze -u) at once', source: ExitCodeSource.PLUGIN },
+  { code: 13, name: 'NO_RAM_ROLE', meaning: 'no RAM role is attached to the instance', action: 'attach the snapshot role to the instance', source: ExitCodeSource.PLUGIN },
+  { code: 14, name: 'SNAPSHOT_QUOTA_EXCEEDED', meaning: 'the number of snapshots exceeds the quota', action: 'delete old snapshots or raise the quota', source: ExitCodeSource.PLUGIN },
+  { code: 15, name: 'SNAPSHOT_BAD_STATE', meaning: 'a snapshot is not in the expected state', action: 'inspect the snapshots and retry', source: ExitCodeSource.PLUGIN },
+  { code: 16, name: 'SNAPSHOT_IN_PROGRESS', meaning: 'a previous snapshot is still being created, so a new one cannot start', action: 'wait for the previous snapshot to finish, then retry', source: ExitCodeSource.PLUGIN },
+  { code: 255, name: 'UNKNOWN_ERROR', meaning: 'unknown error', action: 'read the plugin output in the invocation result', source: ExitCodeSource.PLUGIN },
+];
+
+/** The package's codes by name, for code that needs one of them. */
+export const PackageExitCode = {
+  APP_CONSISTENCY_NOT_OBTAINED: 120,
+  PLUGIN_MANAGER_NOT_FOUND: 121,
+  NO_VERDICT: 122,
+  SCRIPTS_UNREPAIRABLE: 123,
+} as const;
+
+/**
+ * The package's own exit codes. They sit in 120-127, a range the plugin does not document,
+ * so a code always tells who decided it.
+ */
+export const PACKAGE_EXIT_CODES: readonly ExitCodeEntry[] = [
+  { code: PackageExitCode.APP_CONSISTENCY_NOT_OBTAINED, name: 'APP_CONSISTENCY_NOT_OBTAINED', meaning: 'application consistency was required but the plugin fell back to a file-system-consistent snapshot', action: 'check /tmp/prescript.sh and /tmp/postscript.sh exist, are root-owned with mode 700 and succeed when run by hand', source: ExitCodeSource.PACKAGE },
+  { code: PackageExitCode.PLUGIN_MANAGER_NOT_FOUND, name: 'PLUGIN_MANAGER_NOT_FOUND', meaning: 'acs-plugin-manager was not found on the instance', action: 'install or update the Cloud Assistant agent', source: ExitCodeSource.PACKAGE },
+  { code: PackageExitCode.NO_VERDICT, name: 'NO_VERDICT', meaning: 'the plugin exited 0 but its output named neither an application- nor a file-system-consistent snapshot', action: 'read the plugin output; check the snapshot tags in the ECS console', source: ExitCodeSource.PACKAGE },
+  { code: PackageExitCode.SCRIPTS_UNREPAIRABLE, name: 'SCRIPTS_UNREPAIRABLE', meaning: 'the quiesce scripts were missing or altered and their persistent copy was missing or failed its checksum', action: 'redeploy the stack (the script deployment reinstalls them)', source: ExitCodeSource.PACKAGE },
+];
+
+/** Every exit code, plugin codes first, in ascending order. */
+export const EXIT_CODES: readonly ExitCodeEntry[] = [...PLUGIN_EXIT_CODES, ...PACKAGE_EXIT_CODES]
+  .slice()
+  .sort((a, b) => a.code - b.code);
+
+/** The entry for a code, or undefined when the code is not in the table. */
+export function describeExitCode(code: number): ExitCodeEntry | undefined {
+  return EXIT_CODES.find((e) => e.code === code);
+}
