@@ -57,6 +57,8 @@ export const PackageExitCode = {
   PLUGIN_MANAGER_NOT_FOUND: 121,
   NO_VERDICT: 122,
   SCRIPTS_UNREPAIRABLE: 123,
+  PLUGIN_TIMED_OUT: 124,
+  INVALID_INPUT: 125,
 } as const;
 
 /**
@@ -68,6 +70,8 @@ export const PACKAGE_EXIT_CODES: readonly ExitCodeEntry[] = [
   { code: PackageExitCode.PLUGIN_MANAGER_NOT_FOUND, name: 'PLUGIN_MANAGER_NOT_FOUND', meaning: 'acs-plugin-manager was not found on the instance', action: 'install or update the Cloud Assistant agent', source: ExitCodeSource.PACKAGE },
   { code: PackageExitCode.NO_VERDICT, name: 'NO_VERDICT', meaning: 'the plugin exited 0 but its output named neither an application- nor a file-system-consistent snapshot', action: 'read the plugin output; check the snapshot tags in the ECS console', source: ExitCodeSource.PACKAGE },
   { code: PackageExitCode.SCRIPTS_UNREPAIRABLE, name: 'SCRIPTS_UNREPAIRABLE', meaning: 'the quiesce scripts were missing or altered and their persistent copy was missing or failed its checksum', action: 'redeploy the stack (the script deployment reinstalls them)', source: ExitCodeSource.PACKAGE },
+  { code: PackageExitCode.PLUGIN_TIMED_OUT, name: 'PLUGIN_TIMED_OUT', meaning: 'the plugin did not finish within the wrapper deadline; the wrapper stopped it, thawed any frozen file system and ran the postscript', action: 'check the instance load and the snapshot group in the ECS console; raise `pluginDeadlineSeconds` if snapshots are slow', source: ExitCodeSource.PACKAGE },
+  { code: PackageExitCode.INVALID_INPUT, name: 'INVALID_INPUT', meaning: 'a value given to the wrapper at execution time broke its rules (instance id, flags, numbers)', action: 'fix the execution parameters named in the message', source: ExitCodeSource.PACKAGE },
 ];
 
 /** Every exit code, plugin codes first, in ascending order. */

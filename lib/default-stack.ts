@@ -1,0 +1,174 @@
+import * as ros from '@alicloud/ros-cdk-core';
+import * as ecs from '@alicloud/ros-cdk-ecs';
+import * as ram from '@alicloud/ros-cdk-ram';
+import { OOS_TEMPLATE_NAME_ALLOWED_PATTERN, RosOosTemplate } from './oos/template';
+import {
+  DISK_ID_PATTERN,
+  OperatingSystem,
+  PLUGIN_DEFAULTS,
+  PLUGIN_VALUE_ALLOWED_PATTERN,
+  RAM_ROLE_NAME_PATTERN,
+  SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+  SNAPSHOT_NAME_PATTERN,
+  TIMEOUT_SECONDS_RANGE,
+} from './plugin/parameters';
+import { QuiesceScripts } from './quiesce-scripts';
+import { prepareScriptInstall } from './script-deployment';
+import { SnapshotTemplateSpec, buildSnapshotTemplate, renderTemplateContent } from './snapshot-automation';
+import { SNAPSHOT_POLICY_ACTIONS } from './snapshot-role';
+
+/**
+ * The embedded default: a stack whose every choice is a ROS parameter, so that it can be
+ * deployed from the ROS console as it is, by typing the instance ids. Linux instances get the
+ * generic script pair; the OS parameter picks the Linux or Windows automation.
+ */
+export class DefaultAppConsistentSnapshotStack extends ros.Stack {
+  constructor(scope: ros.Construct, id: string, props: ros.StackProps = {}) {
+    super(scope, id, {
+      description: 'Application-consistent ECS snapshots: the instance RAM role and its snapshot policy, the role attachment, the quiesce scripts (Linux) and the OOS template that drives app-snapshot-plugin',
+      ...props,
+    });
+    const flag = (name: string, description: string) =>
+      new ros.RosParameter(this, name, { type: ros.RosParameterType.STRING, allowedValues: ['true', 'false'], defaultValue: 'true', description });
+
+    const instanceIds = new ros.RosParameter(this, 'InstanceIds', {
+      type: ros.RosParameterType.COMMA_DELIMITED_LIST,
+      description: 'ECS instances to protect, comma-separated (Running, Cloud Assistant Normal, ESSD disks with multi-attach off)',
+      associationProperty: 'ALIYUN::ECS::Instance::InstanceId',
+      associationPropertyMetadata: { MultiSelect: true },
+    });
+    const osType = new ros.RosParameter(this, 'OsType', {
+      type: ros.RosParameterType.STRING,
+      allowedValues: [OperatingSystem.LINUX, OperatingSystem.WINDOWS],
+      defaultValue: OperatingSystem.LINUX,
+      description: 'OS of the instances: Linux (prescript/postscript and fsfreeze) or Windows (VSS)',
+    });
+    const roleName = new ros.RosParameter(this, 'RoleName', {
+      type: ros.RosParameterType.STRING,
+      allowedPattern: RAM_ROLE_NAME_PATTERN,
+      defaultValue: 'AppConsistentSnapshotRole',
+      description: 'RAM role the instances hold: created by the stack, or an existing one (see RoleMode)',
+    });
+    const roleMode = new ros.RosParameter(this, 'RoleMode', {
+      type: ros.RosParameterType.STRING,
+      allowedValues: ['Create', 'UseExisting'],
+      defaultValue: 'Create',
+      description: 'Create the role, or attach the snapshot policy to an existing role of that name (an instance holds only one role)',
+    });
+    const attachRole = flag('AttachRole', 'Attach the role to the instances (false when the existing role is already attached)');
+    const snapshotName = new ros.RosParameter(this, 'SnapshotName', {
+      type: ros.RosParameterType.STRING,
+      allowedPattern: SNAPSHOT_NAME_PATTERN,
+      defaultValue: 'AppConsistentSnapshot',
+      description: 'Name of the snapshot groups (2-128 of letters, digits, . _ - :, starting with a letter)',
+    });
+    const snapshotDescription = new ros.RosParameter(this, 'SnapshotDescription', {
+      type: ros.RosParameterType.STRING,
+      allowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      maxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+      defaultValue: 'Application-consistent snapshot',
+      description: 'Description of the snapshot groups (no comma, quote or backslash)',
+    });
+    const excludeDiskId = new ros.RosParameter(this, 'ExcludeDiskId', {
+      type: ros.RosParameterType.STRING,
+      allowedPattern: `^(${DISK_ID_PATTERN.replace(/^\^|\$$/g, '')})?$`,
+      defaultValue: '',
+      description: 'One disk to leave out of the snapshot group (empty: none)',
+    });
+    const enableFsFreeze = flag('EnableFsFreeze', 'Linux: freeze the file systems while the snapshot group is created');
+    const timeout = new ros.RosParameter(this, 'TimeoutInSeconds', {
+      type: ros.RosParameterType.NUMBER,
+      minValue: TIMEOUT_SECONDS_RANGE.min,
+      maxValue: TIMEOUT_SECONDS_RANGE.max,
+      defaultValue: PLUGIN_DEFAULTS.timeoutInSeconds,
+      description: 'Linux: timeout of the I/O pause, seconds (the documentation warns over 16 s may not complete in time)',
+    });
+    const enableWriters = flag('EnableWriters', 'Windows: include VSS writers (application-consistent)');
+    const requireApp = flag('RequireAppConsistent', 'Fail an instance whose snapshot fell back to file-system consistency');
+    const templateName = new ros.RosParameter(this, 'AutomationTemplateName', {
+      type: ros.RosParameterType.STRING,
+      allowedPattern: OOS_TEMPLATE_NAME_ALLOWED_PATTERN,
+      defaultValue: 'AppConsistentSnapshot-Default',
+      description: 'Name of the OOS template (at most 200 of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix)',
+    });
+
+    const isLinux = new ros.RosCondition(this, 'IsLinux', { expression: ros.Fn.conditionEquals(osType.valueAsString, OperatingSystem.LINUX) });
+    const createRole = new ros.RosCondition(this, 'CreateRole', { expression: ros.Fn.conditionEquals(roleMode.valueAsString, 'Create') });
+    const useExisting = new ros.RosCondition(this, 'UseExistingRole', { expression: ros.Fn.conditionEquals(roleMode.valueAsString, 'UseExisting') });
+    const doAttach = new ros.RosCondition(this, 'DoAttachRole', { expression: ros.Fn.conditionEquals(attachRole.valueAsString, 'true') });
+
+    const statement = [{ effect: 'Allow', action: [...SNAPSHOT_POLICY_ACTIONS], resource: ['*'] }];
+    const role = new ram.RosRole(this, 'Role', {
+      roleName: roleName.valueAsString,
+      description: 'Held by ECS instances so that app-snapshot-plugin can create application-consistent snapshots',
+      assumeRolePolicyDocument: { version: '1', statement: [{ action: 'sts:AssumeRole', effect: 'Allow', principal: { service: ['ecs.aliyuncs.com'] } }] },
+      policies: [{ policyName: ros.Fn.join('-', [roleName.valueAsString, 'Policy']), description: 'Snapshot permissions of app-snapshot-plugin', policyDocument: { version: '1', statement } }],
+    }, true);
+    role.addCondition(createRole);
+    const policy = new ram.RosManagedPolicy(this, 'ExistingRolePolicy', {
+      policyName: ros.Fn.join('-', [roleName.valueAsString, 'Policy']),
+      description: 'Snapshot permissions of app-snapshot-plugin',
+      policyDocument: { version: '1', statement },
+      roles: [roleName.valueAsString],
+    }, true);
+    policy.addCondition(useExisting);
+
+    // The attachment names the role through Fn::If so that, when the stack creates the role,
+    // ROS orders the attachment after it.
+    const attachedRoleName = ros.Fn.conditionIf(createRole.logicalId, role.attrRoleName, roleName.valueAsString);
+    const attachment = new ecs.RosRamRoleAttachment(this, 'RoleAttachment', {
+      instanceIds: instanceIds.valueAsList,
+      ramRoleName: attachedRoleName,
+    }, true);
+    attachment.addCondition(doAttach);
+
+    const scripts = prepareScriptInstall(QuiesceScripts.generic());
+    const install = new ecs.RosRunCommand(this, 'InstallScripts', {
+      type: 'RunShellScript',
+      contentEncoding: 'Base64',
+      commandContent: scripts.encoded,
+      instanceIds: instanceIds.valueAsList,
+      name: 'AppSnapshot-InstallScripts',
+      description: 'Installs /tmp/prescript.sh and /tmp/postscript.sh (generic) for app-snapshot-plugin',
+      timeout: 120,
+      sync: true,
+      keepCommand: false,
+    }, true);
+    install.addCondition(isLinux);
+
+    const common = {
+      instanceIds: instanceIds.valueAsList,
+      ramRoleName: roleName.valueAsString,
+      snapshotName: snapshotName.valueAsString,
+      snapshotDescription: snapshotDescription.valueAsString,
+      excludeDiskId: excludeDiskId.valueAsString,
+      enableFsFreeze: enableFsFreeze.valueAsString,
+      timeoutInSeconds: timeout.valueAsNumber,
+      enableWriters: enableWriters.valueAsString,
+      requireAppConsistent: requireApp.valueAsString,
+      concurrency: 10,
+      maxErrors: 0,
+      pluginDeadlineSeconds: 600,
+    };
+    const spec = (os: OperatingSystem): SnapshotTemplateSpec => ({
+      ...common,
+      os,
+      description: `Application-consistent snapshots of ${os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
+      scriptChecksums: os === OperatingSystem.LINUX ? scripts.checksums : undefined,
+    });
+    const linuxDocument = buildSnapshotTemplate(spec(OperatingSystem.LINUX));
+    const windowsDocument = buildSnapshotTemplate(spec(OperatingSystem.WINDOWS));
+    new RosOosTemplate(this, 'AutomationTemplate', {
+      templateName: templateName.valueAsString,
+      content: ros.Fn.conditionIf(isLinux.logicalId,
+        renderTemplateContent('content', linuxDocument),
+        renderTemplateContent('content', windowsDocument)) as unknown as string,
+      standaloneDocuments: { Linux: linuxDocument, Windows: windowsDocument },
+    });
+
+    new ros.RosOutput(this, 'OosTemplateName', {
+      value: templateName.valueAsString,
+      description: 'Start an execution of this OOS template to snapshot the instances',
+    });
+  }
+}

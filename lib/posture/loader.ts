@@ -1,0 +1,258 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ros from '@alicloud/ros-cdk-core';
+import * as YAML from 'yaml';
+import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from '../app-consistent-snapshot';
+import { OperatingSystem } from '../plugin/parameters';
+import { QuiesceScripts } from '../quiesce-scripts';
+import { AppConsistentSnapshotStack } from '../stack';
+import { ValidationError, checkPattern } from '../validation';
+
+/** The posture file format version this package reads. */
+export const POSTURE_VERSION = 1;
+
+/** ROS stack names: a letter or digit, then letters, digits, `_` and `-`, at most 255. */
+export const STACK_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$';
+
+/** One group of a posture file, as the constructs take it. */
+export interface PostureGroup {
+  readonly name: string;
+  readonly options: AppConsistentSnapshotOptions;
+}
+
+/** A loaded, validated posture. */
+export interface Posture {
+  readonly stackName: string;
+  readonly description?: string;
+  readonly groups: readonly PostureGroup[];
+}
+
+type Obj = Record<string, unknown>;
+
+const TOP_KEYS = ['version', 'stackName', 'description', 'groups'];
+const GROUP_KEYS = [
+  'name', 'os', 'instances', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
+  'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName',
+];
+
+/** How a construct prop is named in the posture file, for error messages. */
+const PROP_TO_POSTURE: Readonly<Record<string, string>> = {
+  groupName: 'name',
+  instanceIds: 'instances',
+  roleName: 'role.create',
+  existingRoleName: 'role.existing',
+  enableFsFreeze: 'fsFreeze',
+  enableWriters: 'vssWriters',
+  snapshotName: 'snapshot.name',
+  snapshotDescription: 'snapshot.description',
+  concurrency: 'rateControl.concurrency',
+  maxErrors: 'rateControl.maxErrors',
+};
+
+function isObject(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function expectObject(field: string, v: unknown, keys: readonly string[]): Obj {
+  if (!isObject(v)) {
+    throw new ValidationError(field, 'must be a mapping', v);
+  }
+  for (const k of Object.keys(v)) {
+    if (!keys.includes(k)) {
+      throw new ValidationError(`${field ? `${field}.` : ''}${k}`, `is not a known key (known: ${keys.join(', ')})`, v[k]);
+    }
+  }
+  return v;
+}
+
+function optional<T>(field: string, v: unknown, type: 'string' | 'number' | 'boolean'): T | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (typeof v !== type) {
+    throw new ValidationError(field, `must be a ${type}`, v);
+  }
+  return v as T;
+}
+
+function stringList(field: string, v: unknown): string[] | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (!Array.isArray(v)) {
+    throw new ValidationError(field, 'must be a list', v);
+  }
+  v.forEach((item, i) => {
+    if (typeof item !== 'string') {
+      throw new ValidationError(`${field}[${i}]`, 'must be a string', item);
+    }
+  });
+  return v as string[];
+}
+
+function parseOs(field: string, v: unknown): OperatingSystem {
+  if (typeof v === 'string') {
+    const match = Object.values(OperatingSystem).find((os) => os.toLowerCase() === v.toLowerCase());
+    if (match) {
+      return match;
+    }
+  }
+  throw new ValidationError(field, 'must be linux or windows', v);
+}
+
+function parseScripts(field: string, v: unknown, baseDir: string): QuiesceScripts | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (v === 'generic') {
+    return QuiesceScripts.generic();
+  }
+  if (isObject(v)) {
+    const o = expectObject(field, v, ['prescript', 'postscript']);
+    const pre = optional<string>(`${field}.prescript`, o.prescript, 'string');
+    const post = optional<string>(`${field}.postscript`, o.postscript, 'string');
+    if (pre === undefined || post === undefined) {
+      throw new ValidationError(`${field}.${pre === undefined ? 'prescript' : 'postscript'}`, 'is required with files (give both prescript and postscript)', undefined);
+    }
+    return QuiesceScripts.fromFiles(path.resolve(baseDir, pre), path.resolve(baseDir, post));
+  }
+  throw new ValidationError(field, 'must be generic or a mapping with prescript and postscript files', v);
+}
+
+function parseRole(field: string, v: unknown): Pick<AppConsistentSnapshotOptions, 'roleName' | 'existingRoleName' | 'attachRole'> {
+  if (v === undefined || v === 'create') {
+    return {};
+  }
+  const o = expectObject(field, v, ['create', 'existing', 'attach']);
+  const create = optional<string>(`${field}.create`, o.create, 'string');
+  const existing = optional<string>(`${field}.existing`, o.existing, 'string');
+  const attach = optional<boolean>(`${field}.attach`, o.attach, 'boolean');
+  if (create !== undefined && existing !== undefined) {
+    throw new ValidationError(field, 'must name either create or existing, not both (an instance holds one role)', v);
+  }
+  if (create === undefined && existing === undefined) {
+    throw new ValidationError(field, 'must name the role to create (create: NAME) or the existing role (existing: NAME)', v);
+  }
+  return { roleName: create, existingRoleName: existing, attachRole: attach };
+}
+
+/** Rewrites a construct-level field name into the posture file's path for that group. */
+function postureField(groupPath: string, field: string): string {
+  const [head, ...rest] = field.split(/(?=[.[])/);
+  const base = head.replace(/\[\d+\]$/, '');
+  const index = head.slice(base.length);
+  const mapped = PROP_TO_POSTURE[base] ?? base;
+  return `${groupPath}.${mapped}${index}${rest.join('')}`;
+}
+
+function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
+  const g = expectObject(field, v, GROUP_KEYS);
+  const name = optional<string>(`${field}.name`, g.name, 'string');
+  if (name === undefined) {
+    throw new ValidationError(`${field}.name`, 'is required', undefined);
+  }
+  if (g.os === undefined) {
+    throw new ValidationError(`${field}.os`, 'is required (linux or windows)', undefined);
+  }
+  const os = parseOs(`${field}.os`, g.os);
+  const instanceIds = stringList(`${field}.instances`, g.instances);
+  if (instanceIds === undefined) {
+    throw new ValidationError(`${field}.instances`, 'is required (a list of instance ids)', undefined);
+  }
+  const snapshot = g.snapshot === undefined ? {} : expectObject(`${field}.snapshot`, g.snapshot, ['name', 'description']);
+  const rate = g.rateControl === undefined ? {} : expectObject(`${field}.rateControl`, g.rateControl, ['concurrency', 'maxErrors']);
+  const options: AppConsistentSnapshotOptions = {
+    os,
+    instanceIds,
+    ...parseRole(`${field}.role`, g.role),
+    scripts: parseScripts(`${field}.scripts`, g.scripts, baseDir),
+    enableFsFreeze: optional<boolean>(`${field}.fsFreeze`, g.fsFreeze, 'boolean'),
+    timeoutSeconds: optional<number>(`${field}.timeoutSeconds`, g.timeoutSeconds, 'number'),
+    enableWriters: optional<boolean>(`${field}.vssWriters`, g.vssWriters, 'boolean'),
+    excludeDiskIds: stringList(`${field}.excludeDiskIds`, g.excludeDiskIds),
+    snapshotName: optional<string>(`${field}.snapshot.name`, snapshot.name, 'string'),
+    snapshotDescription: optional<string>(`${field}.snapshot.description`, snapshot.description, 'string'),
+    requireAppConsistent: optional<boolean>(`${field}.requireAppConsistent`, g.requireAppConsistent, 'boolean'),
+    concurrency: optional<number>(`${field}.rateControl.concurrency`, rate.concurrency, 'number'),
+    maxErrors: optional<number>(`${field}.rateControl.maxErrors`, rate.maxErrors, 'number'),
+    pluginDeadlineSeconds: optional<number>(`${field}.pluginDeadlineSeconds`, g.pluginDeadlineSeconds, 'number'),
+    templateName: optional<string>(`${field}.templateName`, g.templateName, 'string'),
+  };
+  try {
+    validateAppConsistentSnapshotProps({ ...options, groupName: name });
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      throw new ValidationError(postureField(field, e.field), e.rule, e.value);
+    }
+    throw e;
+  }
+  return { name, options };
+}
+
+/**
+ * Validates a parsed posture document; relative script paths resolve against `baseDir`.
+ * Throws a ValidationError naming the field path (e.g. `groups[1].instances[0]`).
+ */
+export function parsePosture(doc: unknown, baseDir: string): Posture {
+  const top = expectObject('', doc, TOP_KEYS);
+  if (top.version !== POSTURE_VERSION) {
+    throw new ValidationError('version', `must be ${POSTURE_VERSION}`, top.version);
+  }
+  const stackName = optional<string>('stackName', top.stackName, 'string') ?? 'AppConsistentSnapshot';
+  checkPattern('stackName', stackName, STACK_NAME_PATTERN, 'must be a letter or digit followed by up to 254 letters, digits, `_` or `-` (ROS stack name)');
+  const description = optional<string>('description', top.description, 'string');
+  if (!Array.isArray(top.groups) || top.groups.length === 0) {
+    throw new ValidationError('groups', 'must be a non-empty list of groups', top.groups);
+  }
+  const groups = top.groups.map((g, i) => parseGroup(`groups[${i}]`, g, baseDir));
+  const seen = new Map<string, number>();
+  groups.forEach((g, i) => {
+    const first = seen.get(g.name);
+    if (first !== undefined) {
+      throw new ValidationError(`groups[${i}].name`, `must be unique (groups[${first}] has it too)`, g.name);
+    }
+    seen.set(g.name, i);
+  });
+  const owner = new Map<string, string>();
+  groups.forEach((g, i) => g.options.instanceIds.forEach((id, j) => {
+    const other = owner.get(id);
+    if (other !== undefined) {
+      throw new ValidationError(`groups[${i}].instances[${j}]`, `must belong to one group only (it is in ${other}; an instance holds one RAM role and one pair of scripts)`, id);
+    }
+    owner.set(id, `groups[${i}]`);
+  }));
+  return { stackName, description, groups };
+}
+
+/** Reads, parses and validates a posture file (YAML or JSON). */
+export function loadPostureFile(file: string): Posture {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ValidationError('APP_SNAPSHOT_CONFIG', 'must name a readable posture file', file);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { uniqueKeys: true, prettyErrors: true });
+  } catch (e) {
+    throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  try {
+    return parsePosture(doc, path.dirname(path.resolve(file)));
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      throw new ValidationError(e.field, `${e.rule} (in ${file})`, e.value);
+    }
+    throw e;
+  }
+}
+
+/** Builds the posture's stack(s) in an app. */
+export function buildPostureStacks(app: ros.App, posture: Posture): AppConsistentSnapshotStack[] {
+  const stack = new AppConsistentSnapshotStack(app, posture.stackName, { description: posture.description });
+  for (const g of posture.groups) {
+    stack.addGroup(g.name, g.options);
+  }
+  return [stack];
+}

@@ -1,0 +1,385 @@
+import * as ros from '@alicloud/ros-cdk-core';
+import { checkInstanceIds } from './instance-ids';
+import { OOS_CONTENT_MAX_BYTES, RosOosTemplate, checkOosTemplateName } from './oos/template';
+import { toJsonWithTokens } from './oos/token-json';
+import { buildSnapshotCommand } from './plugin/command';
+import {
+  DISK_ID_PATTERN,
+  MAX_EXCLUDED_DISKS,
+  OperatingSystem,
+  PLUGIN_DEFAULTS,
+  PLUGIN_VALUE_ALLOWED_PATTERN,
+  RAM_ROLE_NAME_PATTERN,
+  SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+  SNAPSHOT_NAME_PATTERN,
+  TIMEOUT_SECONDS_RANGE,
+  TIMEOUT_SECONDS_WARNING,
+  pluginValueProblem,
+} from './plugin/parameters';
+import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
+import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
+
+/** The OOS template format version this package writes. */
+export const OOS_FORMAT_VERSION = 'OOS-2019-06-01';
+
+/** The name of the task that runs the wrapper on each instance. */
+export const SNAPSHOT_TASK_NAME = 'snapshotInstances';
+
+/** Seconds the wrapper needs around the plugin (script checks, output), added to the deadline. */
+const WRAPPER_OVERHEAD_SECONDS = 120;
+
+/** Options of the OOS automation shared by the construct and the composition. */
+export interface SnapshotAutomationOptions {
+  /**
+   * Name of the snapshot groups (2-128 of letters, digits, `.` `_` `-` `:`, starting with a letter).
+   *
+   * @default 'AppConsistentSnapshot'
+   */
+  readonly snapshotName?: string;
+  /**
+   * Description of the snapshot groups (at most 256 characters).
+   *
+   * @default - none
+   */
+  readonly snapshotDescription?: string;
+  /**
+   * Freeze the file systems while the snapshot group is created (Linux only).
+   *
+   * @default true
+   */
+  readonly enableFsFreeze?: boolean;
+  /**
+   * Timeout of the I/O pause, seconds (Linux only). The documentation warns that over 16 s the
+   * freeze may not complete in time.
+   *
+   * @default 30
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Include the VSS writers, which makes Windows snapshots application-consistent (Windows only).
+   *
+   * @default true
+   */
+  readonly enableWriters?: boolean;
+  /**
+   * Disks to leave out of the snapshot group. The plugin takes one id (its separator for
+   * several is undocumented, and `,` would break its parameter list).
+   *
+   * @default - every ESSD of the instance
+   */
+  readonly excludeDiskIds?: string[];
+  /**
+   * Fail an instance whose snapshot fell back to file-system consistency.
+   *
+   * @default true
+   */
+  readonly requireAppConsistent?: boolean;
+  /**
+   * How many instances run at once.
+   *
+   * @default 10
+   */
+  readonly concurrency?: number;
+  /**
+   * How many failed instances the execution tolerates before it stops.
+   *
+   * @default 0
+   */
+  readonly maxErrors?: number;
+  /**
+   * Seconds the wrapper gives the plugin before it stops it, thaws the file systems and runs
+   * the postscript.
+   *
+   * @default 600
+   */
+  readonly pluginDeadlineSeconds?: number;
+}
+
+/** Properties of a {@link SnapshotAutomation}. */
+export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
+  /** OS of the instances. */
+  readonly os: OperatingSystem;
+  /** The instances (ids, or a ROS list parameter). */
+  readonly instanceIds: string[];
+  /** The RAM role attached to the instances (the plugin's RamRoleName). */
+  readonly roleName: string;
+  /** Name of the OOS template (at most 200 of `[A-Za-z0-9_-]`, no ALIYUN/ACS/ALIBABA/ALICLOUD prefix). */
+  readonly templateName: string;
+  /**
+   * sha256 of the installed scripts, from the ScriptDeployment (Linux): the wrapper verifies
+   * the scripts against them and repairs them from the persistent copy.
+   *
+   * @default - the checksums recorded on the instance
+   */
+  readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
+  /**
+   * The template's description.
+   *
+   * @default - a description naming the OS
+   */
+  readonly description?: string;
+}
+
+/**
+ * Everything the OOS template document is built from, each value resolved or a ROS token.
+ * Flags are the strings `true` / `false`: OOS substitutes them into the command's text.
+ */
+export interface SnapshotTemplateSpec {
+  readonly os: OperatingSystem;
+  readonly description: string;
+  readonly instanceIds: string[];
+  readonly ramRoleName: string;
+  readonly snapshotName: string;
+  readonly snapshotDescription: string;
+  readonly excludeDiskId: string;
+  readonly enableFsFreeze: string;
+  readonly timeoutInSeconds: number;
+  readonly enableWriters: string;
+  readonly requireAppConsistent: string;
+  readonly concurrency: number;
+  readonly maxErrors: number;
+  readonly pluginDeadlineSeconds: number;
+  readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
+}
+
+/** An OOS template document (the subset this package writes). */
+export interface OosTemplateDocument {
+  readonly FormatVersion: string;
+  readonly Description: Record<string, string>;
+  readonly Parameters: Record<string, Record<string, unknown>>;
+  readonly RamRole: string;
+  readonly Tasks: Array<Record<string, unknown>>;
+  readonly Outputs: Record<string, Record<string, unknown>>;
+}
+
+const flag = (b: boolean) => (b ? 'true' : 'false');
+const ref = (name: string) => `{{ ${name} }}`;
+
+/** Builds the OOS template document that drives the plugin on every instance. */
+export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDocument {
+  const linux = spec.os === OperatingSystem.LINUX;
+  const flagParam = (label: string, def: string) => ({ Type: 'String', Label: { en: label }, AllowedValues: ['true', 'false'], Default: def });
+  const parameters: Record<string, Record<string, unknown>> = {
+    regionId: { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' },
+    instanceIds: {
+      Type: 'List',
+      Label: { en: 'Instances' },
+      Description: { en: 'ECS instances to snapshot (Running, Cloud Assistant Normal, the snapshot role attached)' },
+      AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId',
+      Default: spec.instanceIds,
+    },
+    ramRoleName: {
+      Type: 'String',
+      Label: { en: 'RAM role of the instances' },
+      AllowedPattern: RAM_ROLE_NAME_PATTERN,
+      Default: spec.ramRoleName,
+    },
+    snapshotName: {
+      Type: 'String',
+      Label: { en: 'Snapshot group name' },
+      AllowedPattern: SNAPSHOT_NAME_PATTERN,
+      Default: spec.snapshotName,
+    },
+    snapshotDescription: {
+      Type: 'String',
+      Label: { en: 'Snapshot group description' },
+      AllowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      MaxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+      Default: spec.snapshotDescription,
+    },
+    excludeDiskId: {
+      Type: 'String',
+      Label: { en: 'Disk to exclude' },
+      AllowedPattern: `^(${DISK_ID_PATTERN.replace(/^\^|\$$/g, '')})?$`,
+      Default: spec.excludeDiskId,
+    },
+  };
+  if (linux) {
+    parameters.enableFsFreeze = flagParam('Freeze file systems', spec.enableFsFreeze);
+    parameters.timeoutInSeconds = {
+      Type: 'Number',
+      Label: { en: 'I/O pause timeout (seconds)' },
+      MinValue: TIMEOUT_SECONDS_RANGE.min,
+      MaxValue: TIMEOUT_SECONDS_RANGE.max,
+      Default: spec.timeoutInSeconds,
+    };
+  } else {
+    parameters.enableWriters = flagParam('Include VSS writers', spec.enableWriters);
+  }
+  parameters.requireAppConsistent = flagParam('Fail unless application-consistent', spec.requireAppConsistent);
+  parameters.rateControl = {
+    Type: 'Json',
+    Label: { en: 'Rate control' },
+    AssociationProperty: 'RateControl',
+    Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
+  };
+  parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: '' };
+
+  const pluginParams: Record<string, string> = linux
+    ? {
+        RamRoleName: ref('ramRoleName'),
+        EnableFsFreeze: ref('enableFsFreeze'),
+        TimeoutInSeconds: ref('timeoutInSeconds'),
+        PreScriptPath: PRESCRIPT_PATH,
+        PostScriptPath: POSTSCRIPT_PATH,
+        ExcludeDiskId: ref('excludeDiskId'),
+        Name: ref('snapshotName'),
+        Description: ref('snapshotDescription'),
+      }
+    : {
+        RamRoleName: ref('ramRoleName'),
+        EnableWriters: ref('enableWriters'),
+        ExcludeDiskId: ref('excludeDiskId'),
+        Name: ref('snapshotName'),
+        Description: ref('snapshotDescription'),
+      };
+  const commandContent = buildSnapshotCommand({
+    os: spec.os,
+    instanceId: '{{ ACS::TaskLoopItem }}',
+    pluginParams,
+    requireAppConsistent: ref('requireAppConsistent'),
+    deadlineSeconds: String(spec.pluginDeadlineSeconds),
+    scriptChecksums: spec.scriptChecksums,
+  });
+
+  return {
+    FormatVersion: OOS_FORMAT_VERSION,
+    Description: { en: spec.description },
+    Parameters: parameters,
+    RamRole: ref('OOSAssumeRole'),
+    Tasks: [
+      {
+        Name: SNAPSHOT_TASK_NAME,
+        Action: 'ACS::ECS::RunCommand',
+        Description: { en: 'Verifies the quiesce scripts, runs the app-snapshot plugin and judges its result' },
+        Properties: {
+          regionId: ref('regionId'),
+          instanceId: '{{ ACS::TaskLoopItem }}',
+          commandType: linux ? 'RunShellScript' : 'RunPowerShellScript',
+          commandContent,
+          timeout: spec.pluginDeadlineSeconds + WRAPPER_OVERHEAD_SECONDS,
+        },
+        Loop: {
+          Items: ref('instanceIds'),
+          RateControl: ref('rateControl'),
+          Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } },
+        },
+        Outputs: { result: { Type: 'String', ValueSelector: 'invocationOutput' } },
+      },
+    ],
+    Outputs: { results: { Type: 'List', Value: ref(`${SNAPSHOT_TASK_NAME}.results`) } },
+  };
+}
+
+/** Checks the automation options that are resolved; `prefix` names the fields in errors. */
+export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomationOptions, prefix = ''): void {
+  const f = (name: string) => `${prefix}${name}`;
+  if (o.snapshotName !== undefined) {
+    checkPattern(f('snapshotName'), o.snapshotName, SNAPSHOT_NAME_PATTERN,
+      'must be 2 to 128 characters of letters, digits, `.` `_` `-` `:`, start with a letter and not with http:// or https:// (snapshot group name)');
+  }
+  if (o.snapshotDescription !== undefined && isResolved(o.snapshotDescription)) {
+    const problem = pluginValueProblem(o.snapshotDescription);
+    if (problem) {
+      throw new ValidationError(f('snapshotDescription'), problem, o.snapshotDescription);
+    }
+    if (o.snapshotDescription.length > SNAPSHOT_DESCRIPTION_MAX_LENGTH || /^https?:\/\//.test(o.snapshotDescription)) {
+      throw new ValidationError(f('snapshotDescription'), `must be at most ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters and not start with http:// or https://`, o.snapshotDescription);
+    }
+  }
+  checkIntegerRange(f('timeoutSeconds'), o.timeoutSeconds, TIMEOUT_SECONDS_RANGE.min, TIMEOUT_SECONDS_RANGE.max);
+  checkIntegerRange(f('concurrency'), o.concurrency, 1, 1000);
+  checkIntegerRange(f('maxErrors'), o.maxErrors, 0, 1000);
+  checkIntegerRange(f('pluginDeadlineSeconds'), o.pluginDeadlineSeconds, 60, 86400);
+  if (o.excludeDiskIds !== undefined && isResolved(o.excludeDiskIds)) {
+    o.excludeDiskIds.forEach((d, i) =>
+      checkPattern(`${f('excludeDiskIds')}[${i}]`, d, DISK_ID_PATTERN, 'must be an ECS disk id of the form `d-` followed by 8 to 32 lowercase letters or digits'));
+    checkUnique(f('excludeDiskIds'), o.excludeDiskIds);
+    if (o.excludeDiskIds.length > MAX_EXCLUDED_DISKS) {
+      throw new ValidationError(f('excludeDiskIds'),
+        `must list at most ${MAX_EXCLUDED_DISKS} disk: the plugin's ExcludeDiskId takes one id (its separator for several is undocumented and \`,\` would break its parameter list)`,
+        o.excludeDiskIds);
+    }
+  }
+  if (os === OperatingSystem.WINDOWS) {
+    if (o.enableFsFreeze !== undefined) {
+      throw new ValidationError(f('enableFsFreeze'), 'applies to Linux only (Windows pauses I/O through VSS)', o.enableFsFreeze);
+    }
+    if (o.timeoutSeconds !== undefined) {
+      throw new ValidationError(f('timeoutSeconds'), 'applies to Linux only (the Windows plugin takes no I/O pause timeout)', o.timeoutSeconds);
+    }
+    if (o.enableWriters === false && o.requireAppConsistent !== false) {
+      throw new ValidationError(f('enableWriters'),
+        'must be true when application consistency is required (without VSS writers Windows snapshots are only file-system-consistent); set requireAppConsistent: false to accept that', o.enableWriters);
+    }
+  } else if (o.enableWriters !== undefined) {
+    throw new ValidationError(f('enableWriters'), 'applies to Windows only (Linux quiesces through the prescript and postscript)', o.enableWriters);
+  }
+}
+
+/** Resolves the options into a template spec, with the documented defaults. */
+export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTemplateSpec {
+  return {
+    os: props.os,
+    description: props.description ?? `Application-consistent snapshots of ${props.os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
+    instanceIds: props.instanceIds,
+    ramRoleName: props.roleName,
+    snapshotName: props.snapshotName ?? 'AppConsistentSnapshot',
+    snapshotDescription: props.snapshotDescription ?? '',
+    excludeDiskId: (props.excludeDiskIds ?? [])[0] ?? '',
+    enableFsFreeze: flag(props.enableFsFreeze ?? PLUGIN_DEFAULTS.enableFsFreeze),
+    timeoutInSeconds: props.timeoutSeconds ?? PLUGIN_DEFAULTS.timeoutInSeconds,
+    enableWriters: flag(props.enableWriters ?? PLUGIN_DEFAULTS.enableWriters),
+    requireAppConsistent: flag(props.requireAppConsistent ?? true),
+    concurrency: props.concurrency ?? 10,
+    maxErrors: props.maxErrors ?? 0,
+    pluginDeadlineSeconds: props.pluginDeadlineSeconds ?? 600,
+    scriptChecksums: props.scriptChecksums,
+  };
+}
+
+/** The template content as text, checked against the OOS size limit. */
+export function renderTemplateContent(field: string, document: OosTemplateDocument): string {
+  const content = toJsonWithTokens(document, 2);
+  if (isResolved(content)) {
+    const bytes = Buffer.byteLength(content, 'utf8');
+    if (bytes > OOS_CONTENT_MAX_BYTES) {
+      throw new ValidationError(field, `must be at most ${OOS_CONTENT_MAX_BYTES} bytes (OOS template content limit)`, `${bytes} bytes`);
+    }
+  }
+  return content;
+}
+
+/**
+ * The OOS automation: an `ALIYUN::OOS::Template` whose content (`OOS-2019-06-01`) loops over
+ * the instances with rate control and, on each, runs through `ACS::ECS::RunCommand` a wrapper
+ * that verifies and repairs the quiesce scripts (Linux), runs the app-snapshot plugin, maps
+ * its exit code, reads the snapshot group id and the consistency verdict, and prints one
+ * `APP_SNAPSHOT_RESULT {json}` line. The construct's values are the OOS parameters' defaults.
+ */
+export class SnapshotAutomation extends ros.Construct {
+  /** The template resource. */
+  public readonly template: RosOosTemplate;
+  /** The template document. */
+  public readonly document: OosTemplateDocument;
+  /** The template's name. */
+  public readonly templateName: string;
+
+  constructor(scope: ros.Construct, id: string, props: SnapshotAutomationProps) {
+    super(scope, id);
+    checkOosTemplateName('templateName', props.templateName);
+    checkInstanceIds('instanceIds', props.instanceIds);
+    checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
+    checkAutomationOptions(props.os, props);
+    if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {
+      this.node.addWarning(`timeoutSeconds is ${props.timeoutSeconds}: the documentation warns that an I/O pause over ${TIMEOUT_SECONDS_WARNING} s may not complete in time`);
+    }
+    this.document = buildSnapshotTemplate(snapshotTemplateSpec(props));
+    this.templateName = props.templateName;
+    this.template = new RosOosTemplate(this, 'Template', {
+      templateName: props.templateName,
+      content: renderTemplateContent('content', this.document),
+      standaloneDocuments: { '': this.document },
+    });
+  }
+}
