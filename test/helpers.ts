@@ -1,0 +1,54 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ros from '@alicloud/ros-cdk-core';
+
+/** A ROS template as synthesized. */
+export interface RosTemplate {
+  Parameters?: Record<string, Record<string, unknown>>;
+  Conditions?: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string | string[]; Condition?: string }>;
+  Outputs?: Record<string, unknown>;
+}
+
+/** A fresh app writing into a private temporary directory. */
+export function newApp(): ros.App {
+  return new ros.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'app-snapshot-test-')) });
+}
+
+/** Synthesizes the stack's app and returns the stack's template. */
+export function templateOf(stack: ros.Stack): RosTemplate {
+  const app = stack.node.root as ros.App;
+  const assembly = app.synth();
+  return assembly.getStackArtifact(stack.artifactId).template as RosTemplate;
+}
+
+/** The resources of a type, by logical id. */
+export function resourcesOfType(t: RosTemplate, type: string): Array<[string, RosTemplate['Resources'][string]]> {
+  return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** The one resource of a type; fails when there is not exactly one. */
+export function onlyResource(t: RosTemplate, type: string): RosTemplate['Resources'][string] {
+  const found = resourcesOfType(t, type);
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type}, found ${found.length}`);
+  }
+  return found[0][1];
+}
+
+/** Instance ids i-test0000000000001 ... */
+export function instanceIds(n: number, prefix = 'test'): string[] {
+  return Array.from({ length: n }, (_, i) => `i-${prefix}${String(i + 1).padStart(12, '0')}`);
+}
+
+/** The repository's root. */
+export const REPO_ROOT = path.join(__dirname, '..');
+
+/** The sandbox harness (a throwaway root, see test/harness/sandbox.sh). */
+export const SANDBOX = path.join(REPO_ROOT, 'test', 'harness', 'sandbox.sh');
+
+/** A private temporary directory, removed by the caller. */
+export function tempDir(prefix = 'app-snapshot-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
