@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ValidationError } from './validation';
 
 /** The two scripts as they will be installed on the instance. */
 export interface QuiesceScriptPair {
@@ -74,10 +75,10 @@ function readScriptFile(field: string, file: string): string {
   try {
     stat = fs.statSync(file);
   } catch {
-    throw new Error(`\`scripts.${field}\`: the file must exist and be readable, got ${JSON.stringify(file)} (not found)`);
+    throw new ValidationError(`scripts.${field}`, 'must name a readable file', file);
   }
   if (!stat.isFile()) {
-    throw new Error(`\`scripts.${field}\`: must be a regular file, got ${JSON.stringify(file)}`);
+    throw new ValidationError(`scripts.${field}`, 'must name a regular file', file);
   }
   return fs.readFileSync(file, 'utf8');
 }

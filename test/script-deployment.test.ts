@@ -75,7 +75,7 @@ describe('ScriptDeployment: the resource', () => {
     expect(() => deploy('#!/bin/bash\ntrue\n', '  \n')).toThrow(/`scripts.postscript` must not be empty/);
     const stack = new ros.Stack(newApp(), 'S');
     expect(() => new ScriptDeployment(stack, 'D', { instanceIds: instanceIds(1), scripts: QuiesceScripts.fromFiles('/nonexistent/pre.sh', '/nonexistent/post.sh') }))
-      .toThrow(/`scripts.prescript`: the file must exist and be readable, got "\/nonexistent\/pre.sh"/);
+      .toThrow(/`scripts.prescript` must name a readable file, got "\/nonexistent\/pre.sh"/);
   });
 
   test('warns about a script without #! line', () => {

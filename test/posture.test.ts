@@ -1,0 +1,101 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { OperatingSystem } from '../lib/plugin/parameters';
+import { loadPostureFile, parsePosture } from '../lib/posture/loader';
+import { REPO_ROOT, tempDir } from './helpers';
+
+const GOOD_GROUP = { name: 'db', os: 'linux', instances: ['i-abcdefgh0001'] };
+
+function parse(doc: unknown, baseDir = REPO_ROOT) {
+  return parsePosture(doc, baseDir);
+}
+
+function withGroup(extra: Record<string, unknown>, base: Record<string, unknown> = GOOD_GROUP) {
+  return { version: 1, groups: [{ ...base, ...extra }] };
+}
+
+describe('posture file: loading', () => {
+  test('every example posture file under templates/posture loads', () => {
+    const dir = path.join(REPO_ROOT, 'templates', 'posture');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.posture.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      expect(loadPostureFile(path.join(dir, f)).groups.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('maps the example into construct options', () => {
+    const p = loadPostureFile(path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml'));
+    expect(p.stackName).toBe('AppSnapshotProduction');
+    const [app, win] = p.groups;
+    expect(app.name).toBe('app-tier');
+    expect(app.options).toMatchObject({
+      os: OperatingSystem.LINUX, roleName: 'AppSnapshot-app-tier', enableFsFreeze: true, timeoutSeconds: 15,
+      snapshotName: 'app-tier-nightly', requireAppConsistent: true, concurrency: 2, maxErrors: 0,
+    });
+    expect(win.options).toMatchObject({ os: OperatingSystem.WINDOWS, existingRoleName: 'CorpWindowsRole', attachRole: false, enableWriters: true, excludeDiskIds: ['d-bp1scratchdisk001'] });
+  });
+
+  test('script files resolve relative to the posture file', () => {
+    const dir = tempDir('posture-');
+    fs.writeFileSync(path.join(dir, 'pre.sh'), '#!/bin/bash\nsync\n');
+    fs.writeFileSync(path.join(dir, 'post.sh'), '#!/bin/bash\ntrue\n');
+    fs.writeFileSync(path.join(dir, 'p.yaml'), YAML.stringify(withGroup({ scripts: { prescript: 'pre.sh', postscript: 'post.sh' } })));
+    const p = loadPostureFile(path.join(dir, 'p.yaml'));
+    expect(p.groups[0].options.scripts!.render().prescript).toBe('#!/bin/bash\nsync\n');
+  });
+});
+
+describe('posture file: bad input names the field, the rule and the value', () => {
+  test.each<[string, unknown, RegExp]>([
+    ['an unknown top-level key', { version: 1, groups: [GOOD_GROUP], colour: 'red' }, /`colour` is not a known key.*got "red"/],
+    ['an unknown group key', withGroup({ fsfreeze: true }), /`groups\[0\]\.fsfreeze` is not a known key/],
+    ['an unknown role key', withGroup({ role: { name: 'x' } }), /`groups\[0\]\.role\.name` is not a known key/],
+    ['a wrong version', { version: 2, groups: [GOOD_GROUP] }, /`version` must be 1, got 2/],
+    ['no groups', { version: 1, groups: [] }, /`groups` must be a non-empty list of groups, got \[\]/],
+    ['an unknown OS', withGroup({ os: 'solaris' }), /`groups\[0\]\.os` must be linux or windows, got "solaris"/],
+    ['a malformed instance id', withGroup({ instances: ['i-abcdefgh0001', 'host-1'] }), /`groups\[0\]\.instances\[1\]` must be an ECS instance id.*got "host-1"/],
+    ['a duplicate instance id', withGroup({ instances: ['i-abcdefgh0001', 'i-abcdefgh0001'] }), /`groups\[0\]\.instances\[1\]` must not repeat/],
+    ['an empty instance list', withGroup({ instances: [] }), /`groups\[0\]\.instances` must list at least one instance id, got \[\]/],
+    ['an instance in two groups', { version: 1, groups: [GOOD_GROUP, { ...GOOD_GROUP, name: 'db2' }] }, /`groups\[1\]\.instances\[0\]` must belong to one group only/],
+    ['a duplicate group name', { version: 1, groups: [GOOD_GROUP, { ...GOOD_GROUP, instances: ['i-abcdefgh0002'] }] }, /`groups\[1\]\.name` must be unique/],
+    ['a bad group name', withGroup({ name: 'db tier' }), /`groups\[0\]\.name` must be a letter followed by up to 39.*got "db tier"/],
+    ['a timeout out of range', withGroup({ timeoutSeconds: 601 }), /`groups\[0\]\.timeoutSeconds` must be an integer from 1 to 600, got 601/],
+    ['a timeout given as text', withGroup({ timeoutSeconds: '30' }), /`groups\[0\]\.timeoutSeconds` must be a number, got "30"/],
+    ['a malformed disk id', withGroup({ excludeDiskIds: ['d_1'] }), /`groups\[0\]\.excludeDiskIds\[0\]` must be an ECS disk id.*got "d_1"/],
+    ['a comma in the snapshot description', withGroup({ snapshot: { description: 'a, b' } }), /`groups\[0\]\.snapshot\.description` must not contain ",".*got "a, b"/],
+    ['a quote in the snapshot name', withGroup({ snapshot: { name: 'say"x' } }), /`groups\[0\]\.snapshot\.name` must be 2 to 128 characters/],
+    ['a reserved template name', withGroup({ templateName: 'ALIYUN-snap' }), /`groups\[0\]\.templateName` must not start with ALIYUN/],
+    ['scripts on Windows', withGroup({ os: 'windows', scripts: 'generic' }), /`groups\[0\]\.scripts` apply to Linux only/],
+    ['fsFreeze on Windows', withGroup({ os: 'windows', fsFreeze: true }), /`groups\[0\]\.fsFreeze` applies to Linux only .*got true/],
+    ['VSS writers on Linux', withGroup({ vssWriters: true }), /`groups\[0\]\.vssWriters` applies to Windows only/],
+    ['a missing script file', withGroup({ scripts: { prescript: 'nope/pre.sh', postscript: 'nope/post.sh' } }), /`groups\[0\]\.scripts\.prescript` must name a readable file, got ".*nope\/pre\.sh"/],
+    ['only one script file', withGroup({ scripts: { prescript: 'pre.sh' } }), /`groups\[0\]\.scripts\.postscript` is required with files/],
+    ['an unknown script preset', withGroup({ scripts: 'oracle' }), /`groups\[0\]\.scripts` must be generic or a mapping/],
+    ['both created and existing role', withGroup({ role: { create: 'A', existing: 'B' } }), /`groups\[0\]\.role` must name either create or existing, not both/],
+    ['a bad role name', withGroup({ role: { existing: 'bad role' } }), /`groups\[0\]\.role\.existing` must be 1 to 64 characters.*got "bad role"/],
+    ['a bad stack name', { version: 1, stackName: '-x', groups: [GOOD_GROUP] }, /`stackName` must be a letter or digit/],
+    ['a concurrency of 0', withGroup({ rateControl: { concurrency: 0 } }), /`groups\[0\]\.rateControl\.concurrency` must be an integer from 1 to 1000, got 0/],
+  ])('refuses %s', (_, doc, error) => {
+    expect(() => parse(doc)).toThrow(error);
+  });
+
+  test('a script over the size limit and a script with {{ are refused with the posture path', () => {
+    const dir = tempDir('posture-');
+    fs.writeFileSync(path.join(dir, 'big.sh'), `#!/bin/bash\n${'# padding for the size limit\n'.repeat(600)}`);
+    fs.writeFileSync(path.join(dir, 'brace.sh'), '#!/bin/bash\necho {{ x }}\n');
+    fs.writeFileSync(path.join(dir, 'ok.sh'), '#!/bin/bash\ntrue\n');
+    expect(() => parse(withGroup({ scripts: { prescript: 'big.sh', postscript: 'ok.sh' } }), dir)).toThrow(/`groups\[0\]\.scripts` must fit the 16384-byte RunCommand limit/);
+    expect(() => parse(withGroup({ scripts: { prescript: 'ok.sh', postscript: 'brace.sh' } }), dir)).toThrow(/`groups\[0\]\.scripts\.postscript` must not contain `\{\{`/);
+  });
+
+  test('a duplicate YAML key and invalid YAML are refused with the file named', () => {
+    const dir = tempDir('posture-');
+    fs.writeFileSync(path.join(dir, 'dup.yaml'), 'version: 1\nversion: 1\ngroups: []\n');
+    fs.writeFileSync(path.join(dir, 'bad.yaml'), 'version: [1\n');
+    expect(() => loadPostureFile(path.join(dir, 'dup.yaml'))).toThrow(/dup\.yaml: not valid YAML: .*[Mm]ap keys must be unique/);
+    expect(() => loadPostureFile(path.join(dir, 'bad.yaml'))).toThrow(/bad\.yaml: not valid YAML/);
+    expect(() => loadPostureFile(path.join(dir, 'missing.yaml'))).toThrow(/`APP_SNAPSHOT_CONFIG` must name a readable posture file, got ".*missing\.yaml"/);
+  });
+});

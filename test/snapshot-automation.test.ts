@@ -1,0 +1,176 @@
+import * as ros from '@alicloud/ros-cdk-core';
+import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
+import { EXIT_CODES } from '../lib/plugin/exit-codes';
+import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
+import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
+import { instanceIds, newApp, onlyResource, templateOf } from './helpers';
+
+const BASE: SnapshotAutomationProps = {
+  os: OperatingSystem.LINUX,
+  instanceIds: instanceIds(3),
+  roleName: 'AppSnapshot-db',
+  templateName: 'AppConsistentSnapshot-db',
+};
+
+function synth(props: Partial<SnapshotAutomationProps> = {}) {
+  const stack = new ros.Stack(newApp(), 'S');
+  const automation = new SnapshotAutomation(stack, 'Automation', { ...BASE, ...props });
+  const resource = onlyResource(templateOf(stack), 'ALIYUN::OOS::Template');
+  const content = JSON.parse(resource.Properties.Content);
+  return { automation, resource, content, task: content.Tasks[0], command: content.Tasks[0].Properties.commandContent as string };
+}
+
+/** The `--params=` list of the generated command, parsed back into key/value pairs. */
+function pluginParams(command: string): Array<[string, string]> {
+  const line = command.split('\n').find((l) => l.startsWith('APP_SNAPSHOT_PLUGIN_PARAMS=') || l.startsWith('$AppSnapshotPluginParams = '));
+  const list = line!.replace(/^[^']*'/, '').replace(/'$/, '');
+  return list.split(',').map((pair) => {
+    const m = /^-([A-Za-z]+)=(.*)$/.exec(pair);
+    if (!m) throw new Error(`malformed pair ${pair}`);
+    return [m[1], m[2]];
+  });
+}
+
+describe('SnapshotAutomation: the OOS template resource', () => {
+  test('an ALIYUN::OOS::Template with the name and an OOS-2019-06-01 content', () => {
+    const { resource, content } = synth();
+    expect(resource.Properties.TemplateName).toBe('AppConsistentSnapshot-db');
+    expect(content.FormatVersion).toBe('OOS-2019-06-01');
+    expect(content.RamRole).toBe('{{ OOSAssumeRole }}');
+    expect(Buffer.byteLength(resource.Properties.Content)).toBeLessThanOrEqual(OOS_CONTENT_MAX_BYTES);
+  });
+
+  test('loops over the instances with RateControl and runs the wrapper through ACS::ECS::RunCommand', () => {
+    const { task, content } = synth({ concurrency: 5, maxErrors: 2 });
+    expect(task.Name).toBe(SNAPSHOT_TASK_NAME);
+    expect(task.Action).toBe('ACS::ECS::RunCommand');
+    expect(task.Properties.instanceId).toBe('{{ ACS::TaskLoopItem }}');
+    expect(task.Properties.commandType).toBe('RunShellScript');
+    expect(task.Properties.timeout).toBe(720);
+    expect(task.Loop.Items).toBe('{{ instanceIds }}');
+    expect(task.Loop.RateControl).toBe('{{ rateControl }}');
+    expect(content.Parameters.rateControl.Default).toEqual({ Mode: 'Concurrency', MaxErrors: 2, Concurrency: 5 });
+    expect(task.Outputs.result.ValueSelector).toBe('invocationOutput');
+    expect(content.Outputs.results.Value).toBe(`{{ ${SNAPSHOT_TASK_NAME}.results }}`);
+  });
+
+  test('the construct values are the OOS parameters\' defaults', () => {
+    const { content } = synth({ snapshotName: 'Nightly', snapshotDescription: 'db tier', timeoutSeconds: 12, enableFsFreeze: false, excludeDiskIds: ['d-abcdefgh1234'], requireAppConsistent: false });
+    const d = (name: string) => content.Parameters[name].Default;
+    expect(d('instanceIds')).toEqual(instanceIds(3));
+    expect(d('ramRoleName')).toBe('AppSnapshot-db');
+    expect(d('snapshotName')).toBe('Nightly');
+    expect(d('snapshotDescription')).toBe('db tier');
+    expect(d('timeoutInSeconds')).toBe(12);
+    expect(d('enableFsFreeze')).toBe('false');
+    expect(d('excludeDiskId')).toBe('d-abcdefgh1234');
+    expect(d('requireAppConsistent')).toBe('false');
+  });
+
+  test('parameters that reach the --params= list are guarded by AllowedPattern against , and "', () => {
+    const { content } = synth();
+    const pattern = new RegExp(content.Parameters.snapshotDescription.AllowedPattern);
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(PLUGIN_VALUE_ALLOWED_PATTERN);
+    expect(pattern.test('nightly backup of db')).toBe(true);
+    for (const bad of ['a,b', 'a"b', "a'b", 'a\\b', 'a\nb']) {
+      expect(pattern.test(bad)).toBe(false);
+    }
+    for (const name of ['ramRoleName', 'snapshotName', 'excludeDiskId']) {
+      const p = new RegExp(content.Parameters[name].AllowedPattern);
+      expect(p.test('x,y')).toBe(false);
+      expect(p.test('x"y')).toBe(false);
+    }
+    expect(content.Parameters.enableFsFreeze.AllowedValues).toEqual(['true', 'false']);
+    expect(content.Parameters.timeoutInSeconds).toMatchObject({ Type: 'Number', MinValue: 1, MaxValue: 600 });
+  });
+});
+
+describe('SnapshotAutomation: the command run on each instance', () => {
+  test('Linux: acs-plugin-manager with app-snapshot-plugin and all eight parameters, in order, from OOS references', () => {
+    const { command } = synth();
+    expect(command).toContain("APP_SNAPSHOT_PLUGIN='app-snapshot-plugin'");
+    expect(command).toContain('"$PLUGIN_MANAGER" --exec --plugin "$APP_SNAPSHOT_PLUGIN" --params="$APP_SNAPSHOT_PLUGIN_PARAMS"');
+    expect(pluginParams(command)).toEqual([
+      ['RamRoleName', '"{{ ramRoleName }}"'],
+      ['EnableFsFreeze', '{{ enableFsFreeze }}'],
+      ['TimeoutInSeconds', '{{ timeoutInSeconds }}'],
+      ['PreScriptPath', '"/tmp/prescript.sh"'],
+      ['PostScriptPath', '"/tmp/postscript.sh"'],
+      ['ExcludeDiskId', '"{{ excludeDiskId }}"'],
+      ['Name', '"{{ snapshotName }}"'],
+      ['Description', '"{{ snapshotDescription }}"'],
+    ]);
+    expect(pluginParams(command).map(([k]) => k)).toEqual(LINUX_PLUGIN_PARAMETERS.map((p) => p.name));
+  });
+
+  test('the instance id comes from the OOS loop item, not from the metadata service', () => {
+    const { command } = synth();
+    expect(command).toContain("APP_SNAPSHOT_INSTANCE_ID='{{ ACS::TaskLoopItem }}'");
+    expect(command).not.toMatch(/100\.100\.100\.200|meta-data/);
+  });
+
+  test('Linux: verifies the scripts against the deployed checksums before the plugin', () => {
+    const sums = { prescript: 'a'.repeat(64), postscript: 'b'.repeat(64) };
+    const { command } = synth({ scriptChecksums: sums });
+    expect(command).toContain(`APP_SNAPSHOT_PRESCRIPT_SHA256='${sums.prescript}'`);
+    expect(command.indexOf('store_ensure "$name"')).toBeLessThan(command.indexOf('--exec --plugin'));
+  });
+
+  test('every exit code of the table is mapped in the shell wrapper', () => {
+    const { command } = synth();
+    for (const e of EXIT_CODES) {
+      expect(command).toContain(`    ${e.code}) echo '${e.name}|`);
+    }
+  });
+
+  test('Windows: PowerShell with app-snapshot-plugin-win and its five parameters; no scripts', () => {
+    const { command, task, content } = synth({ os: OperatingSystem.WINDOWS });
+    expect(task.Properties.commandType).toBe('RunPowerShellScript');
+    expect(command).toContain("$AppSnapshotPlugin = 'app-snapshot-plugin-win'");
+    expect(pluginParams(command).map(([k]) => k)).toEqual(WINDOWS_PLUGIN_PARAMETERS.map((p) => p.name));
+    expect(pluginParams(command)[1]).toEqual(['EnableWriters', '{{ enableWriters }}']);
+    expect(command).not.toContain('/tmp/prescript.sh');
+    expect(content.Parameters.enableFsFreeze).toBeUndefined();
+    expect(content.Parameters.enableWriters.Default).toBe('true');
+    for (const e of EXIT_CODES) {
+      expect(command).toContain(`  ${e.code} = '${e.name}|`);
+    }
+  });
+});
+
+describe('SnapshotAutomation: bad input', () => {
+  test.each<[string, Partial<SnapshotAutomationProps>, RegExp]>([
+    ['a reserved template name prefix', { templateName: 'AcsSnapshots' }, /`templateName` must not start with ACS.*got "AcsSnapshots"/],
+    ['a template name over 200 characters', { templateName: 'x'.repeat(201) }, /`templateName` must be 1 to 200 characters/],
+    ['a template name with a dot', { templateName: 'a.b' }, /`templateName` must be 1 to 200 characters of letters, digits, `_` and `-`.*got "a.b"/],
+    ['a comma in the description', { snapshotDescription: 'a,b' }, /`snapshotDescription` must not contain ",".*got "a,b"/],
+    ['a quote in the description', { snapshotDescription: 'say "hi"' }, /`snapshotDescription` must not contain "\\""/],
+    ['a snapshot name starting with a digit', { snapshotName: '1st' }, /`snapshotName` must be 2 to 128 characters.*got "1st"/],
+    ['a snapshot name with a comma', { snapshotName: 'a,b' }, /`snapshotName` must be 2 to 128/],
+    ['a timeout of 0', { timeoutSeconds: 0 }, /`timeoutSeconds` must be an integer from 1 to 600, got 0/],
+    ['a fractional timeout', { timeoutSeconds: 2.5 }, /`timeoutSeconds` must be an integer from 1 to 600, got 2.5/],
+    ['a malformed disk id', { excludeDiskIds: ['disk-1'] }, /`excludeDiskIds\[0\]` must be an ECS disk id.*got "disk-1"/],
+    ['two excluded disks', { excludeDiskIds: ['d-abcdefgh1', 'd-abcdefgh2'] }, /`excludeDiskIds` must list at most 1 disk/],
+    ['a duplicate instance', { instanceIds: ['i-abcdefgh1', 'i-abcdefgh1'] }, /`instanceIds\[1\]` must not repeat/],
+    ['no instance', { instanceIds: [] }, /`instanceIds` must list at least one instance id/],
+    ['fsFreeze on Windows', { os: OperatingSystem.WINDOWS, enableFsFreeze: true }, /`enableFsFreeze` applies to Linux only/],
+    ['a timeout on Windows', { os: OperatingSystem.WINDOWS, timeoutSeconds: 10 }, /`timeoutSeconds` applies to Linux only/],
+    ['writers off while app consistency is required', { os: OperatingSystem.WINDOWS, enableWriters: false }, /`enableWriters` must be true when application consistency is required/],
+    ['writers on Linux', { enableWriters: true }, /`enableWriters` applies to Windows only/],
+    ['a concurrency of 0', { concurrency: 0 }, /`concurrency` must be an integer from 1 to 1000, got 0/],
+  ])('refuses %s', (_, props, error) => {
+    const stack = new ros.Stack(newApp(), 'S');
+    expect(() => new SnapshotAutomation(stack, 'A', { ...BASE, ...props })).toThrow(error);
+  });
+
+  test('warns about an I/O pause timeout over 16 s', () => {
+    const { automation } = synth({ timeoutSeconds: 30 });
+    const warnings = automation.node.metadata.filter((m) => m.type === 'aliyun:ros:warning').map((m) => m.data);
+    expect(warnings).toEqual([expect.stringMatching(/timeoutSeconds is 30: .* over 16 s/)]);
+  });
+
+  test('accepts writers off on Windows when application consistency is not required', () => {
+    const { content } = synth({ os: OperatingSystem.WINDOWS, enableWriters: false, requireAppConsistent: false });
+    expect(content.Parameters.enableWriters.Default).toBe('false');
+  });
+});
