@@ -112,7 +112,8 @@ export class AppConsistentSnapshot extends ros.Construct {
       : new SnapshotRole(this, 'Role', { roleName: props.roleName ?? `AppSnapshot-${props.groupName}` });
     if (props.attachRole ?? true) {
       this.attachment = new RoleAttachment(this, 'RoleAttachment', { instanceIds: props.instanceIds, roleName: this.role.roleName });
-      this.attachment.node.addDependency(this.role);
+      // Attach only once the role (or the policy of an existing role) exists.
+      this.attachment.attachments.forEach((a) => a.addRosDependency(this.role.grant.logicalId));
     }
     if (props.os === OperatingSystem.LINUX) {
       this.scriptDeployment = new ScriptDeployment(this, 'Scripts', {

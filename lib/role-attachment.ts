@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ecs from '@alicloud/ros-cdk-ecs';
 import { MAX_INSTANCES_PER_ROLE_ATTACHMENT, checkInstanceIds, chunk } from './instance-ids';
+import { uniqueResourceId } from './logical-id';
 import { isResolved } from './validation';
 
 /** Properties of a {@link RoleAttachment}. */
@@ -25,12 +26,11 @@ export class RoleAttachment extends ros.Construct {
     checkInstanceIds('instanceIds', props.instanceIds);
     const batches = isResolved(props.instanceIds) ? chunk(props.instanceIds, MAX_INSTANCES_PER_ROLE_ATTACHMENT) : [props.instanceIds];
     batches.forEach((batch, i) => {
-      this.attachments.push(
-        new ecs.RosRamRoleAttachment(this, batches.length === 1 ? 'Attachment' : `Attachment${i + 1}`, {
-          instanceIds: batch,
-          ramRoleName: props.roleName,
-        }, true),
-      );
+      const attachment = new ecs.RosRamRoleAttachment(this, uniqueResourceId(this, batches.length === 1 ? 'Attachment' : `Attachment${i + 1}`), {
+        instanceIds: batch,
+        ramRoleName: props.roleName,
+      }, true);
+      this.attachments.push(attachment);
     });
   }
 }

@@ -3,6 +3,7 @@ import * as ecs from '@alicloud/ros-cdk-ecs';
 import { MAX_INSTANCES_PER_RUN_COMMAND, checkInstanceIds, chunk } from './instance-ids';
 import { buildScriptInstallCommand, sha256Hex } from './plugin/command';
 import { QuiesceScriptPair, QuiesceScripts } from './quiesce-scripts';
+import { uniqueResourceId } from './logical-id';
 import { ValidationError, checkIntegerRange, isResolved } from './validation';
 
 /** The most a RunCommand's content may be after Base64 encoding, in bytes. */
@@ -116,8 +117,7 @@ export class ScriptDeployment extends ros.Construct {
     const encoded = prepared.encoded;
     const batches = isResolved(props.instanceIds) ? chunk(props.instanceIds, MAX_INSTANCES_PER_RUN_COMMAND) : [props.instanceIds];
     batches.forEach((batch, i) => {
-      this.commands.push(
-        new ecs.RosRunCommand(this, batches.length === 1 ? 'InstallScripts' : `InstallScripts${i + 1}`, {
+      const command = new ecs.RosRunCommand(this, uniqueResourceId(this, batches.length === 1 ? 'InstallScripts' : `InstallScripts${i + 1}`), {
           type: 'RunShellScript',
           contentEncoding: 'Base64',
           commandContent: encoded,
@@ -127,8 +127,8 @@ export class ScriptDeployment extends ros.Construct {
           timeout: props.timeoutSeconds ?? 120,
           sync: true,
           keepCommand: false,
-        }, true),
-      );
+        }, true);
+      this.commands.push(command);
     });
   }
 }

@@ -1,5 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkInstanceIds } from './instance-ids';
+import { uniqueResourceId } from './logical-id';
 import { OOS_CONTENT_MAX_BYTES, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { toJsonWithTokens } from './oos/token-json';
 import { buildSnapshotCommand } from './plugin/command';
@@ -376,7 +377,7 @@ export class SnapshotAutomation extends ros.Construct {
     }
     this.document = buildSnapshotTemplate(snapshotTemplateSpec(props));
     this.templateName = props.templateName;
-    this.template = new RosOosTemplate(this, 'Template', {
+    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
       templateName: props.templateName,
       content: renderTemplateContent('content', this.document),
       standaloneDocuments: { '': this.document },

@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ram from '@alicloud/ros-cdk-ram';
 import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
+import { uniqueResourceId } from './logical-id';
 import { ValidationError, checkPattern, isResolved } from './validation';
 
 /** The API actions the plugin calls with the instance's role: exactly these. */
@@ -23,6 +24,8 @@ export interface ISnapshotRole {
   readonly roleName: string;
   /** Whether this stack creates the role (false: an existing role). */
   readonly created: boolean;
+  /** The resource that grants the snapshot permissions (the role, or the policy attached to an existing role). */
+  readonly grant: ros.RosResource;
 }
 
 /** Options shared by a created and an imported snapshot role. */
@@ -87,12 +90,13 @@ export class SnapshotRole extends ros.Construct implements ISnapshotRole {
   public readonly created = true;
   /** The role resource. */
   public readonly role: ram.RosRole;
+  public readonly grant: ros.RosResource;
 
   constructor(scope: ros.Construct, id: string, props: SnapshotRoleProps) {
     super(scope, id);
     checkRoleName('roleName', props.roleName);
     const policyName = resolvePolicyName(props.roleName, props.policyName);
-    this.role = new ram.RosRole(this, 'Role', {
+    this.role = new ram.RosRole(this, uniqueResourceId(this, 'Role'), {
       roleName: props.roleName,
       description: props.description ?? 'Held by ECS instances so that app-snapshot-plugin can create application-consistent snapshots',
       assumeRolePolicyDocument: {
@@ -110,13 +114,15 @@ export class SnapshotRole extends ros.Construct implements ISnapshotRole {
         },
       ],
     }, true);
-    this.roleName = ros.Token.asString(this.role.attrRoleName);
+    this.grant = this.role;
+    this.roleName = props.roleName;
   }
 }
 
 class ImportedSnapshotRole extends ros.Construct implements ISnapshotRole {
   public readonly roleName: string;
   public readonly created = false;
+  public readonly grant: ros.RosResource;
 
   constructor(scope: ros.Construct, id: string, roleName: string, options: SnapshotRolePolicyOptions) {
     super(scope, id);
@@ -124,7 +130,7 @@ class ImportedSnapshotRole extends ros.Construct implements ISnapshotRole {
     if (isResolved(roleName) && roleName.length === 0) {
       throw new ValidationError('roleName', 'must not be empty', roleName);
     }
-    new ram.RosManagedPolicy(this, 'Policy', {
+    this.grant = new ram.RosManagedPolicy(this, uniqueResourceId(this, 'Policy'), {
       policyName: resolvePolicyName(roleName, options.policyName),
       description: 'Snapshot permissions of app-snapshot-plugin',
       policyDocument: { version: '1', statement: [{ effect: 'Allow', action: [...SNAPSHOT_POLICY_ACTIONS], resource: ['*'] }] },
