@@ -16,6 +16,7 @@ import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
 import { SnapshotTemplateSpec, buildSnapshotTemplate, renderTemplateContent } from './snapshot-automation';
 import { SNAPSHOT_POLICY_ACTIONS } from './snapshot-role';
+import { deterministicSynthesizer } from './synth';
 
 /**
  * The embedded default: a stack whose every choice is a ROS parameter, so that it can be
@@ -26,6 +27,7 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
   constructor(scope: ros.Construct, id: string, props: ros.StackProps = {}) {
     super(scope, id, {
       description: 'Application-consistent ECS snapshots: the instance RAM role and its snapshot policy, the role attachment, the quiesce scripts (Linux) and the OOS template that drives app-snapshot-plugin',
+      synthesizer: deterministicSynthesizer(),
       ...props,
     });
     const flag = (name: string, description: string) =>

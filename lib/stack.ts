@@ -1,5 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { AppConsistentSnapshot, AppConsistentSnapshotOptions } from './app-consistent-snapshot';
+import { deterministicSynthesizer } from './synth';
 import { ValidationError } from './validation';
 
 /** Properties of an {@link AppConsistentSnapshotStack}. */
@@ -17,7 +18,7 @@ export class AppConsistentSnapshotStack extends ros.Stack {
   private readonly groups = new Map<string, AppConsistentSnapshot>();
 
   constructor(scope: ros.Construct, id: string, props: AppConsistentSnapshotStackProps = {}) {
-    super(scope, id, props);
+    super(scope, id, { synthesizer: deterministicSynthesizer(), ...props });
     for (const [name, options] of Object.entries(props.groups ?? {})) {
       this.addGroup(name, options);
     }

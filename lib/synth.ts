@@ -10,6 +10,14 @@ export const ROS_TEMPLATE_MAX_BYTES = 512 * 1024;
 /** The most resources this package puts in one stack (CreateStack documents 200). */
 export const ROS_MAX_RESOURCES = 200;
 
+/**
+ * The stack synthesizer every stack of the package uses: a fixed asset qualifier, because the
+ * default one is random and would make two synths of the same input differ.
+ */
+export function deterministicSynthesizer(): ros.DefaultStackSynthesizer {
+  return new ros.DefaultStackSynthesizer({ qualifier: 'appsnap' });
+}
+
 /** A file written by {@link synthesize}. */
 export interface SynthesizedFile {
   /** Path relative to the output directory. */
@@ -68,7 +76,8 @@ export type OosDocumentCheck = (name: string, document: object) => string[];
 export function synthesize(build: (app: ros.App) => void, outdir: string, checkOos?: OosDocumentCheck): SynthesizedFile[] {
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'app-snapshot-synth-'));
   try {
-    const app = new ros.App({ outdir: staging });
+    // Stack traces in the manifest would make two synths of the same input differ.
+    const app = new ros.App({ outdir: staging, context: { 'aliyun:ros:disable-stack-trace': 'true' } });
     build(app);
     const assembly = app.synth();
     const problems: string[] = [];

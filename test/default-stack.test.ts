@@ -1,0 +1,74 @@
+import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
+import { OperatingSystem } from '../lib/plugin/parameters';
+import { newApp, templateOf } from './helpers';
+
+describe('DefaultAppConsistentSnapshotStack (the embedded default)', () => {
+  const stack = new DefaultAppConsistentSnapshotStack(newApp(), 'AppConsistentSnapshot');
+  const t = templateOf(stack);
+
+  test('asks for every choice as a ROS parameter, with defaults where one is safe', () => {
+    expect(Object.keys(t.Parameters!)).toEqual(expect.arrayContaining([
+      'InstanceIds', 'OsType', 'RoleName', 'RoleMode', 'AttachRole', 'SnapshotName', 'SnapshotDescription',
+      'ExcludeDiskId', 'EnableFsFreeze', 'TimeoutInSeconds', 'EnableWriters', 'RequireAppConsistent', 'AutomationTemplateName',
+    ]));
+    expect(t.Parameters!.InstanceIds.Type).toBe('CommaDelimitedList');
+    expect(t.Parameters!.InstanceIds.Default).toBeUndefined();
+    expect(t.Parameters!.OsType.AllowedValues).toEqual([OperatingSystem.LINUX, OperatingSystem.WINDOWS]);
+    expect(t.Parameters!.RequireAppConsistent.Default).toBe('true');
+  });
+
+  test('AllowedPatterns refuse what would break the plugin parameters or the OOS name rules', () => {
+    const accepts = (param: string, value: string) => new RegExp(t.Parameters![param].AllowedPattern as string).test(value);
+    expect(accepts('SnapshotDescription', 'nightly')).toBe(true);
+    expect(accepts('SnapshotDescription', 'a,b')).toBe(false);
+    expect(accepts('SnapshotDescription', 'a"b')).toBe(false);
+    expect(accepts('SnapshotName', 'Nightly-1')).toBe(true);
+    expect(accepts('SnapshotName', 'Nightly,1')).toBe(false);
+    expect(accepts('ExcludeDiskId', '')).toBe(true);
+    expect(accepts('ExcludeDiskId', 'd-abcdefgh12')).toBe(true);
+    expect(accepts('ExcludeDiskId', 'd-a,d-b')).toBe(false);
+    expect(accepts('AutomationTemplateName', 'MySnapshots')).toBe(true);
+    for (const reserved of ['ACS-x', 'aliyunX', 'AliCloud1', 'alibaba_x']) {
+      expect(accepts('AutomationTemplateName', reserved)).toBe(false);
+    }
+  });
+
+  test('creates the role or attaches the policy to an existing one, by condition', () => {
+    expect(t.Resources.Role.Condition).toBe('CreateRole');
+    expect(t.Resources.ExistingRolePolicy.Condition).toBe('UseExistingRole');
+    expect(t.Resources.ExistingRolePolicy.Properties.Roles).toEqual([{ Ref: 'RoleName' }]);
+    expect(t.Resources.RoleAttachment.Condition).toBe('DoAttachRole');
+    expect(t.Resources.RoleAttachment.Properties.RamRoleName).toEqual({ 'Fn::If': ['CreateRole', { 'Fn::GetAtt': ['Role', 'RoleName'] }, { Ref: 'RoleName' }] });
+    expect(t.Resources.RoleAttachment.Properties.InstanceIds).toEqual({ Ref: 'InstanceIds' });
+  });
+
+  test('installs the generic scripts on Linux only, and picks the OOS content by OS', () => {
+    expect(t.Resources.InstallScripts.Condition).toBe('IsLinux');
+    expect(t.Resources.InstallScripts.Properties.InstanceIds).toEqual({ Ref: 'InstanceIds' });
+    const content = t.Resources.AutomationTemplate.Properties.Content;
+    expect(content['Fn::If'][0]).toBe('IsLinux');
+    const [linux, windows] = [content['Fn::If'][1], content['Fn::If'][2]].map((c: any) => JSON.stringify(c));
+    expect(linux).toContain('app-snapshot-plugin\'');
+    expect(windows).toContain('app-snapshot-plugin-win');
+    expect(t.Resources.AutomationTemplate.Properties.TemplateName).toEqual({ Ref: 'AutomationTemplateName' });
+  });
+
+  test('the OOS parameters default to the stack parameters: the instance list becomes a JSON array', () => {
+    const parts: unknown[] = t.Resources.AutomationTemplate.Properties.Content['Fn::If'][1]['Fn::Join'][1];
+    const listAt = parts.findIndex((p) => JSON.stringify(p) === JSON.stringify({ 'Fn::Join': ['","', { Ref: 'InstanceIds' }] }));
+    expect(listAt).toBeGreaterThan(0);
+    expect(String(parts[listAt - 1]).endsWith('"Default": ["')).toBe(true);
+    expect(String(parts[listAt + 1]).startsWith('"]')).toBe(true);
+    // Replacing each reference by a sample value yields a valid OOS template.
+    const sample: Record<string, string> = { InstanceIds: 'i-abcdefgh0001","i-abcdefgh0002', TimeoutInSeconds: '30' };
+    const text = parts.map((p) => {
+      if (typeof p === 'string') return p;
+      const ref = JSON.stringify(p).match(/"Ref":"(\w+)"/)![1];
+      return sample[ref] ?? `sample-${ref}`;
+    }).join('');
+    const document = JSON.parse(text);
+    expect(document.Parameters.instanceIds.Default).toEqual(['i-abcdefgh0001', 'i-abcdefgh0002']);
+    expect(document.Parameters.timeoutInSeconds.Default).toBe(30);
+    expect(document.Parameters.ramRoleName.Default).toBe('sample-RoleName');
+  });
+});
