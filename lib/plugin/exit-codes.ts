@@ -83,3 +83,9 @@ export const EXIT_CODES: readonly ExitCodeEntry[] = [...PLUGIN_EXIT_CODES, ...PA
 export function describeExitCode(code: number): ExitCodeEntry | undefined {
   return EXIT_CODES.find((e) => e.code === code);
 }
+
+/** The exit-code table as Markdown, as the README shows it (a test keeps the two equal). */
+export function exitCodeMarkdownTable(): string {
+  const rows = EXIT_CODES.map((e) => `| ${e.code} | \`${e.name}\` | ${e.source} | ${e.meaning} | ${e.action} |`);
+  return ['| code | name | from | meaning | what to do |', '|---|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,42 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { exitCodeMarkdownTable } from '../lib/plugin/exit-codes';
+import { REPO_ROOT } from './helpers';
+
+const README = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+
+describe('README', () => {
+  test('the exit-code table equals the single source', () => {
+    const m = /<!-- exit-codes:begin[^>]*-->\n([\s\S]*?)\n<!-- exit-codes:end -->/.exec(README);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(exitCodeMarkdownTable());
+  });
+
+  test('gives exactly the two set-up commands, and they exist', () => {
+    const m = /## Set-up: the two commands\n\n```sh\n([\s\S]*?)```/.exec(README);
+    const lines = m![1].trim().split('\n').map((l) => l.replace(/\s+#.*$/, ''));
+    expect(lines).toEqual(['npm install && npm run synth', 'npm test']);
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scripts.synth).toBeDefined();
+    expect(pkg.scripts.test).toBeDefined();
+    expect(fs.readFileSync(path.join(REPO_ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+
+  test('the TypeScript snippets compile against the package', () => {
+    const snippets = [...README.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(snippets.length).toBeGreaterThan(0);
+    const dir = path.join(REPO_ROOT, 'test-results', 'readme-snippets');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    snippets.forEach((s, i) => fs.writeFileSync(path.join(dir, `snippet${i}.ts`), s));
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      extends: '../../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '../..', baseUrl: '../..', paths: { 'ros-app-consistent-snapshot': ['lib/index.ts'] }, noUnusedLocals: false },
+      include: ['*.ts'],
+    }));
+    const r = spawnSync('npx', ['tsc', '-p', path.join(dir, 'tsconfig.json')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).not.toMatch(/error TS/);
+    expect(r.status).toBe(0);
+  });
+});
