@@ -15,7 +15,7 @@ import {
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
 import { SnapshotTemplateSpec, buildSnapshotTemplate, renderTemplateContent } from './snapshot-automation';
-import { SNAPSHOT_POLICY_ACTIONS } from './snapshot-role';
+import { SNAPSHOT_POLICY_DESCRIPTION, SNAPSHOT_ROLE_DESCRIPTION, ecsTrustPolicyDocument, snapshotPolicyDocument } from './snapshot-role';
 import { deterministicSynthesizer } from './synth';
 
 /**
@@ -99,18 +99,17 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
     const useExisting = new ros.RosCondition(this, 'UseExistingRole', { expression: ros.Fn.conditionEquals(roleMode.valueAsString, 'UseExisting') });
     const doAttach = new ros.RosCondition(this, 'DoAttachRole', { expression: ros.Fn.conditionEquals(attachRole.valueAsString, 'true') });
 
-    const statement = [{ effect: 'Allow', action: [...SNAPSHOT_POLICY_ACTIONS], resource: ['*'] }];
     const role = new ram.RosRole(this, 'Role', {
       roleName: roleName.valueAsString,
-      description: 'Held by ECS instances so that app-snapshot-plugin can create application-consistent snapshots',
-      assumeRolePolicyDocument: { version: '1', statement: [{ action: 'sts:AssumeRole', effect: 'Allow', principal: { service: ['ecs.aliyuncs.com'] } }] },
-      policies: [{ policyName: ros.Fn.join('-', [roleName.valueAsString, 'Policy']), description: 'Snapshot permissions of app-snapshot-plugin', policyDocument: { version: '1', statement } }],
+      description: SNAPSHOT_ROLE_DESCRIPTION,
+      assumeRolePolicyDocument: ecsTrustPolicyDocument(),
+      policies: [{ policyName: ros.Fn.join('-', [roleName.valueAsString, 'Policy']), description: SNAPSHOT_POLICY_DESCRIPTION, policyDocument: snapshotPolicyDocument() }],
     }, true);
     role.addCondition(createRole);
     const policy = new ram.RosManagedPolicy(this, 'ExistingRolePolicy', {
       policyName: ros.Fn.join('-', [roleName.valueAsString, 'Policy']),
-      description: 'Snapshot permissions of app-snapshot-plugin',
-      policyDocument: { version: '1', statement },
+      description: SNAPSHOT_POLICY_DESCRIPTION,
+      policyDocument: snapshotPolicyDocument(),
       roles: [roleName.valueAsString],
     }, true);
     policy.addCondition(useExisting);

@@ -15,6 +15,22 @@ export const SNAPSHOT_POLICY_ACTIONS: readonly string[] = [
 /** The service that may assume the instance role. */
 export const ECS_SERVICE_PRINCIPAL = 'ecs.aliyuncs.com';
 
+/** The snapshot policy document, in the shape of the ros-cdk-ram L1 properties. */
+export function snapshotPolicyDocument(): ram.RosRole.PolicyDocumentProperty {
+  return { version: '1', statement: [{ effect: 'Allow', action: [...SNAPSHOT_POLICY_ACTIONS], resource: ['*'] }] };
+}
+
+/** The trust policy that lets only the ECS service assume the role. */
+export function ecsTrustPolicyDocument(): ram.RosRole.AssumeRolePolicyDocumentProperty {
+  return { version: '1', statement: [{ action: 'sts:AssumeRole', effect: 'Allow', principal: { service: [ECS_SERVICE_PRINCIPAL] } }] };
+}
+
+/** The description of the snapshot policy. */
+export const SNAPSHOT_POLICY_DESCRIPTION = 'Snapshot permissions of app-snapshot-plugin';
+
+/** The description of a role created for the instances. */
+export const SNAPSHOT_ROLE_DESCRIPTION = 'Held by ECS instances so that app-snapshot-plugin can create application-consistent snapshots';
+
 /** RAM custom policy names: at most 128 of letters, digits and `-`. */
 export const RAM_POLICY_NAME_PATTERN = '^[A-Za-z0-9-]{1,128}$';
 
@@ -98,19 +114,13 @@ export class SnapshotRole extends ros.Construct implements ISnapshotRole {
     const policyName = resolvePolicyName(props.roleName, props.policyName);
     this.role = new ram.RosRole(this, uniqueResourceId(this, 'Role'), {
       roleName: props.roleName,
-      description: props.description ?? 'Held by ECS instances so that app-snapshot-plugin can create application-consistent snapshots',
-      assumeRolePolicyDocument: {
-        version: '1',
-        statement: [{ action: 'sts:AssumeRole', effect: 'Allow', principal: { service: [ECS_SERVICE_PRINCIPAL] } }],
-      },
+      description: props.description ?? SNAPSHOT_ROLE_DESCRIPTION,
+      assumeRolePolicyDocument: ecsTrustPolicyDocument(),
       policies: [
         {
           policyName,
-          description: 'Snapshot permissions of app-snapshot-plugin',
-          policyDocument: {
-            version: '1',
-            statement: [{ effect: 'Allow', action: [...SNAPSHOT_POLICY_ACTIONS], resource: ['*'] }],
-          },
+          description: SNAPSHOT_POLICY_DESCRIPTION,
+          policyDocument: snapshotPolicyDocument(),
         },
       ],
     }, true);
@@ -132,8 +142,8 @@ class ImportedSnapshotRole extends ros.Construct implements ISnapshotRole {
     }
     this.grant = new ram.RosManagedPolicy(this, uniqueResourceId(this, 'Policy'), {
       policyName: resolvePolicyName(roleName, options.policyName),
-      description: 'Snapshot permissions of app-snapshot-plugin',
-      policyDocument: { version: '1', statement: [{ effect: 'Allow', action: [...SNAPSHOT_POLICY_ACTIONS], resource: ['*'] }] },
+      description: SNAPSHOT_POLICY_DESCRIPTION,
+      policyDocument: snapshotPolicyDocument(),
       roles: [roleName],
     }, true);
     this.roleName = roleName;
