@@ -1,0 +1,58 @@
+/**
+ * The RAM actions an OOS execution of a template needs: derived from the template's tasks, so
+ * that the execution role allows exactly what the template calls and nothing else.
+ */
+
+/**
+ * The API calls behind each cloud-product action this package uses, as `service:API`. Read off
+ * the templates Alibaba publishes for these actions (a test checks the table against them).
+ */
+export const CLOUD_PRODUCT_ACTION_CALLS: Readonly<Record<string, readonly string[]>> = {
+  'ACS::ECS::RunCommand': ['ecs:RunCommand', 'ecs:DescribeInvocations', 'ecs:DescribeInvocationResults'],
+};
+
+/** Actions that call no API of their own. */
+const LOCAL_ACTIONS = new Set(['ACS::Choice', 'ACS::Sleep', 'ACS::Notify', 'ACS::TimerTrigger']);
+
+/** Actions that call the API named in their Service/API properties. */
+const API_ACTIONS = new Set(['ACS::ExecuteAPI', 'ACS::WaitFor', 'ACS::CheckFor']);
+
+interface TaskLike {
+  readonly Name?: unknown;
+  readonly Action?: unknown;
+  readonly Properties?: Record<string, unknown>;
+}
+
+/** RAM's spelling of a service code in an action (`ECS` -> `ecs`). */
+function ramService(service: string): string {
+  return service.toLowerCase();
+}
+
+/**
+ * The sorted, de-duplicated RAM actions the template's tasks call. Throws for an action it
+ * cannot account for, so that a new task cannot silently widen or break the role.
+ */
+export function requiredActions(document: { readonly Tasks?: readonly TaskLike[] }): string[] {
+  const out = new Set<string>();
+  for (const task of document.Tasks ?? []) {
+    const action = String(task.Action);
+    const props = task.Properties ?? {};
+    if (API_ACTIONS.has(action)) {
+      if (typeof props.Service !== 'string' || typeof props.API !== 'string' || props.Service.includes('{{') || props.API.includes('{{')) {
+        throw new Error(`task ${String(task.Name)}: ${action} needs literal Service and API to derive its permission`);
+      }
+      out.add(`${ramService(props.Service)}:${props.API}`);
+    } else if (action === 'ACS::SelectTargets') {
+      const type = String(props.ResourceType ?? '');
+      if (type !== 'ALIYUN::ECS::Instance') {
+        throw new Error(`task ${String(task.Name)}: ACS::SelectTargets of ${type} is not accounted for`);
+      }
+      out.add('ecs:DescribeInstances');
+    } else if (action in CLOUD_PRODUCT_ACTION_CALLS) {
+      CLOUD_PRODUCT_ACTION_CALLS[action].forEach((a) => out.add(a));
+    } else if (!LOCAL_ACTIONS.has(action)) {
+      throw new Error(`task ${String(task.Name)}: the permissions of action ${action} are not known to this package`);
+    }
+  }
+  return [...out].sort();
+}
