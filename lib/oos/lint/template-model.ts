@@ -1,4 +1,3 @@
-import * as ros from '@alicloud/ros-cdk-core';
 import { Finding, JsonMap, RuleContext, Severity } from './types';
 
 /**
@@ -106,8 +105,20 @@ export function isFunctionCall(value: unknown): boolean {
   return isMap(value) && Object.keys(value).length === 1 && Object.keys(value)[0].startsWith('Fn::');
 }
 
-/** Whether a value is a ROS token: a stack parameter or attribute resolved at deployment. */
+/**
+ * Whether a value is a ROS token: a stack parameter or attribute resolved at deployment, found in
+ * templates built by constructs. ros-cdk-core decides, but is loaded only for values that can be
+ * tokens (strings naming a token, the huge negative numbers that encode one, resolvable objects),
+ * so that checking template files does not pay for it.
+ */
 export function isRosToken(value: unknown): boolean {
+  const candidate = (typeof value === 'string' && value.includes('Token['))
+    || (typeof value === 'number' && value < -1e280)
+    || (isMap(value) && typeof value.resolve === 'function');
+  if (!candidate) {
+    return false;
+  }
+  const ros = require('@alicloud/ros-cdk-core') as typeof import('@alicloud/ros-cdk-core');
   return ros.Token.isUnresolved(value);
 }
 

@@ -66,7 +66,8 @@ function checkProperties(task: TaskView, action: ActionSpec, context: RuleContex
 
 function checkChoices(task: TaskView, action: ActionSpec): Finding[] {
   const choices = task.properties.Choices;
-  if (action.name !== 'ACS::Choice' || choices === undefined || !isLiteral(choices)) {
+  // A reference, function or token is only known at run time; a list is checked even if its items hold references.
+  if (action.name !== 'ACS::Choice' || choices === undefined || (!Array.isArray(choices) && !isLiteral(choices))) {
     return [];
   }
   const path = childPath(childPath(task.path, 'Properties'), 'Choices');
