@@ -98,6 +98,11 @@ describe('oos-lint on seeded faults', () => {
     expect(OOS_LINT_RULES.map((r) => r.id).filter((id) => !exercised.has(id))).toEqual([]);
   });
 
+  test('the size the caller gives is the one checked', () => {
+    expect(errorsOf(lintTemplateObject(validTemplate(), { contentBytes: 70000 }))).toEqual(['content-size']);
+    expect(errorsOf(lintTemplateObject(validTemplate(), { contentBytes: 65536 }))).toEqual([]);
+  });
+
   test('a YAML syntax error is reported with its line', () => {
     const result = lintTemplate('FormatVersion: OOS-2019-06-01\nTasks:\n  - Name: a\n    Action: [unclosed\n', { name: 'broken.yml' });
     expect(result.errorCount).toBeGreaterThan(0);

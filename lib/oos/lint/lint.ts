@@ -17,13 +17,13 @@ export function lintTemplate(text: string, options: LintOptions = {}): LintResul
 
 /**
  * Checks an OOS template given as an object (what a construct is about to emit). Its size is
- * that of its compact JSON text; ROS tokens in it (stack parameters) count at their placeholder
- * length and are not checked against constraints.
+ * `options.contentBytes`, or that of its compact JSON text; ROS tokens in it (stack parameters)
+ * count at their placeholder length and are not checked against constraints.
  */
 export function lintTemplateObject(template: unknown, options: LintOptions = {}): LintResult {
   const context = contextOf(options);
-  const text = JSON.stringify(template) ?? '';
-  return resultOf(context, runRules(template, Buffer.byteLength(text, 'utf8'), context));
+  const size = options.contentBytes ?? Buffer.byteLength(JSON.stringify(template) ?? '', 'utf8');
+  return resultOf(context, runRules(template, size, context));
 }
 
 function runRules(value: unknown, contentBytes: number, context: RuleContext): Finding[] {

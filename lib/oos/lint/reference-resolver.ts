@@ -1,4 +1,4 @@
-import { caseInsensitiveMatch, finding, isMap, lenient, mapAt, TaskView, tasksOf } from './template-model';
+import { caseInsensitiveMatch, finding, lenient, mapAt, TaskView, tasksOf } from './template-model';
 import { Finding, JsonMap, RuleContext } from './types';
 
 /**
@@ -128,16 +128,16 @@ export class ReferenceResolver {
   private resolveTaskOutput(taskName: string, output: string, site: ReferenceSite): Resolution {
     const task = this.findTask(taskName);
     if (!task || task.name === undefined) {
-      if (this.parameters.includes(taskName) || caseInsensitiveMatch(this.parameters, taskName) !== undefined) {
+      if (caseInsensitiveMatch(this.parameters, taskName) !== undefined) {
         return { status: 'unknown', message: `\`{{ ${taskName}.${output} }}\` reads a field of the parameter \`${taskName}\`, a form OOS does not document` };
       }
       return { status: 'error', message: `\`{{ ${taskName}.${output} }}\` refers to a task \`${taskName}\` that the template does not have` };
     }
     if (task.index >= site.taskIndex) {
       const when = task.index === site.taskIndex ? 'this same task' : 'a task that has not run yet at this point';
-      return { status: 'error', message: `\`{{ ${taskName}.${output} }}\` reads an output of ${when}: it has no value yet when this task runs` };
+      return { status: 'error', message: `\`{{ ${taskName}.${output} }}\` reads an output of ${when}: it has no value yet here` };
     }
-    const visible = task.loops ? Object.keys(mapAt(isMap(task.node.Loop) ? task.node.Loop : {}, 'Outputs')) : Object.keys(mapAt(task.node, 'Outputs'));
+    const visible = Object.keys(mapAt(task.loops ? mapAt(task.node, 'Loop') : task.node, 'Outputs'));
     const where = task.loops ? 'Loop.Outputs' : 'Outputs';
     if (!visible.includes(output)) {
       const near = caseInsensitiveMatch(visible, output);

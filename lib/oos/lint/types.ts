@@ -32,6 +32,13 @@ export interface LintOptions {
    * @default false
    */
   readonly strict?: boolean;
+  /**
+   * For `lintTemplateObject`: the size in bytes of the content as it will be sent, when the
+   * caller renders the object otherwise than as compact JSON (indented, or as YAML).
+   *
+   * @default - the size of the object's compact JSON text
+   */
+  readonly contentBytes?: number;
 }
 
 /** The outcome of checking one template. */
