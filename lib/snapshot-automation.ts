@@ -2,6 +2,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { checkInstanceIds } from './instance-ids';
 import { uniqueResourceId } from './logical-id';
 import { OOS_CONTENT_MAX_BYTES, RosOosTemplate, checkOosTemplateName } from './oos/template';
+import { OOS_FORMAT_VERSION } from './oos/limits';
 import { toJsonWithTokens } from './oos/token-json';
 import { buildSnapshotCommand } from './plugin/command';
 import {
@@ -20,8 +21,6 @@ import {
 import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
-/** The OOS template format version this package writes. */
-export const OOS_FORMAT_VERSION = 'OOS-2019-06-01';
 
 /** The name of the task that runs the wrapper on each instance. */
 export const SNAPSHOT_TASK_NAME = 'snapshotInstances';

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ros from '@alicloud/ros-cdk-core';
+import { formatFindings, lintTemplateObject } from './oos/lint';
 import { RosOosTemplate } from './oos/template';
 
 /** The largest ROS template body, in bytes. */
@@ -68,8 +69,19 @@ export function checkRosLimits(stackName: string, body: string): string[] {
 export type OosDocumentCheck = (name: string, document: object) => string[];
 
 /**
+ * The check every synthesis runs: the OOS template checker in strict mode (warnings count), so
+ * a finding fails the synth with the template, task and field named.
+ */
+export function lintOosDocument(name: string, document: object): string[] {
+  const contentBytes = Buffer.byteLength(JSON.stringify(document, undefined, 2), 'utf8');
+  const result = lintTemplateObject(document, { name, strict: true, contentBytes });
+  return result.errorCount + result.warningCount > 0 ? [formatFindings(result)] : [];
+}
+
+/**
  * Synthesizes an app into `outdir`: into a private directory first, then checks every stack
- * against the ROS limits and every OOS template with `checkOos`; only when all pass are the
+ * against the ROS limits and every OOS template with the OOS template checker (strict) and
+ * `checkOos` when given; only when all pass are the
  * stack templates and the standalone OOS templates moved into `outdir` (replacing its content).
  * On any problem it throws, listing them all, and `outdir` is left as it was.
  */
@@ -97,6 +109,7 @@ export function synthesize(build: (app: ros.App) => void, outdir: string, checkO
       for (const [suffix, document] of Object.entries(t.standaloneDocuments)) {
         const plain = withoutTokens(document) as object;
         const name = `${base}${suffix ? `-${suffix}` : ''}`;
+        problems.push(...lintOosDocument(`${stackName}/${name}`, plain));
         if (checkOos) {
           problems.push(...checkOos(`${stackName}/${name}`, plain));
         }

@@ -5,7 +5,7 @@ import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
 import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { AppConsistentSnapshotStack } from '../lib/stack';
-import { ROS_MAX_RESOURCES, ROS_TEMPLATE_MAX_BYTES, checkRosLimits, synthesize } from '../lib/synth';
+import { ROS_MAX_RESOURCES, ROS_TEMPLATE_MAX_BYTES, checkRosLimits, lintOosDocument, synthesize } from '../lib/synth';
 import { REPO_ROOT, instanceIds, tempDir } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
@@ -125,5 +125,29 @@ describe('the app (npm run synth)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: `groups\[0\]\.timeoutSeconds` must be an integer from 1 to 600 \(in .*bad\.yaml\), got 0/);
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('the OOS template checker at synth', () => {
+  test('every OOS template the package emits passes it strictly', () => {
+    const out = tempDir('synth-');
+    const seen: string[] = [];
+    synthesize((app) => { new DefaultAppConsistentSnapshotStack(app, 'D'); buildPostureStacks(app, loadPostureFile(EXAMPLE)); }, out, (name, doc) => {
+      seen.push(name);
+      expect(lintOosDocument(name, doc)).toEqual([]);
+      return [];
+    });
+    expect(seen).toEqual(['D/AutomationTemplate-Linux', 'D/AutomationTemplate-Windows', 'AppSnapshotProduction/AppConsistentSnapshot-app-tier', 'AppSnapshotProduction/AppConsistentSnapshot-win-files']);
+  });
+
+  test('a finding fails the synth naming the template, the task and the field', () => {
+    const out = tempDir('synth-');
+    synthesize((app) => buildPostureStacks(app, loadPostureFile(EXAMPLE)), out);
+    const good = JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json'), 'utf8'));
+    good.Tasks[0].Properties.instanceId = '{{ noSuchParameter }}';
+    const problems: string[] = lintOosDocument('S/seeded', good);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/OOS template S\/seeded: 1 error/);
+    expect(problems[0]).toMatch(/Tasks\[0\]\(snapshotInstances\)\.Properties\.instanceId/);
   });
 });

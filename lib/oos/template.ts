@@ -1,5 +1,8 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { ValidationError, isResolved } from '../validation';
+import { OOS_CONTENT_MAX_BYTES } from './limits';
+
+export { OOS_CONTENT_MAX_BYTES };
 
 /** OOS template names: at most 200 of `[A-Za-z0-9_-]`. */
 export const OOS_TEMPLATE_NAME_PATTERN = '^[A-Za-z0-9_-]{1,200}$';
@@ -14,8 +17,6 @@ export const OOS_RESERVED_NAME_PREFIXES = ['ALIYUN', 'ACS', 'ALIBABA', 'ALICLOUD
 export const OOS_TEMPLATE_NAME_ALLOWED_PATTERN = `^(?!${OOS_RESERVED_NAME_PREFIXES.map((p) =>
   [...p].map((c) => `[${c}${c.toLowerCase()}]`).join('')).join('|')})[A-Za-z0-9_-]{1,200}$`;
 
-/** The largest template content OOS accepts, in bytes. */
-export const OOS_CONTENT_MAX_BYTES = 64 * 1024;
 
 /** Throws unless `name` is a valid OOS template name. */
 export function checkOosTemplateName(field: string, name: string): void {

@@ -1,8 +1,9 @@
 import { finding } from '../template-model';
 import { LintRule } from '../types';
 
-/** The largest template content OOS accepts, in bytes (64 KB). */
-export const OOS_CONTENT_MAX_BYTES = 64 * 1024;
+import { OOS_CONTENT_MAX_BYTES } from '../../limits';
+
+export { OOS_CONTENT_MAX_BYTES };
 
 /** The template's content is at most 64 KB. */
 export const contentSizeRule: LintRule = {

@@ -1,8 +1,9 @@
 import { finding, show } from '../template-model';
 import { LintRule } from '../types';
 
-/** The format of task templates. */
-export const OOS_FORMAT_VERSION = 'OOS-2019-06-01';
+import { OOS_FORMAT_VERSION } from '../../limits';
+
+export { OOS_FORMAT_VERSION };
 /** The format of state templates (a `States` list instead of `Tasks`). */
 export const OOS_STATE_FORMAT_VERSION = 'OOS-2019-06-01-State';
 
