@@ -10,7 +10,8 @@ import { synthesize } from '../lib/synth';
 
 function main(): number {
   const config = process.env.APP_SNAPSHOT_CONFIG;
-  const outdir = process.env.APP_SNAPSHOT_OUTDIR ?? 'cdk.out';
+  // CDK_OUTDIR is where the ros-cdk CLI (through cdk.json) wants the cloud assembly.
+  const outdir = process.env.APP_SNAPSHOT_OUTDIR ?? process.env.CDK_OUTDIR ?? 'cdk.out';
   try {
     const posture = config ? loadPostureFile(config) : undefined;
     const files = synthesize((app) => {

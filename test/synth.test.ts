@@ -117,6 +117,15 @@ describe('the app (npm run synth)', () => {
     expect(fs.existsSync(path.join(out, 'AppSnapshotProduction.template.json'))).toBe(true);
   });
 
+  test('cdk.json runs the same app for the ros-cdk CLI, which passes CDK_OUTDIR', () => {
+    const cdk = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8'));
+    const out = path.join(tempDir('cli-'), 'assembly');
+    const r = spawnSync('sh', ['-c', cdk.app], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CDK_OUTDIR: out } });
+    expect(r.status).toBe(0);
+    expect(fs.existsSync(path.join(out, 'AppConsistentSnapshot.template.json'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'manifest.json'))).toBe(true);
+  });
+
   test('a bad posture file: exit 1, the field named on stderr, nothing written', () => {
     const dir = tempDir('app-');
     const out = path.join(dir, 'cdk.out');
