@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const SANDBOX = path.join(REPO_ROOT, 'test', 'harness', 'sandbox.sh');
 export const STANDIN_BIN = path.join(REPO_ROOT, 'test', 'standin', 'bin');
 const SCENARIO_LIB = path.join(REPO_ROOT, 'test', 'standin', 'fixtures', 'scenario-lib.sh');

@@ -3,12 +3,14 @@
  * loop-mounted ext4 file systems it freezes and copies.
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { PLUGIN_EXIT_CODES } from '../../lib/plugin/exit-codes';
 import {
   encodePluginParams,
   OperatingSystem,
   PLUGIN_NAME,
+  pluginParameters,
   PluginParameterValue,
   SNAPSHOT_NAME_PATTERN,
 } from '../../lib/plugin/parameters';
@@ -102,6 +104,16 @@ const INJECTED: Record<number, { last: Milestone; group: 'none' | 'failed' | 'un
 };
 
 describe('acs-plugin-manager stand-in', () => {
+  test.each([
+    [OperatingSystem.LINUX, 'LINUX_SPEC'],
+    [OperatingSystem.WINDOWS, 'WINDOWS_SPEC'],
+  ])('its %s parameter table matches lib/plugin/parameters.ts', (os, variable) => {
+    const script = fs.readFileSync(path.join(STANDIN_BIN, 'acs-plugin-manager'), 'utf8');
+    const spec = new RegExp(`^readonly ${variable}='([^']*)'$`, 'm').exec(script)?.[1];
+    const expected = pluginParameters(os).map((p) => `${p.name}:${p.type}:${p.required ? 1 : 0}`);
+    expect(spec?.split(' ')).toEqual(expected);
+  });
+
   test('its bash is shellcheck-clean', () => {
     const files = [path.join(STANDIN_BIN, 'acs-plugin-manager'), path.join(__dirname, 'fixtures', 'scenario-lib.sh')];
     const r = spawnSync('shellcheck', ['-S', 'style', ...files], { encoding: 'utf8' });
@@ -393,6 +405,25 @@ describe('acs-plugin-manager stand-in', () => {
       if (signal === 'TERM') {
         expect(lastMessage(r)).toBe('Received signal 15, abort and resume I/O');
       }
+    });
+
+    test('when the process gets SIGKILL mid-freeze and its parent does not reap it (a zombie)', async () => {
+      // the parent starts the run, then becomes a sleep, which never reaps its children
+      const r = await runScenario(
+        `${instance('copy_delay=30')}
+        (acs-plugin-manager --exec --plugin app-snapshot-plugin "--params=$PARAMS" >"$OUT/stdout" 2>"$OUT/stderr" &
+         echo $! >/run/plugin.pid; exec sleep 20) &
+        holder=$!
+        wait_for_line 'Freeze Write Request Done'
+        pid=$(</run/plugin.pid)
+        kill -KILL "$pid"
+        probe_writable /mnt/data after
+        awk '{print $3}' "/proc/$pid/stat" >"$OUT/state-after-kill"
+        kill "$holder"`,
+        { params: linuxParams() },
+      );
+      expect(r.file('state-after-kill')?.trim()).toBe('Z');
+      expect(r.file('probe-after')?.trim()).toBe('writable');
     });
 
     test('when the freeze outlasts TimeoutInSeconds: the copy is abandoned and the run ends 6', async () => {
