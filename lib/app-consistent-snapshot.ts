@@ -1,11 +1,10 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkInstanceIds } from './instance-ids';
-import { checkOosTemplateName } from './oos/template';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { RoleAttachment } from './role-attachment';
 import { PreparedScriptInstall, ScriptDeployment, prepareScriptInstall } from './script-deployment';
-import { SnapshotAutomation, SnapshotAutomationOptions, checkAutomationOptions } from './snapshot-automation';
+import { SnapshotAutomation, SnapshotAutomationOptions, checkAutomationOptions, checkAutomationTemplateName } from './snapshot-automation';
 import { ISnapshotRole, SnapshotRole } from './snapshot-role';
 import { ValidationError, checkPattern } from './validation';
 
@@ -74,7 +73,7 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
   const roleRule = 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)';
   if (props.roleName !== undefined) checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, roleRule);
   if (props.existingRoleName !== undefined) checkPattern('existingRoleName', props.existingRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
-  checkOosTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
+  checkAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
   checkAutomationOptions(props.os, props);
   if (props.os === OperatingSystem.WINDOWS) {
     if (props.scripts !== undefined) {

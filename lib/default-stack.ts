@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ecs from '@alicloud/ros-cdk-ecs';
 import * as ram from '@alicloud/ros-cdk-ram';
-import { OOS_TEMPLATE_NAME_ALLOWED_PATTERN, RosOosTemplate } from './oos/template';
+import { RosOosTemplate, oosTemplateNameAllowedPattern } from './oos/template';
 import {
   DISK_ID_PATTERN,
   OperatingSystem,
@@ -14,7 +14,15 @@ import {
 } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
-import { SnapshotTemplateSpec, buildSnapshotTemplate, renderTemplateContent } from './snapshot-automation';
+import {
+  AUTOMATION_TEMPLATE_NAME_MAX_LENGTH,
+  OosTemplateDocument,
+  SnapshotTemplateSpec,
+  buildInstanceDocument,
+  buildSnapshotTemplate,
+  instanceTemplateNameOf,
+  renderTemplateContent,
+} from './snapshot-automation';
 import { SNAPSHOT_POLICY_DESCRIPTION, SNAPSHOT_ROLE_DESCRIPTION, ecsTrustPolicyDocument, snapshotPolicyDocument } from './snapshot-role';
 import { deterministicSynthesizer } from './synth';
 
@@ -89,9 +97,9 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
     const requireApp = flag('RequireAppConsistent', 'Fail an instance whose snapshot fell back to file-system consistency');
     const templateName = new ros.RosParameter(this, 'AutomationTemplateName', {
       type: ros.RosParameterType.STRING,
-      allowedPattern: OOS_TEMPLATE_NAME_ALLOWED_PATTERN,
+      allowedPattern: oosTemplateNameAllowedPattern(AUTOMATION_TEMPLATE_NAME_MAX_LENGTH),
       defaultValue: 'AppConsistentSnapshot-Default',
-      description: 'Name of the OOS template (at most 200 of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix)',
+      description: `Name of the OOS template to execute (at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix); the per-instance template it runs is named after it with -Instance`,
     });
 
     const isLinux = new ros.RosCondition(this, 'IsLinux', { expression: ros.Fn.conditionEquals(osType.valueAsString, OperatingSystem.LINUX) });
@@ -151,21 +159,31 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       maxErrors: 0,
       pluginDeadlineSeconds: 600,
     };
+    const instanceTemplateName = instanceTemplateNameOf(templateName.valueAsString);
     const spec = (os: OperatingSystem): SnapshotTemplateSpec => ({
       ...common,
       os,
       description: `Application-consistent snapshots of ${os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
       scriptChecksums: os === OperatingSystem.LINUX ? scripts.checksums : undefined,
+      instanceTemplateName,
     });
-    const linuxDocument = buildSnapshotTemplate(spec(OperatingSystem.LINUX));
-    const windowsDocument = buildSnapshotTemplate(spec(OperatingSystem.WINDOWS));
-    new RosOosTemplate(this, 'AutomationTemplate', {
+    // Each template's content is the Linux or the Windows document, by OsType.
+    const byOs = (build: (s: SnapshotTemplateSpec) => OosTemplateDocument) => {
+      const documents = { Linux: build(spec(OperatingSystem.LINUX)), Windows: build(spec(OperatingSystem.WINDOWS)) };
+      const content = ros.Fn.conditionIf(isLinux.logicalId,
+        renderTemplateContent('content', documents.Linux),
+        renderTemplateContent('content', documents.Windows)) as unknown as string;
+      return { content, standaloneDocuments: documents };
+    };
+    const instanceTemplate = new RosOosTemplate(this, 'AutomationInstanceTemplate', {
+      templateName: instanceTemplateName,
+      ...byOs(buildInstanceDocument),
+    });
+    const automationTemplate = new RosOosTemplate(this, 'AutomationTemplate', {
       templateName: templateName.valueAsString,
-      content: ros.Fn.conditionIf(isLinux.logicalId,
-        renderTemplateContent('content', linuxDocument),
-        renderTemplateContent('content', windowsDocument)) as unknown as string,
-      standaloneDocuments: { Linux: linuxDocument, Windows: windowsDocument },
+      ...byOs(buildSnapshotTemplate),
     });
+    automationTemplate.addRosDependency(instanceTemplate.logicalId);
 
     new ros.RosOutput(this, 'OosTemplateName', {
       value: templateName.valueAsString,

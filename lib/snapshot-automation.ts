@@ -1,12 +1,14 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkInstanceIds } from './instance-ids';
 import { uniqueResourceId } from './logical-id';
-import { OOS_CONTENT_MAX_BYTES, RosOosTemplate, checkOosTemplateName } from './oos/template';
+import { OosTemplateDocument, buildInstanceTemplate } from './instance-template';
+import { OOS_CONTENT_MAX_BYTES, OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
+import { requiredActions } from './oos/required-actions';
 import { toJsonWithTokens } from './oos/token-json';
-import { buildSnapshotCommand } from './plugin/command';
 import {
   DISK_ID_PATTERN,
+  INSTANCE_ID_PATTERN,
   MAX_EXCLUDED_DISKS,
   OperatingSystem,
   PLUGIN_DEFAULTS,
@@ -18,15 +20,27 @@ import {
   TIMEOUT_SECONDS_WARNING,
   pluginValueProblem,
 } from './plugin/parameters';
-import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
+export { OosTemplateDocument };
 
-/** The name of the task that runs the wrapper on each instance. */
+/** The name of the parent's task that runs the per-instance template for each instance. */
 export const SNAPSHOT_TASK_NAME = 'snapshotInstances';
 
-/** Seconds the wrapper needs around the plugin (script checks, output), added to the deadline. */
-const WRAPPER_OVERHEAD_SECONDS = 120;
+/** What the per-instance template's name adds to the automation's template name. */
+export const INSTANCE_TEMPLATE_SUFFIX = '-Instance';
+
+/** The longest automation template name: its per-instance template's name must fit OOS's 200. */
+export const AUTOMATION_TEMPLATE_NAME_MAX_LENGTH = 200 - INSTANCE_TEMPLATE_SUFFIX.length;
+
+/** Throws unless `name` is a valid OOS template name that leaves room for the per-instance suffix. */
+export function checkAutomationTemplateName(field: string, name: string): void {
+  checkOosTemplateName(field, name);
+  if (isResolved(name) && name.length > AUTOMATION_TEMPLATE_NAME_MAX_LENGTH) {
+    throw new ValidationError(field,
+      `must be at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} characters (the per-instance template is named after it with \`${INSTANCE_TEMPLATE_SUFFIX}\`, and OOS allows 200)`, name);
+  }
+}
 
 /** Options of the OOS automation shared by the construct and the composition. */
 export interface SnapshotAutomationOptions {
@@ -140,60 +154,60 @@ export interface SnapshotTemplateSpec {
   readonly maxErrors: number;
   readonly pluginDeadlineSeconds: number;
   readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
-}
-
-/** An OOS template document (the subset this package writes). */
-export interface OosTemplateDocument {
-  readonly FormatVersion: string;
-  readonly Description: Record<string, string>;
-  readonly Parameters: Record<string, Record<string, unknown>>;
-  readonly RamRole: string;
-  readonly Tasks: Array<Record<string, unknown>>;
-  readonly Outputs: Record<string, Record<string, unknown>>;
+  /** The name of the per-instance template (the default of the parent's `instanceTemplateName`). */
+  readonly instanceTemplateName: string;
 }
 
 const flag = (b: boolean) => (b ? 'true' : 'false');
 const ref = (name: string) => `{{ ${name} }}`;
 
-/** Builds the OOS template document that drives the plugin on every instance. */
-export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDocument {
+/**
+ * The OOS parameters, shared by the parent and the per-instance template. The parent has the
+ * instance list, the rate control and the per-instance template's name, with the construct's
+ * values as defaults; the per-instance template has one `instanceId` and takes every value from
+ * the parent (no defaults but the region and the role).
+ */
+function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'instance'): Record<string, Record<string, unknown>> {
   const linux = spec.os === OperatingSystem.LINUX;
-  const flagParam = (label: string, def: string) => ({ Type: 'String', Label: { en: label }, AllowedValues: ['true', 'false'], Default: def });
+  const parent = scope === 'parent';
+  const def = (value: unknown) => (parent ? { Default: value } : {});
+  const flagParam = (label: string, value: string) => ({ Type: 'String', Label: { en: label }, AllowedValues: ['true', 'false'], ...def(value) });
   const parameters: Record<string, Record<string, unknown>> = {
     regionId: { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' },
-    instanceIds: {
+  };
+  if (parent) {
+    parameters.instanceIds = {
       Type: 'List',
       Label: { en: 'Instances' },
       Description: { en: 'ECS instances to snapshot (Running, Cloud Assistant Normal, the snapshot role attached)' },
       AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId',
       Default: spec.instanceIds,
-    },
-    ramRoleName: {
+    };
+  } else {
+    parameters.instanceId = {
       Type: 'String',
-      Label: { en: 'RAM role of the instances' },
-      AllowedPattern: RAM_ROLE_NAME_PATTERN,
-      Default: spec.ramRoleName,
-    },
-    snapshotName: {
-      Type: 'String',
-      Label: { en: 'Snapshot group name' },
-      AllowedPattern: SNAPSHOT_NAME_PATTERN,
-      Default: spec.snapshotName,
-    },
+      Label: { en: 'Instance' },
+      AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId',
+      AllowedPattern: INSTANCE_ID_PATTERN,
+    };
+  }
+  Object.assign(parameters, {
+    ramRoleName: { Type: 'String', Label: { en: 'RAM role of the instances' }, AllowedPattern: RAM_ROLE_NAME_PATTERN, ...def(spec.ramRoleName) },
+    snapshotName: { Type: 'String', Label: { en: 'Snapshot group name' }, AllowedPattern: SNAPSHOT_NAME_PATTERN, ...def(spec.snapshotName) },
     snapshotDescription: {
       Type: 'String',
       Label: { en: 'Snapshot group description' },
       AllowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
       MaxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
-      Default: spec.snapshotDescription,
+      ...def(spec.snapshotDescription),
     },
     excludeDiskId: {
       Type: 'String',
       Label: { en: 'Disk to exclude' },
       AllowedPattern: `^(${DISK_ID_PATTERN.replace(/^\^|\$$/g, '')})?$`,
-      Default: spec.excludeDiskId,
+      ...def(spec.excludeDiskId),
     },
-  };
+  });
   if (linux) {
     parameters.enableFsFreeze = flagParam('Freeze file systems', spec.enableFsFreeze);
     parameters.timeoutInSeconds = {
@@ -201,74 +215,83 @@ export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDo
       Label: { en: 'I/O pause timeout (seconds)' },
       MinValue: TIMEOUT_SECONDS_RANGE.min,
       MaxValue: TIMEOUT_SECONDS_RANGE.max,
-      Default: spec.timeoutInSeconds,
+      ...def(spec.timeoutInSeconds),
     };
   } else {
     parameters.enableWriters = flagParam('Include VSS writers', spec.enableWriters);
   }
   parameters.requireAppConsistent = flagParam('Fail unless application-consistent', spec.requireAppConsistent);
-  parameters.rateControl = {
-    Type: 'Json',
-    Label: { en: 'Rate control' },
-    AssociationProperty: 'RateControl',
-    Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
-  };
+  if (parent) {
+    parameters.rateControl = {
+      Type: 'Json',
+      Label: { en: 'Rate control' },
+      AssociationProperty: 'RateControl',
+      Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
+    };
+    parameters.instanceTemplateName = {
+      Type: 'String',
+      Label: { en: 'Per-instance template' },
+      Description: { en: 'The OOS template run for each instance (created with this one)' },
+      AllowedPattern: OOS_TEMPLATE_NAME_PATTERN,
+      Default: spec.instanceTemplateName,
+    };
+  }
   parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: '' };
+  return parameters;
+}
 
-  const pluginParams: Record<string, string> = linux
-    ? {
-        RamRoleName: ref('ramRoleName'),
-        EnableFsFreeze: ref('enableFsFreeze'),
-        TimeoutInSeconds: ref('timeoutInSeconds'),
-        PreScriptPath: PRESCRIPT_PATH,
-        PostScriptPath: POSTSCRIPT_PATH,
-        ExcludeDiskId: ref('excludeDiskId'),
-        Name: ref('snapshotName'),
-        Description: ref('snapshotDescription'),
-      }
-    : {
-        RamRoleName: ref('ramRoleName'),
-        EnableWriters: ref('enableWriters'),
-        ExcludeDiskId: ref('excludeDiskId'),
-        Name: ref('snapshotName'),
-        Description: ref('snapshotDescription'),
-      };
-  const commandContent = buildSnapshotCommand({
-    os: spec.os,
-    instanceId: '{{ ACS::TaskLoopItem }}',
-    pluginParams,
-    requireAppConsistent: ref('requireAppConsistent'),
-    deadlineSeconds: String(spec.pluginDeadlineSeconds),
-    scriptChecksums: spec.scriptChecksums,
-  });
+/** The parameters the parent passes to the per-instance template: each its own, the loop item as `instanceId`. */
+function childParameters(instanceParameters: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.keys(instanceParameters).map((name) =>
+    [name, name === 'instanceId' ? '{{ ACS::TaskLoopItem }}' : ref(name)]));
+}
 
+/**
+ * Builds the parent OOS template: it loops over the instances with the rate control and runs
+ * the per-instance template ({@link buildInstanceDocument}) for each through `ACS::Template`,
+ * collecting each instance's result (instance, group id, verdict, reason, exit code).
+ */
+export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDocument {
   return {
     FormatVersion: OOS_FORMAT_VERSION,
     Description: { en: spec.description },
-    Parameters: parameters,
+    Parameters: automationParameters(spec, 'parent'),
     RamRole: ref('OOSAssumeRole'),
     Tasks: [
       {
         Name: SNAPSHOT_TASK_NAME,
-        Action: 'ACS::ECS::RunCommand',
-        Description: { en: 'Verifies the quiesce scripts, runs the app-snapshot plugin and judges its result' },
+        Action: 'ACS::Template',
+        Description: { en: 'Runs the per-instance template (preflight, snapshot, verdict) for each instance' },
         Properties: {
-          regionId: ref('regionId'),
-          instanceId: '{{ ACS::TaskLoopItem }}',
-          commandType: linux ? 'RunShellScript' : 'RunPowerShellScript',
-          commandContent,
-          timeout: spec.pluginDeadlineSeconds + WRAPPER_OVERHEAD_SECONDS,
+          TemplateName: ref('instanceTemplateName'),
+          Parameters: childParameters(automationParameters(spec, 'instance')),
         },
         Loop: {
           Items: ref('instanceIds'),
           RateControl: ref('rateControl'),
           Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } },
         },
-        Outputs: { result: { Type: 'String', ValueSelector: 'invocationOutput' } },
+        Outputs: { result: { Type: 'Json', ValueSelector: '.result' } },
       },
     ],
     Outputs: { results: { Type: 'List', Value: ref(`${SNAPSHOT_TASK_NAME}.results`) } },
   };
+}
+
+/** The RAM actions an execution of the automation needs: those of the per-instance template it runs. */
+export function automationRequiredActions(document: OosTemplateDocument, instanceDocument: OosTemplateDocument): string[] {
+  return requiredActions(document, { [ref('instanceTemplateName')]: instanceDocument });
+}
+
+/** Builds the per-instance OOS template the parent runs for each instance. */
+export function buildInstanceDocument(spec: SnapshotTemplateSpec): OosTemplateDocument {
+  return buildInstanceTemplate({
+    os: spec.os,
+    description: `${spec.description}: one instance (preflight, snapshot, verdict from the tags)`,
+    parameters: automationParameters(spec, 'instance'),
+    pluginDeadlineSeconds: spec.pluginDeadlineSeconds,
+    scriptChecksums: spec.scriptChecksums,
+  });
 }
 
 /** Checks the automation options that are resolved; `prefix` names the fields in errors. */
@@ -335,7 +358,13 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTe
     maxErrors: props.maxErrors ?? 0,
     pluginDeadlineSeconds: props.pluginDeadlineSeconds ?? 600,
     scriptChecksums: props.scriptChecksums,
+    instanceTemplateName: instanceTemplateNameOf(props.templateName),
   };
+}
+
+/** The per-instance template's name: the automation's with {@link INSTANCE_TEMPLATE_SUFFIX} (a ROS join for a parameter). */
+export function instanceTemplateNameOf(templateName: string): string {
+  return isResolved(templateName) ? `${templateName}${INSTANCE_TEMPLATE_SUFFIX}` : ros.Fn.join('', [templateName, INSTANCE_TEMPLATE_SUFFIX]);
 }
 
 /** The template content as text, checked against the OOS size limit. */
@@ -351,35 +380,57 @@ export function renderTemplateContent(field: string, document: OosTemplateDocume
 }
 
 /**
- * The OOS automation: an `ALIYUN::OOS::Template` whose content (`OOS-2019-06-01`) loops over
- * the instances with rate control and, on each, runs through `ACS::ECS::RunCommand` a wrapper
- * that verifies and repairs the quiesce scripts (Linux), runs the app-snapshot plugin, maps
- * its exit code, reads the snapshot group id and the consistency verdict, and prints one
- * `APP_SNAPSHOT_RESULT {json}` line. The construct's values are the OOS parameters' defaults.
+ * The OOS automation: two `ALIYUN::OOS::Template` resources (`OOS-2019-06-01`). The per-instance
+ * template (named after the automation's with `-Instance`) checks the instance (Running, Cloud
+ * Assistant up), reads its RAM role and disks, runs on it a wrapper that checks those facts
+ * (preflight), verifies and repairs the quiesce scripts (Linux), runs the app-snapshot plugin
+ * and maps its exit code, then reads the snapshot group and its snapshots' tags back and judges
+ * them on the instance. The automation template loops over the instances with rate control and
+ * runs the per-instance template for each (`ACS::Template`); its output lists each instance's
+ * group id, verdict and reason. The construct's values are the OOS parameters' defaults.
  */
 export class SnapshotAutomation extends ros.Construct {
-  /** The template resource. */
+  /** The automation template resource (the one to execute). */
   public readonly template: RosOosTemplate;
-  /** The template document. */
+  /** The per-instance template resource. */
+  public readonly instanceTemplate: RosOosTemplate;
+  /** The automation template document. */
   public readonly document: OosTemplateDocument;
-  /** The template's name. */
+  /** The per-instance template document. */
+  public readonly instanceDocument: OosTemplateDocument;
+  /** The automation template's name. */
   public readonly templateName: string;
+  /** The per-instance template's name. */
+  public readonly instanceTemplateName: string;
+  /** The RAM actions an execution needs (for the role OOS assumes), derived from both templates. */
+  public readonly requiredActions: string[];
 
   constructor(scope: ros.Construct, id: string, props: SnapshotAutomationProps) {
     super(scope, id);
-    checkOosTemplateName('templateName', props.templateName);
+    checkAutomationTemplateName('templateName', props.templateName);
     checkInstanceIds('instanceIds', props.instanceIds);
     checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
     checkAutomationOptions(props.os, props);
     if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {
       this.node.addWarning(`timeoutSeconds is ${props.timeoutSeconds}: the documentation warns that an I/O pause over ${TIMEOUT_SECONDS_WARNING} s may not complete in time`);
     }
-    this.document = buildSnapshotTemplate(snapshotTemplateSpec(props));
+    const spec = snapshotTemplateSpec(props);
+    this.document = buildSnapshotTemplate(spec);
+    this.instanceDocument = buildInstanceDocument(spec);
     this.templateName = props.templateName;
+    this.instanceTemplateName = spec.instanceTemplateName;
+    this.requiredActions = automationRequiredActions(this.document, this.instanceDocument);
+    this.instanceTemplate = new RosOosTemplate(this, uniqueResourceId(this, 'InstanceTemplate'), {
+      templateName: this.instanceTemplateName,
+      content: renderTemplateContent('content', this.instanceDocument),
+      standaloneDocuments: { '': this.instanceDocument },
+    });
     this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
       templateName: props.templateName,
       content: renderTemplateContent('content', this.document),
       standaloneDocuments: { '': this.document },
     });
+    // Created after (and deleted before) the template it runs.
+    this.template.addRosDependency(this.instanceTemplate.logicalId);
   }
 }

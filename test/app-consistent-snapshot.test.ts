@@ -2,7 +2,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { AppConsistentSnapshot, AppConsistentSnapshotProps } from '../lib/app-consistent-snapshot';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { QuiesceScripts } from '../lib/quiesce-scripts';
-import { instanceIds, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
+import { automationOf, instanceIds, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
 
 const LINUX: AppConsistentSnapshotProps = { groupName: 'db', os: OperatingSystem.LINUX, instanceIds: instanceIds(2) };
 
@@ -16,7 +16,7 @@ describe('AppConsistentSnapshot', () => {
   test('Linux: role, attachment, script deployment and automation, wired together', () => {
     const { t, group } = synth();
     expect(Object.values(t.Resources).map((r) => r.Type).sort()).toEqual([
-      'ALIYUN::ECS::RamRoleAttachment', 'ALIYUN::ECS::RunCommand', 'ALIYUN::OOS::Template', 'ALIYUN::RAM::Role',
+      'ALIYUN::ECS::RamRoleAttachment', 'ALIYUN::ECS::RunCommand', 'ALIYUN::OOS::Template', 'ALIYUN::OOS::Template', 'ALIYUN::RAM::Role',
     ]);
     const [[roleId, role]] = resourcesOfType(t, 'ALIYUN::RAM::Role');
     expect(role.Properties.RoleName).toBe('AppSnapshot-db');
@@ -24,12 +24,12 @@ describe('AppConsistentSnapshot', () => {
     expect(attachment.Properties.RamRoleName).toBe('AppSnapshot-db');
     expect(attachment.DependsOn).toEqual([roleId]);
     expect(attachment.Properties.InstanceIds).toEqual(instanceIds(2));
-    const oos = onlyResource(t, 'ALIYUN::OOS::Template');
-    expect(oos.Properties.TemplateName).toBe('AppConsistentSnapshot-db');
-    const content = JSON.parse(oos.Properties.Content);
-    expect(content.Parameters.ramRoleName.Default).toBe('AppSnapshot-db');
+    const { parent, instance, task } = automationOf(t);
+    expect(parent.resource.Properties.TemplateName).toBe('AppConsistentSnapshot-db');
+    expect(instance.resource.Properties.TemplateName).toBe('AppConsistentSnapshot-db-Instance');
+    expect(parent.content.Parameters.ramRoleName.Default).toBe('AppSnapshot-db');
     // The automation verifies exactly the scripts the deployment installs.
-    expect(content.Tasks[0].Properties.commandContent).toContain(group.scriptDeployment!.checksums.prescript);
+    expect(task('runSnapshot').Properties.commandContent).toContain(group.scriptDeployment!.checksums.prescript);
   });
 
   test('an existing role: the policy is attached to it, no role is created, the attachment can be turned off', () => {
@@ -37,21 +37,24 @@ describe('AppConsistentSnapshot', () => {
     expect(resourcesOfType(t, 'ALIYUN::RAM::Role')).toHaveLength(0);
     expect(resourcesOfType(t, 'ALIYUN::ECS::RamRoleAttachment')).toHaveLength(0);
     expect(onlyResource(t, 'ALIYUN::RAM::ManagedPolicy').Properties.Roles).toEqual(['CorpRole']);
-    const content = JSON.parse(onlyResource(t, 'ALIYUN::OOS::Template').Properties.Content);
-    expect(content.Parameters.ramRoleName.Default).toBe('CorpRole');
+    expect(automationOf(t).parent.content.Parameters.ramRoleName.Default).toBe('CorpRole');
   });
 
   test('Windows: no script deployment, PowerShell automation', () => {
     const { t } = synth({ os: OperatingSystem.WINDOWS });
     expect(resourcesOfType(t, 'ALIYUN::ECS::RunCommand')).toHaveLength(0);
-    const content = JSON.parse(onlyResource(t, 'ALIYUN::OOS::Template').Properties.Content);
-    expect(content.Tasks[0].Properties.commandType).toBe('RunPowerShellScript');
+    const { task } = automationOf(t);
+    expect(task('runSnapshot').Properties.commandType).toBe('RunPowerShellScript');
+    expect(task('checkVerdict').Properties.commandType).toBe('RunPowerShellScript');
   });
 
   test('names the role and template after custom values', () => {
     const { t } = synth({ roleName: 'DbSnapRole', templateName: 'db-snapshots' });
     expect(onlyResource(t, 'ALIYUN::RAM::Role').Properties.RoleName).toBe('DbSnapRole');
-    expect(onlyResource(t, 'ALIYUN::OOS::Template').Properties.TemplateName).toBe('db-snapshots');
+    const { parent, instance } = automationOf(t);
+    expect(parent.resource.Properties.TemplateName).toBe('db-snapshots');
+    expect(instance.resource.Properties.TemplateName).toBe('db-snapshots-Instance');
+    expect(parent.content.Parameters.instanceTemplateName.Default).toBe('db-snapshots-Instance');
   });
 
   test.each<[string, Partial<AppConsistentSnapshotProps>, RegExp]>([
@@ -59,6 +62,7 @@ describe('AppConsistentSnapshot', () => {
     ['an unknown OS', { os: 'Solaris' as OperatingSystem }, /`os` must be one of Linux, Windows, got "Solaris"/],
     ['both a role name and an existing role', { roleName: 'A', existingRoleName: 'B' }, /`roleName` must not be set together with existingRoleName/],
     ['a bad group name', { groupName: '9db' }, /`groupName` must be a letter followed by/],
+    ['a template name leaving no room for -Instance', { templateName: 'x'.repeat(192) }, /`templateName` must be at most 191 characters \(the per-instance template is named after it with `-Instance`/],
   ])('refuses %s', (_, props, error) => {
     expect(() => synth(props)).toThrow(error);
   });

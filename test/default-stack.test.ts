@@ -45,12 +45,19 @@ describe('DefaultAppConsistentSnapshotStack (the embedded default)', () => {
   test('installs the generic scripts on Linux only, and picks the OOS content by OS', () => {
     expect(t.Resources.InstallScripts.Condition).toBe('IsLinux');
     expect(t.Resources.InstallScripts.Properties.InstanceIds).toEqual({ Ref: 'InstanceIds' });
-    const content = t.Resources.AutomationTemplate.Properties.Content;
-    expect(content['Fn::If'][0]).toBe('IsLinux');
+    for (const id of ['AutomationTemplate', 'AutomationInstanceTemplate']) {
+      expect(t.Resources[id].Properties.Content['Fn::If'][0]).toBe('IsLinux');
+    }
+    const content = t.Resources.AutomationInstanceTemplate.Properties.Content;
     const [linux, windows] = [content['Fn::If'][1], content['Fn::If'][2]].map((c: any) => JSON.stringify(c));
     expect(linux).toContain('app-snapshot-plugin\'');
     expect(windows).toContain('app-snapshot-plugin-win');
     expect(t.Resources.AutomationTemplate.Properties.TemplateName).toEqual({ Ref: 'AutomationTemplateName' });
+    // The per-instance template is named after the automation's, and created first.
+    expect(t.Resources.AutomationInstanceTemplate.Properties.TemplateName).toEqual({ 'Fn::Join': ['', [{ Ref: 'AutomationTemplateName' }, '-Instance']] });
+    expect(t.Resources.AutomationTemplate.DependsOn).toEqual(['AutomationInstanceTemplate']);
+    expect(new RegExp(t.Parameters!.AutomationTemplateName.AllowedPattern as string).test('x'.repeat(191))).toBe(true);
+    expect(new RegExp(t.Parameters!.AutomationTemplateName.AllowedPattern as string).test('x'.repeat(192))).toBe(false);
   });
 
   test('the OOS parameters default to the stack parameters: the instance list becomes a JSON array', () => {

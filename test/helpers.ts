@@ -52,3 +52,20 @@ export const SANDBOX = path.join(REPO_ROOT, 'test', 'harness', 'sandbox.sh');
 export function tempDir(prefix = 'app-snapshot-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/**
+ * The automation of a group in a synthesized template: the template to execute (its task runs
+ * ACS::Template) and the per-instance template, with their parsed contents. Fails unless the
+ * stack holds exactly one of each (pass `prefix`, a logical-id prefix, to pick a group).
+ */
+export function automationOf(t: RosTemplate, prefix = '') {
+  const templates = resourcesOfType(t, 'ALIYUN::OOS::Template').filter(([id]) => id.startsWith(prefix))
+    .map(([id, r]) => ({ id, resource: r, content: JSON.parse(r.Properties.Content) }));
+  const parents = templates.filter((x) => x.content.Tasks[0].Action === 'ACS::Template');
+  const children = templates.filter((x) => x.content.Tasks[0].Action !== 'ACS::Template');
+  if (parents.length !== 1 || children.length !== 1) {
+    throw new Error(`expected one automation and one per-instance template, found ${parents.length} and ${children.length}`);
+  }
+  const task = (name: string) => children[0].content.Tasks.find((x: { Name: string }) => x.Name === name);
+  return { parent: parents[0], instance: children[0], task };
+}

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { CLOUD_PRODUCT_ACTION_CALLS, requiredActions } from '../lib/oos/required-actions';
 import { OperatingSystem } from '../lib/plugin/parameters';
-import { buildSnapshotTemplate, snapshotTemplateSpec } from '../lib/snapshot-automation';
+import { automationRequiredActions, buildInstanceDocument, buildSnapshotTemplate, snapshotTemplateSpec } from '../lib/snapshot-automation';
 import { REPO_ROOT, instanceIds } from './helpers';
 
 const CORPUS = path.join(REPO_ROOT, '..', 'shared', 'oos-templates', 'CloudProductActions');
@@ -18,11 +18,23 @@ describe('requiredActions', () => {
     }
   });
 
-  test('the snapshot automation needs exactly RunCommand and reading its invocations', () => {
+  test('the snapshot automation needs RunCommand with its invocations, and exactly the reads of its preflight and verdict', () => {
     for (const os of [OperatingSystem.LINUX, OperatingSystem.WINDOWS]) {
-      const doc = buildSnapshotTemplate(snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' }));
-      expect(requiredActions(doc)).toEqual(['ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:RunCommand']);
+      const spec = snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' });
+      expect(automationRequiredActions(buildSnapshotTemplate(spec), buildInstanceDocument(spec))).toEqual([
+        'ecs:DescribeCloudAssistantStatus', 'ecs:DescribeDisks', 'ecs:DescribeInstanceRamRole', 'ecs:DescribeInstances',
+        'ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:DescribeSnapshotGroups', 'ecs:DescribeSnapshots',
+        'ecs:RunCommand',
+      ]);
     }
+  });
+
+  test('ACS::Template: the nested template\'s tasks are accounted for; a missing or recursive one is refused', () => {
+    const child = { Tasks: [{ Name: 'read', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: 'DescribeDisks' } }] };
+    const parent = { Tasks: [{ Name: 'each', Action: 'ACS::Template', Properties: { TemplateName: '{{ child }}' } }] };
+    expect(requiredActions(parent, { '{{ child }}': child })).toEqual(['ecs:DescribeDisks']);
+    expect(() => requiredActions(parent)).toThrow(/task each: ACS::Template runs \{\{ child \}\}, whose document was not given/);
+    expect(() => requiredActions(parent, { '{{ child }}': parent })).toThrow(/task each: ACS::Template runs \{\{ child \}\}, which is already running above it/);
   });
 
   test('ExecuteAPI calls and target selection are derived; unknown actions and templated APIs are refused', () => {
@@ -34,6 +46,6 @@ describe('requiredActions', () => {
     ] })).toEqual(['ecs:DescribeDisks', 'ecs:DescribeInstances', 'ecs:DescribeSnapshotGroups']);
     expect(() => requiredActions({ Tasks: [{ Name: 'x', Action: 'ACS::ECS::DeleteInstance' }] })).toThrow(/task x: the permissions of action ACS::ECS::DeleteInstance are not known/);
     expect(() => requiredActions({ Tasks: [{ Name: 'y', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: '{{ api }}' } }] })).toThrow(/task y: ACS::ExecuteAPI needs literal Service and API/);
-    expect(() => requiredActions({ Tasks: [{ Name: 'z', Action: 'ACS::Template', Properties: {} }] })).toThrow(/ACS::Template are not known/);
+    expect(() => requiredActions({ Tasks: [{ Name: 'z', Action: 'ACS::Loop', Properties: {} }] })).toThrow(/ACS::Loop are not known/);
   });
 });

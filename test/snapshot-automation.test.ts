@@ -3,7 +3,7 @@ import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
 import { EXIT_CODES } from '../lib/plugin/exit-codes';
 import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
-import { instanceIds, newApp, onlyResource, templateOf } from './helpers';
+import { automationOf, instanceIds, newApp, templateOf } from './helpers';
 
 const BASE: SnapshotAutomationProps = {
   os: OperatingSystem.LINUX,
@@ -15,9 +15,12 @@ const BASE: SnapshotAutomationProps = {
 function synth(props: Partial<SnapshotAutomationProps> = {}) {
   const stack = new ros.Stack(newApp(), 'S');
   const automation = new SnapshotAutomation(stack, 'Automation', { ...BASE, ...props });
-  const resource = onlyResource(templateOf(stack), 'ALIYUN::OOS::Template');
-  const content = JSON.parse(resource.Properties.Content);
-  return { automation, resource, content, task: content.Tasks[0], command: content.Tasks[0].Properties.commandContent as string };
+  const { parent, instance, task: child } = automationOf(templateOf(stack));
+  const run = child('runSnapshot');
+  return {
+    automation, resource: parent.resource, content: parent.content, task: parent.content.Tasks[0],
+    instance, child, run, command: run.Properties.commandContent as string,
+  };
 }
 
 /** The `--params=` list of the generated command, parsed back into key/value pairs. */
@@ -32,26 +35,51 @@ function pluginParams(command: string): Array<[string, string]> {
 }
 
 describe('SnapshotAutomation: the OOS template resource', () => {
-  test('an ALIYUN::OOS::Template with the name and an OOS-2019-06-01 content', () => {
-    const { resource, content } = synth();
+  test('two ALIYUN::OOS::Templates, the automation and its per-instance template, OOS-2019-06-01', () => {
+    const { resource, content, instance, automation } = synth();
     expect(resource.Properties.TemplateName).toBe('AppConsistentSnapshot-db');
-    expect(content.FormatVersion).toBe('OOS-2019-06-01');
-    expect(content.RamRole).toBe('{{ OOSAssumeRole }}');
-    expect(Buffer.byteLength(resource.Properties.Content)).toBeLessThanOrEqual(OOS_CONTENT_MAX_BYTES);
+    expect(instance.resource.Properties.TemplateName).toBe('AppConsistentSnapshot-db-Instance');
+    expect(automation.instanceTemplateName).toBe('AppConsistentSnapshot-db-Instance');
+    // The automation is created after the template it runs.
+    expect(resource.DependsOn).toEqual([instance.id]);
+    for (const doc of [content, instance.content]) {
+      expect(doc.FormatVersion).toBe('OOS-2019-06-01');
+      expect(doc.RamRole).toBe('{{ OOSAssumeRole }}');
+    }
+    for (const r of [resource, instance.resource]) {
+      expect(Buffer.byteLength(r.Properties.Content)).toBeLessThanOrEqual(OOS_CONTENT_MAX_BYTES);
+    }
   });
 
-  test('loops over the instances with RateControl and runs the wrapper through ACS::ECS::RunCommand', () => {
+  test('loops over the instances with RateControl and runs the per-instance template through ACS::Template', () => {
     const { task, content } = synth({ concurrency: 5, maxErrors: 2 });
+    expect(content.Tasks).toHaveLength(1);
     expect(task.Name).toBe(SNAPSHOT_TASK_NAME);
-    expect(task.Action).toBe('ACS::ECS::RunCommand');
-    expect(task.Properties.instanceId).toBe('{{ ACS::TaskLoopItem }}');
-    expect(task.Properties.commandType).toBe('RunShellScript');
-    expect(task.Properties.timeout).toBe(720);
+    expect(task.Action).toBe('ACS::Template');
+    expect(task.Properties.TemplateName).toBe('{{ instanceTemplateName }}');
     expect(task.Loop.Items).toBe('{{ instanceIds }}');
     expect(task.Loop.RateControl).toBe('{{ rateControl }}');
     expect(content.Parameters.rateControl.Default).toEqual({ Mode: 'Concurrency', MaxErrors: 2, Concurrency: 5 });
-    expect(task.Outputs.result.ValueSelector).toBe('invocationOutput');
-    expect(content.Outputs.results.Value).toBe(`{{ ${SNAPSHOT_TASK_NAME}.results }}`);
+    expect(content.Parameters.instanceTemplateName.Default).toBe('AppConsistentSnapshot-db-Instance');
+    // Each instance's result (the per-instance template's output) is collected into the execution's output.
+    expect(task.Outputs.result).toEqual({ Type: 'Json', ValueSelector: '.result' });
+    expect(task.Loop.Outputs.results).toEqual({ AggregateType: 'Fn::ListJoin', AggregateField: 'result' });
+    expect(content.Outputs.results).toEqual({ Type: 'List', Value: `{{ ${SNAPSHOT_TASK_NAME}.results }}` });
+  });
+
+  test.each([OperatingSystem.LINUX, OperatingSystem.WINDOWS])('%s: the parent passes every per-instance parameter, the loop item as instanceId', (os) => {
+    const { task, instance } = synth({ os });
+    const passed = task.Properties.Parameters;
+    expect(Object.keys(passed).sort()).toEqual(Object.keys(instance.content.Parameters).sort());
+    expect(passed.instanceId).toBe('{{ ACS::TaskLoopItem }}');
+    for (const [name, value] of Object.entries(passed)) {
+      if (name !== 'instanceId') expect(value).toBe(`{{ ${name} }}`);
+    }
+    expect(passed.OOSAssumeRole).toBe('{{ OOSAssumeRole }}');
+    // The per-instance template takes its values from the parent: no defaults to drift apart.
+    const defaults = Object.entries(instance.content.Parameters as Record<string, { Default?: unknown }>).filter(([, p]) => p.Default !== undefined).map(([n]) => n);
+    expect(defaults.sort()).toEqual(['OOSAssumeRole', 'regionId']);
+    expect(instance.content.Parameters.instanceId.AllowedPattern).toBe('^i-[a-z0-9]{8,32}$');
   });
 
   test('the construct values are the OOS parameters\' defaults', () => {
@@ -103,9 +131,9 @@ describe('SnapshotAutomation: the command run on each instance', () => {
     expect(pluginParams(command).map(([k]) => k)).toEqual(LINUX_PLUGIN_PARAMETERS.map((p) => p.name));
   });
 
-  test('the instance id comes from the OOS loop item, not from the metadata service', () => {
+  test('the instance id comes from the per-instance template\'s parameter (the loop item), not from the metadata service', () => {
     const { command } = synth();
-    expect(command).toContain("APP_SNAPSHOT_INSTANCE_ID='{{ ACS::TaskLoopItem }}'");
+    expect(command).toContain("APP_SNAPSHOT_INSTANCE_ID='{{ instanceId }}'");
     expect(command).not.toMatch(/100\.100\.100\.200|meta-data/);
   });
 
@@ -124,8 +152,8 @@ describe('SnapshotAutomation: the command run on each instance', () => {
   });
 
   test('Windows: PowerShell with app-snapshot-plugin-win and its five parameters; no scripts', () => {
-    const { command, task, content } = synth({ os: OperatingSystem.WINDOWS });
-    expect(task.Properties.commandType).toBe('RunPowerShellScript');
+    const { command, run, content } = synth({ os: OperatingSystem.WINDOWS });
+    expect(run.Properties.commandType).toBe('RunPowerShellScript');
     expect(command).toContain("$AppSnapshotPlugin = 'app-snapshot-plugin-win'");
     expect(pluginParams(command).map(([k]) => k)).toEqual(WINDOWS_PLUGIN_PARAMETERS.map((p) => p.name));
     expect(pluginParams(command)[1]).toEqual(['EnableWriters', '{{ enableWriters }}']);

@@ -39,10 +39,15 @@ describe('synthesize', () => {
     const out = tempDir('synth-');
     const files = synthesize((app) => buildPostureStacks(app, loadPostureFile(EXAMPLE)), out);
     const oosFiles = files.filter((f) => f.kind === 'oos-template').map((f) => f.file);
-    expect(oosFiles).toEqual(['AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-win-files.oos.json']);
+    expect(oosFiles).toEqual([
+      'AppSnapshotProduction.AppConsistentSnapshot-app-tier-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json',
+      'AppSnapshotProduction.AppConsistentSnapshot-win-files-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-win-files.oos.json',
+    ]);
     const stack = JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.template.json'), 'utf8'));
     const content = JSON.parse(stack.Resources.AppTierAutomationTemplate.Properties.Content);
-    expect(JSON.parse(fs.readFileSync(path.join(out, oosFiles[0]), 'utf8'))).toEqual(content);
+    expect(JSON.parse(fs.readFileSync(path.join(out, oosFiles[1]), 'utf8'))).toEqual(content);
+    const instanceContent = JSON.parse(stack.Resources.AppTierAutomationInstanceTemplate.Properties.Content);
+    expect(JSON.parse(fs.readFileSync(path.join(out, oosFiles[0]), 'utf8'))).toEqual(instanceContent);
   });
 
   test('standalone files of the parameterized default leave out the defaults that are stack parameters', () => {
@@ -52,7 +57,9 @@ describe('synthesize', () => {
     expect(linux.Parameters.instanceIds.Default).toBeUndefined();
     expect(linux.Parameters.ramRoleName.Default).toBeUndefined();
     expect(linux.Parameters.regionId.Default).toBe('{{ ACS::RegionId }}');
-    expect(linux.Tasks[0].Properties.commandType).toBe('RunShellScript');
+    expect(linux.Parameters.instanceTemplateName.Default).toBeUndefined();
+    const instance = JSON.parse(fs.readFileSync(path.join(out, 'AppConsistentSnapshot.AutomationInstanceTemplate-Linux.oos.json'), 'utf8'));
+    expect(instance.Tasks.find((t: { Name: string }) => t.Name === 'runSnapshot').Properties.commandType).toBe('RunShellScript');
   });
 
   test('nothing is written when a construct refuses its input', () => {
@@ -68,11 +75,11 @@ describe('synthesize', () => {
     const out = path.join(tempDir('synth-'), 'cdk.out');
     const build = (app: any) => {
       const stack = new AppConsistentSnapshotStack(app, 'Big');
-      for (let g = 0; g < 51; g++) {
+      for (let g = 0; g < 41; g++) {
         stack.addGroup(`g${g}`, { os: OperatingSystem.LINUX, instanceIds: instanceIds(1, `g${String(g).padStart(3, '0')}`) });
       }
     };
-    expect(() => synthesize(build, out)).toThrow(/stack Big: the template is \d+ bytes, over the ROS limit of 524288 bytes \(512 KB\)[^]*stack Big: the template has 204 resources, over the limit of 200: split the groups over several stacks/);
+    expect(() => synthesize(build, out)).toThrow(/stack Big: the template is \d+ bytes, over the ROS limit of 524288 bytes \(512 KB\)[^]*stack Big: the template has 205 resources, over the limit of 200: split the groups over several stacks/);
     expect(fs.existsSync(out)).toBe(false);
   });
 
@@ -146,17 +153,21 @@ describe('the OOS template checker at synth', () => {
       expect(lintOosDocument(name, doc)).toEqual([]);
       return [];
     });
-    expect(seen).toEqual(['D/AutomationTemplate-Linux', 'D/AutomationTemplate-Windows', 'AppSnapshotProduction/AppConsistentSnapshot-app-tier', 'AppSnapshotProduction/AppConsistentSnapshot-win-files']);
+    expect(seen).toEqual([
+      'D/AutomationInstanceTemplate-Linux', 'D/AutomationInstanceTemplate-Windows', 'D/AutomationTemplate-Linux', 'D/AutomationTemplate-Windows',
+      'AppSnapshotProduction/AppConsistentSnapshot-app-tier-Instance', 'AppSnapshotProduction/AppConsistentSnapshot-app-tier',
+      'AppSnapshotProduction/AppConsistentSnapshot-win-files-Instance', 'AppSnapshotProduction/AppConsistentSnapshot-win-files',
+    ]);
   });
 
   test('a finding fails the synth naming the template, the task and the field', () => {
     const out = tempDir('synth-');
     synthesize((app) => buildPostureStacks(app, loadPostureFile(EXAMPLE)), out);
-    const good = JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json'), 'utf8'));
-    good.Tasks[0].Properties.instanceId = '{{ noSuchParameter }}';
+    const good = JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.AppConsistentSnapshot-app-tier-Instance.oos.json'), 'utf8'));
+    good.Tasks[4].Properties.instanceId = '{{ noSuchParameter }}';
     const problems: string[] = lintOosDocument('S/seeded', good);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/OOS template S\/seeded: 1 error/);
-    expect(problems[0]).toMatch(/Tasks\[0\]\(snapshotInstances\)\.Properties\.instanceId/);
+    expect(problems[0]).toMatch(/Tasks\[4\]\(runSnapshot\)\.Properties\.instanceId/);
   });
 });

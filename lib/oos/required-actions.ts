@@ -23,6 +23,11 @@ interface TaskLike {
   readonly Properties?: Record<string, unknown>;
 }
 
+/** A template document, as far as the derivation reads it. */
+export interface TemplateLike {
+  readonly Tasks?: readonly TaskLike[];
+}
+
 /** RAM's spelling of a service code in an action (`ECS` -> `ecs`). */
 function ramService(service: string): string {
   return service.toLowerCase();
@@ -31,8 +36,18 @@ function ramService(service: string): string {
 /**
  * The sorted, de-duplicated RAM actions the template's tasks call. Throws for an action it
  * cannot account for, so that a new task cannot silently widen or break the role.
+ *
+ * An `ACS::Template` task runs another template: its actions are those of that template's
+ * tasks, so its document must be given in `nested`, by the `TemplateName` as the task writes it
+ * (a name, or a reference such as `{{ instanceTemplateName }}`). Running a nested template adds
+ * no action of its own here: OOS starts the child execution itself, and the cloud-product
+ * actions, which are nested templates too, need only their API calls (see the README).
  */
-export function requiredActions(document: { readonly Tasks?: readonly TaskLike[] }): string[] {
+export function requiredActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike>> = {}): string[] {
+  return [...collectActions(document, nested, [])].sort();
+}
+
+function collectActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike>>, running: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const task of document.Tasks ?? []) {
     const action = String(task.Action);
@@ -50,9 +65,19 @@ export function requiredActions(document: { readonly Tasks?: readonly TaskLike[]
       out.add('ecs:DescribeInstances');
     } else if (action in CLOUD_PRODUCT_ACTION_CALLS) {
       CLOUD_PRODUCT_ACTION_CALLS[action].forEach((a) => out.add(a));
+    } else if (action === 'ACS::Template') {
+      const name = String(props.TemplateName);
+      const child = nested[name];
+      if (child === undefined) {
+        throw new Error(`task ${String(task.Name)}: ACS::Template runs ${name}, whose document was not given: its actions cannot be derived`);
+      }
+      if (running.includes(name)) {
+        throw new Error(`task ${String(task.Name)}: ACS::Template runs ${name}, which is already running above it`);
+      }
+      collectActions(child, nested, [...running, name]).forEach((a) => out.add(a));
     } else if (!LOCAL_ACTIONS.has(action)) {
       throw new Error(`task ${String(task.Name)}: the permissions of action ${action} are not known to this package`);
     }
   }
-  return [...out].sort();
+  return out;
 }

@@ -14,8 +14,13 @@ export const OOS_RESERVED_NAME_PREFIXES = ['ALIYUN', 'ACS', 'ALIBABA', 'ALICLOUD
  * One pattern for both rules, for a ROS parameter's AllowedPattern: the reserved prefixes in
  * any letter case are refused by a lookahead spelled with character classes.
  */
-export const OOS_TEMPLATE_NAME_ALLOWED_PATTERN = `^(?!${OOS_RESERVED_NAME_PREFIXES.map((p) =>
-  [...p].map((c) => `[${c}${c.toLowerCase()}]`).join('')).join('|')})[A-Za-z0-9_-]{1,200}$`;
+export const OOS_TEMPLATE_NAME_ALLOWED_PATTERN = oosTemplateNameAllowedPattern(200);
+
+/** {@link OOS_TEMPLATE_NAME_ALLOWED_PATTERN} for names of at most `maxLength` characters. */
+export function oosTemplateNameAllowedPattern(maxLength: number): string {
+  return `^(?!${OOS_RESERVED_NAME_PREFIXES.map((p) =>
+    [...p].map((c) => `[${c}${c.toLowerCase()}]`).join('')).join('|')})[A-Za-z0-9_-]{1,${maxLength}}$`;
+}
 
 
 /** Throws unless `name` is a valid OOS template name. */

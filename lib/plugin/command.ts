@@ -60,6 +60,35 @@ export function powershellExitCodeTable(): string {
   return ['$ExitCodeTable = @{', ...rows, '}'].join('\n');
 }
 
+/**
+ * A value the OOS template read from the ECS API (or from an earlier command's output), put
+ * into a command as a quoted here-document (shell) or here-string (PowerShell): OOS substitutes
+ * the reference as raw text, and a quote in it cannot end the quoting there. The template's
+ * selectors write ids, enumerated values and `true`/`false` only; the wrappers check the form
+ * of every item before they use it.
+ */
+const FACT_DELIMITER = 'APP_SNAPSHOT_FACT';
+
+function shellFact(variable: string, value: string): string {
+  return `IFS= read -r ${variable} <<'${FACT_DELIMITER}'\n${value}\n${FACT_DELIMITER}`;
+}
+
+function powershellFact(variable: string, value: string): string {
+  return `$${variable} = @'\n${value}\n'@`;
+}
+
+/** What the snapshot wrapper reads about the instance before it runs the plugin (OOS references). */
+export interface PreflightFacts {
+  /** The RAM role the run names (the plugin's RamRoleName). */
+  readonly ramRoleName: string;
+  /** The disk left out of the snapshot group, or empty. */
+  readonly excludeDiskId: string;
+  /** The role names attached to the instance, space-separated. */
+  readonly attachedRoles: string;
+  /** The instance's disks, `DISK_ID:CATEGORY:MULTI_ATTACH:INSTANCE_ID` space-separated. */
+  readonly disks: string;
+}
+
 /** What the snapshot wrapper needs; values may be OOS references such as `{{ ramRoleName }}`. */
 export interface SnapshotCommandOptions {
   /** The OS of the instances. */
@@ -74,6 +103,8 @@ export interface SnapshotCommandOptions {
   readonly deadlineSeconds: string;
   /** Expected checksums of the installed scripts (Linux). */
   readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
+  /** What the preflight checks. */
+  readonly preflight: PreflightFacts;
 }
 
 /** Builds the command the OOS template runs on each instance. */
@@ -87,7 +118,13 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
       `$AppSnapshotPlugin = ${powershellQuote(PLUGIN_NAME[options.os])}`,
       `$AppSnapshotPluginParams = ${powershellQuote(params)}`,
       `$AppSnapshotDeadlineSeconds = ${powershellQuote(options.deadlineSeconds)}`,
+      `$AppSnapshotRamRoleName = ${powershellQuote(options.preflight.ramRoleName)}`,
+      `$AppSnapshotExcludeDiskId = ${powershellQuote(options.preflight.excludeDiskId)}`,
+      powershellFact('AppSnapshotAttachedRoles', options.preflight.attachedRoles),
+      powershellFact('AppSnapshotDisks', options.preflight.disks),
       powershellExitCodeTable(),
+      readTemplate('oos/windows-result.ps1'),
+      readTemplate('oos/windows-preflight.ps1'),
       readTemplate('oos/windows-snapshot.ps1'),
     ].join('\n');
   }
@@ -104,10 +141,79 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
     `APP_SNAPSHOT_PRESCRIPT_SHA256=${shellQuote(sums.prescript)}`,
     '# shellcheck disable=SC2034 # read through ${!name} in the body',
     `APP_SNAPSHOT_POSTSCRIPT_SHA256=${shellQuote(sums.postscript)}`,
+    `APP_SNAPSHOT_RAM_ROLE_NAME=${shellQuote(options.preflight.ramRoleName)}`,
+    `APP_SNAPSHOT_EXCLUDE_DISK_ID=${shellQuote(options.preflight.excludeDiskId)}`,
+    shellFact('APP_SNAPSHOT_ATTACHED_ROLES', options.preflight.attachedRoles),
+    shellFact('APP_SNAPSHOT_DISKS', options.preflight.disks),
     scriptPathAssignments(),
     shellExitCodeFunction(),
     readTemplate('instance/script-store.sh'),
+    readTemplate('oos/linux-result.sh'),
+    readTemplate('oos/linux-preflight.sh'),
     readTemplate('oos/linux-snapshot.sh'),
+  ].join('\n');
+}
+
+/**
+ * What the verdict wrapper reads back after a successful snapshot run; values are OOS
+ * references: to the execution's parameters, to the snapshot run's result and to what the
+ * template read from the ECS API.
+ */
+export interface VerdictCommandOptions {
+  readonly os: OperatingSystem;
+  /** The instance. */
+  readonly instanceId: string;
+  /** `true` or `false`. */
+  readonly requireAppConsistent: string;
+  /** The disk left out of the snapshot group, or empty. */
+  readonly excludeDiskId: string;
+  /** The snapshot group id the snapshot run reported. */
+  readonly snapshotGroupId: string;
+  /** The consistency the snapshot run read from the plugin's log. */
+  readonly logVerdict: string;
+  /** `SNAPSHOT_GROUP_ID:STATUS:INSTANCE_ID` per group found. */
+  readonly group: string;
+  /** `SNAPSHOT_ID:DISK_ID` per snapshot of the group. */
+  readonly members: string;
+  /** `SNAPSHOT_ID:DISK_ID:STATUS:APP:FS` per snapshot. */
+  readonly snapshots: string;
+  /** The instance's disks, as the preflight read them. */
+  readonly disks: string;
+}
+
+/** Builds the command that judges the snapshot group from its tags, on the instance. */
+export function buildVerdictCommand(options: VerdictCommandOptions): string {
+  const facts: Array<[string, string]> = [
+    ['GROUP_ID', options.snapshotGroupId],
+    ['LOG_VERDICT', options.logVerdict],
+    ['GROUP', options.group],
+    ['GROUP_MEMBERS', options.members],
+    ['SNAPSHOTS', options.snapshots],
+    ['DISKS', options.disks],
+  ];
+  if (options.os === OperatingSystem.WINDOWS) {
+    const pascal = (name: string) => name.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+    return [
+      '# Generated by ros-app-consistent-snapshot: judges a snapshot group from its tags.',
+      `$AppSnapshotInstanceId = ${powershellQuote(options.instanceId)}`,
+      `$AppSnapshotRequireAppConsistent = ${powershellQuote(options.requireAppConsistent)}`,
+      `$AppSnapshotExcludeDiskId = ${powershellQuote(options.excludeDiskId)}`,
+      ...facts.map(([name, value]) => powershellFact(`AppSnapshot${pascal(name)}`, value)),
+      powershellExitCodeTable(),
+      readTemplate('oos/windows-result.ps1'),
+      readTemplate('oos/windows-verdict.ps1'),
+    ].join('\n');
+  }
+  return [
+    '#!/bin/bash',
+    '# Generated by ros-app-consistent-snapshot: judges a snapshot group from its tags.',
+    `APP_SNAPSHOT_INSTANCE_ID=${shellQuote(options.instanceId)}`,
+    `APP_SNAPSHOT_REQUIRE_APP_CONSISTENT=${shellQuote(options.requireAppConsistent)}`,
+    `APP_SNAPSHOT_EXCLUDE_DISK_ID=${shellQuote(options.excludeDiskId)}`,
+    ...facts.map(([name, value]) => shellFact(`APP_SNAPSHOT_${name}`, value)),
+    shellExitCodeFunction(),
+    readTemplate('oos/linux-result.sh'),
+    readTemplate('oos/linux-verdict.sh'),
   ].join('\n');
 }
 

@@ -59,6 +59,8 @@ export const PackageExitCode = {
   SCRIPTS_UNREPAIRABLE: 123,
   PLUGIN_TIMED_OUT: 124,
   INVALID_INPUT: 125,
+  PREFLIGHT_FAILED: 126,
+  SNAPSHOTS_NOT_CONFIRMED: 127,
 } as const;
 
 /**
@@ -72,6 +74,8 @@ export const PACKAGE_EXIT_CODES: readonly ExitCodeEntry[] = [
   { code: PackageExitCode.SCRIPTS_UNREPAIRABLE, name: 'SCRIPTS_UNREPAIRABLE', meaning: 'the quiesce scripts were missing or altered and their persistent copy was missing or failed its checksum', action: 'redeploy the stack (the script deployment reinstalls them)', source: ExitCodeSource.PACKAGE },
   { code: PackageExitCode.PLUGIN_TIMED_OUT, name: 'PLUGIN_TIMED_OUT', meaning: 'the plugin did not finish within the wrapper deadline; the wrapper stopped it, thawed any frozen file system and ran the postscript', action: 'check the instance load and the snapshot group in the ECS console; raise `pluginDeadlineSeconds` if snapshots are slow', source: ExitCodeSource.PACKAGE },
   { code: PackageExitCode.INVALID_INPUT, name: 'INVALID_INPUT', meaning: 'a value given to the wrapper at execution time broke its rules (instance id, flags, numbers)', action: 'fix the execution parameters named in the message', source: ExitCodeSource.PACKAGE },
+  { code: PackageExitCode.PREFLIGHT_FAILED, name: 'PREFLIGHT_FAILED', meaning: 'a prerequisite read from the ECS API before the plugin ran is not met (RAM role, disk category, multi-attach, disk owner or count); the plugin was not run', action: 'fix what each reason names (the instance, the disk and the rule), then run again; see "Preflight reasons" below', source: ExitCodeSource.PACKAGE },
+  { code: PackageExitCode.SNAPSHOTS_NOT_CONFIRMED, name: 'SNAPSHOTS_NOT_CONFIRMED', meaning: 'the snapshot group read back from ECS does not confirm the run: it is not accomplished, a snapshot is missing, unfinished or carries no consistency tag, or the tags say file-system-consistent where the plugin logged application-consistent', action: 'inspect the group and snapshots the reason names in the ECS console; delete a group that is not usable and run again', source: ExitCodeSource.PACKAGE },
 ];
 
 /** Every exit code, plugin codes first, in ascending order. */

@@ -1,55 +1,22 @@
 # shellcheck shell=bash
 # Snapshot wrapper (Linux): the body of the command the OOS template runs on each instance
 # through ACS::ECS::RunCommand. The generated command puts before it a header that sets the
-# APP_SNAPSHOT_* values (OOS references, substituted by OOS), the fixed script paths, the
-# function exit_code_info (generated from the package's exit-code table) and script-store.sh.
+# APP_SNAPSHOT_* values (OOS references, and the facts the template read from the ECS API, all
+# substituted by OOS), the fixed script paths, the function exit_code_info (generated from the
+# package's exit-code table), script-store.sh, linux-result.sh and linux-preflight.sh.
 #
-# It verifies and repairs the quiesce scripts, runs app-snapshot-plugin, reads the snapshot
-# group id and the consistency verdict from the plugin's output, and ends with exactly one line
-#   APP_SNAPSHOT_RESULT {"instanceId":...,"exitCode":...,"consistency":...,"snapshotGroupId":...,"message":...}
+# It checks the preflight facts, verifies and repairs the quiesce scripts, runs
+# app-snapshot-plugin, reads the snapshot group id and the consistency verdict from the plugin's
+# output, and ends with exactly one APP_SNAPSHOT_RESULT line (see linux-result.sh).
 # Exit status: the plugin's code when it fails, 0 only for a verified success, and the
-# package's own codes (120-125) otherwise; see the exit-code table in the README.
+# package's own codes (120-127) otherwise; see the exit-code table in the README. The tags of
+# the snapshots are checked afterwards, by the verdict run (linux-verdict.sh).
 set -uo pipefail
 
 # Plugin output goes to tmpfs: the plugin freezes the disk file systems, and a writer blocked
 # on a frozen file system would block the plugin's own output pipe.
 RUN_DIR=$(mktemp -d /run/app-snapshot-run.XXXXXX 2>/dev/null || mktemp -d)
 trap 'rm -rf "$RUN_DIR"' EXIT
-
-json_string() {
-  local s="$1"
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\r'/\\r}
-  s=${s//$'\t'/\\t}
-  s=$(printf '%s' "$s" | tr -d '\000-\010\013\014\016-\037')
-  printf '"%s"' "$s"
-}
-
-# finish CODE CONSISTENCY SNAPSHOT_GROUP_ID MESSAGE: prints the result line and exits.
-finish() {
-  local code="$1" consistency="$2" ssg="$3" message="$4" ssg_json=null
-  [ -n "$ssg" ] && ssg_json=$(json_string "$ssg")
-  printf 'APP_SNAPSHOT_RESULT {"instanceId":%s,"exitCode":%d,"consistency":%s,"snapshotGroupId":%s,"message":%s}\n' \
-    "$(json_string "$APP_SNAPSHOT_INSTANCE_ID")" "$code" "$(json_string "$consistency")" "$ssg_json" "$(json_string "$message")"
-  exit "$code"
-}
-
-# describe CODE: "NAME: meaning" from the exit-code table.
-describe() {
-  local info
-  if info=$(exit_code_info "$1"); then
-    printf '%s: %s' "${info%%|*}" "${info#*|}"
-  else
-    printf 'UNDOCUMENTED: the plugin exited with code %s, which its documentation does not list' "$1"
-  fi
-}
-
-fail_package() {
-  local code="$1" detail="$2"
-  finish "$code" Failed "" "$(describe "$code") ($detail)"
-}
 
 # --- inputs (substituted by OOS; checked again here, since a template can be run by hand) ---
 [[ "$APP_SNAPSHOT_INSTANCE_ID" =~ ^i-[a-z0-9]{8,32}$ ]] \
@@ -62,6 +29,10 @@ esac
   || fail_package 125 "the plugin deadline must be a positive integer, got '$APP_SNAPSHOT_DEADLINE_SECONDS'"
 
 echo "app-snapshot: instance $APP_SNAPSHOT_INSTANCE_ID, plugin $APP_SNAPSHOT_PLUGIN, require application consistency: $APP_SNAPSHOT_REQUIRE_APP_CONSISTENT"
+
+# --- preflight: what the template read from the ECS API about this instance ---
+preflight_check "$APP_SNAPSHOT_INSTANCE_ID" "$APP_SNAPSHOT_RAM_ROLE_NAME" "$APP_SNAPSHOT_EXCLUDE_DISK_ID" \
+  "$APP_SNAPSHOT_ATTACHED_ROLES" "$APP_SNAPSHOT_DISKS"
 
 # --- the plugin manager ---
 PLUGIN_MANAGER=$(command -v acs-plugin-manager 2>/dev/null || true)
@@ -122,6 +93,10 @@ fi
 
 if [ "$code" != 0 ]; then
   finish "$code" Failed "$ssg" "$(describe "$code")${scripts_note:+ (scripts:$scripts_note)}"
+fi
+# The verdict run reads the snapshots' tags back by the group id: a success must name one.
+if [ -n "$verdict" ] && [ -z "$ssg" ]; then
+  finish 122 Unknown "" "$(describe 122) (the plugin reported $verdict but named no snapshot group)"
 fi
 case "$verdict" in
   AppConsistent)

@@ -1,30 +1,12 @@
 # Snapshot wrapper (Windows): the body of the PowerShell command the OOS template runs on each
 # instance through ACS::ECS::RunCommand. The generated command puts before it a header that
-# sets $AppSnapshot* values (OOS references, substituted by OOS) and $ExitCodeTable (generated
-# from the package's exit-code table). It runs app-snapshot-plugin-win (VSS; no scripts),
-# reads the snapshot group id and the verdict from the plugin's output, and ends with exactly
-# one line APP_SNAPSHOT_RESULT {json}, with the same exit statuses as the Linux wrapper.
+# sets $AppSnapshot* values (OOS references and the facts the template read from the ECS API,
+# substituted by OOS), $ExitCodeTable (generated from the package's exit-code table),
+# windows-result.ps1 and windows-preflight.ps1. It checks the preflight facts, runs
+# app-snapshot-plugin-win (VSS; no scripts), reads the snapshot group id and the verdict from
+# the plugin's output, and ends with exactly one line APP_SNAPSHOT_RESULT {json}, with the same
+# exit statuses as the Linux wrapper. The tags are checked afterwards (windows-verdict.ps1).
 $ErrorActionPreference = 'Stop'
-
-function Write-Result([int]$Code, [string]$Consistency, [string]$SnapshotGroupId, [string]$Message) {
-  $result = [ordered]@{
-    instanceId      = $AppSnapshotInstanceId
-    exitCode        = $Code
-    consistency     = $Consistency
-    snapshotGroupId = $(if ($SnapshotGroupId) { $SnapshotGroupId } else { $null })
-    message         = $Message
-  }
-  Write-Output ('APP_SNAPSHOT_RESULT ' + ($result | ConvertTo-Json -Compress))
-  exit $Code
-}
-
-function Get-CodeDescription([int]$Code) {
-  if ($ExitCodeTable.ContainsKey($Code)) {
-    $parts = $ExitCodeTable[$Code].Split('|', 2)
-    return ('{0}: {1}' -f $parts[0], $parts[1])
-  }
-  return ('UNDOCUMENTED: the plugin exited with code {0}, which its documentation does not list' -f $Code)
-}
 
 if ($AppSnapshotInstanceId -notmatch '^i-[a-z0-9]{8,32}$') {
   Write-Result 125 'Failed' '' ((Get-CodeDescription 125) + " (instance id '$AppSnapshotInstanceId' is not of the form i-xxxxxxxx)")
@@ -32,6 +14,8 @@ if ($AppSnapshotInstanceId -notmatch '^i-[a-z0-9]{8,32}$') {
 if ($AppSnapshotRequireAppConsistent -notin @('true', 'false')) {
   Write-Result 125 'Failed' '' ((Get-CodeDescription 125) + " (requireAppConsistent must be true or false, got '$AppSnapshotRequireAppConsistent')")
 }
+
+Invoke-Preflight $AppSnapshotInstanceId $AppSnapshotRamRoleName $AppSnapshotExcludeDiskId $AppSnapshotAttachedRoles $AppSnapshotDisks
 
 $pluginManager = Get-Command 'acs-plugin-manager' -ErrorAction SilentlyContinue
 if (-not $pluginManager) {
@@ -62,6 +46,9 @@ $found = [regex]::Matches($output, 'SnapshotGroup=(ssg-[A-Za-z0-9*]+)')
 if ($found.Count -gt 0) { $ssg = $found[$found.Count - 1].Groups[1].Value }
 
 if ($code -ne 0) { Write-Result $code 'Failed' $ssg (Get-CodeDescription $code) }
+if (-not $ssg -and ($output -match 'Take (App|Fs)Consistent snapshots successfully')) {
+  Write-Result 122 'Unknown' '' ((Get-CodeDescription 122) + ' (the plugin reported a verdict but named no snapshot group)')
+}
 if ($output -match 'Take AppConsistent snapshots successfully') {
   Write-Result 0 'AppConsistent' $ssg 'application-consistent snapshot group created'
 }

@@ -1,0 +1,224 @@
+import { OOS_FORMAT_VERSION } from './oos/limits';
+import { buildSnapshotCommand, buildVerdictCommand } from './plugin/command';
+import { OperatingSystem } from './plugin/parameters';
+import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
+
+/**
+ * The per-instance OOS template: what the automation does for one instance. The parent template
+ * loops over the instances (with the rate control) and runs this one for each through
+ * `ACS::Template`, so that every instance gets its own preflight, run and verdict, and one
+ * failing task stops that instance only.
+ *
+ * Tasks, in order (each stops the instance on failure):
+ * 1. `checkInstanceRunning`  ACS::CheckFor DescribeInstances: Status is Running.
+ * 2. `checkCloudAssistant`   ACS::CheckFor DescribeCloudAssistantStatus: the agent is up (`true`).
+ *    Without these two no command can run on the instance, so the failing task's name and OOS's
+ *    message are the reason.
+ * 3. `describeRamRole`       ACS::ExecuteAPI DescribeInstanceRamRole: the attached role names.
+ * 4. `describeDisks`         ACS::ExecuteAPI DescribeDisks: each disk's id, category, multi-attach, owner.
+ * 5. `runSnapshot`           ACS::ECS::RunCommand: the snapshot wrapper, with 3 and 4 substituted;
+ *                            it checks them first (PREFLIGHT_FAILED, with the reasons) and only then
+ *                            runs the plugin. Outputs the group id and the plugin's verdict.
+ * 6. `describeSnapshotGroup` ACS::ExecuteAPI DescribeSnapshotGroups: status, owner, members.
+ * 7. `describeSnapshots`     ACS::ExecuteAPI DescribeSnapshots: each member's status and tags.
+ * 8. `checkVerdict`          ACS::ECS::RunCommand: the verdict wrapper judges 6 and 7; its result
+ *                            line is the instance's result (template output `result`).
+ *
+ * The selectors are jq, as OOS applies them to each API's JSON result. Each one writes a single
+ * line of space-separated items of ids, enumerated values and `true`/`false` only (never a
+ * user-set text such as a tag value), which the wrappers check item by item. Tests run every
+ * selector with jq over responses shaped by the ECS SDK's models.
+ */
+
+/** Task names of the per-instance template. */
+export const INSTANCE_TASKS = {
+  checkRunning: 'checkInstanceRunning',
+  checkAgent: 'checkCloudAssistant',
+  ramRole: 'describeRamRole',
+  disks: 'describeDisks',
+  snapshot: 'runSnapshot',
+  group: 'describeSnapshotGroup',
+  snapshots: 'describeSnapshots',
+  verdict: 'checkVerdict',
+} as const;
+
+/** The prefix of the wrappers' result line. */
+export const RESULT_LINE_PREFIX = 'APP_SNAPSHOT_RESULT ';
+
+/** jq: the result line of a RunCommand task's output, parsed (the last such line; CR of Windows dropped). */
+const RESULT_LINE = `.invocationOutput | [split("\\n")[] | rtrimstr("\\r") | select(startswith("${RESULT_LINE_PREFIX}"))] | last | ltrimstr("${RESULT_LINE_PREFIX}") | fromjson`;
+
+/** jq: whether a snapshot carries the tag KEY:True (key and value compared without regard to case). */
+const hasTag = (key: string) =>
+  `any(.Tags.Tag[]?; (.TagKey | ascii_downcase) == "${key.toLowerCase()}" and (.TagValue | ascii_downcase) == "true")`;
+
+/** The jq selectors of the per-instance template, by task and output. */
+export const INSTANCE_SELECTORS = {
+  /** DescribeInstances: the instance's status. */
+  instanceStatus: '.Instances.Instance[].Status',
+  /** DescribeCloudAssistantStatus: `true` when the agent runs. */
+  agentStatus: '.InstanceCloudAssistantStatusSet.InstanceCloudAssistantStatus[].CloudAssistantStatus',
+  /** DescribeInstanceRamRole: the attached role names, space-separated (none: empty). */
+  attachedRoles: '.InstanceRamRoleSets.InstanceRamRoleSet | [.[]? | .RamRoleName // empty | select(. != "")] | join(" ")',
+  /**
+   * DescribeDisks: `DISK:CATEGORY:MULTI_ATTACH:INSTANCE` per disk. A disk without the
+   * MultiAttach field predates the feature and is taken as Disabled; a multi-attached disk has
+   * no single InstanceId, and the owner is then empty.
+   */
+  disks: '.Disks.Disk | [.[]? | "\\(.DiskId):\\(.Category // "unknown"):\\(.MultiAttach // "Disabled"):\\(.InstanceId // "")"] | join(" ")',
+  /** runSnapshot: the group id and the plugin's verdict, from the wrapper's result line. */
+  snapshotGroupId: `${RESULT_LINE} | .snapshotGroupId // ""`,
+  logVerdict: `${RESULT_LINE} | .consistency`,
+  /** DescribeSnapshotGroups: `GROUP:STATUS:INSTANCE` per group found. */
+  group: '.SnapshotGroups.SnapshotGroup | [.[]? | "\\(.SnapshotGroupId):\\(.Status):\\(.InstanceId // "")"] | join(" ")',
+  /** DescribeSnapshotGroups: `SNAPSHOT:DISK` per snapshot of the group. */
+  members: '.SnapshotGroups.SnapshotGroup | [.[]?.Snapshots.Snapshot[]? | "\\(.SnapshotId):\\(.SourceDiskId)"] | join(" ")',
+  /** DescribeSnapshotGroups: the snapshot ids, a list to pass to DescribeSnapshots. */
+  snapshotIds: '.SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].SnapshotId',
+  /** DescribeSnapshots: `SNAPSHOT:DISK:STATUS:APP:FS` per snapshot. */
+  snapshots: `.Snapshots.Snapshot | [.[]? | "\\(.SnapshotId):\\(.SourceDiskId):\\(.Status):\\(${hasTag('APPConsistent')}):\\(${hasTag('FsConsistent')})"] | join(" ")`,
+  /** checkVerdict: the instance's result. */
+  result: `${RESULT_LINE} | {instanceId, snapshotGroupId, verdict: .consistency, reason: .message, exitCode}`,
+} as const;
+
+/** Seconds the wrapper needs around the plugin (checks, output), added to the deadline. */
+const WRAPPER_OVERHEAD_SECONDS = 120;
+
+/** Seconds the verdict run may take: it only reads its header and prints a line. */
+const VERDICT_TIMEOUT_SECONDS = 60;
+
+/** DescribeDisks and DescribeSnapshots return at most this many items per page. */
+const PAGE_SIZE = 100;
+
+/** What the per-instance template is built from: the OOS parameters are declared by the caller. */
+export interface InstanceTemplateSpec {
+  readonly os: OperatingSystem;
+  readonly description: string;
+  /** The parameter definitions (the parent's, with `instanceId` for the instances and no defaults). */
+  readonly parameters: Record<string, Record<string, unknown>>;
+  readonly pluginDeadlineSeconds: number;
+  readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
+}
+
+/** An OOS template document (the subset this package writes). */
+export interface OosTemplateDocument {
+  readonly FormatVersion: string;
+  readonly Description: Record<string, string>;
+  readonly Parameters: Record<string, Record<string, unknown>>;
+  readonly RamRole: string;
+  readonly Tasks: Array<Record<string, unknown>>;
+  readonly Outputs: Record<string, Record<string, unknown>>;
+}
+
+const ref = (name: string) => `{{ ${name} }}`;
+const output = (task: string, name: string) => ref(`${task}.${name}`);
+
+/** An ACS::ExecuteAPI / ACS::CheckFor call to ECS. */
+function ecsCall(name: string, action: 'ACS::ExecuteAPI' | 'ACS::CheckFor', description: string, api: string,
+  parameters: Record<string, unknown>, more: Record<string, unknown> = {}, outputs?: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  return {
+    Name: name,
+    Action: action,
+    Description: { en: description },
+    Properties: { Service: 'ECS', API: api, Parameters: { RegionId: ref('regionId'), ...parameters }, ...more },
+    ...(outputs ? { Outputs: outputs } : {}),
+  };
+}
+
+const text = (selector: string) => ({ Type: 'String', ValueSelector: selector });
+
+/** Builds the per-instance template. */
+export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDocument {
+  const linux = spec.os === OperatingSystem.LINUX;
+  const instance = ref('instanceId');
+  const T = INSTANCE_TASKS;
+  const S = INSTANCE_SELECTORS;
+  const pluginParams: Record<string, string> = linux
+    ? {
+        RamRoleName: ref('ramRoleName'),
+        EnableFsFreeze: ref('enableFsFreeze'),
+        TimeoutInSeconds: ref('timeoutInSeconds'),
+        PreScriptPath: PRESCRIPT_PATH,
+        PostScriptPath: POSTSCRIPT_PATH,
+        ExcludeDiskId: ref('excludeDiskId'),
+        Name: ref('snapshotName'),
+        Description: ref('snapshotDescription'),
+      }
+    : {
+        RamRoleName: ref('ramRoleName'),
+        EnableWriters: ref('enableWriters'),
+        ExcludeDiskId: ref('excludeDiskId'),
+        Name: ref('snapshotName'),
+        Description: ref('snapshotDescription'),
+      };
+  const snapshotCommand = buildSnapshotCommand({
+    os: spec.os,
+    instanceId: instance,
+    pluginParams,
+    requireAppConsistent: ref('requireAppConsistent'),
+    deadlineSeconds: String(spec.pluginDeadlineSeconds),
+    scriptChecksums: spec.scriptChecksums,
+    preflight: {
+      ramRoleName: ref('ramRoleName'),
+      excludeDiskId: ref('excludeDiskId'),
+      attachedRoles: output(T.ramRole, 'roleNames'),
+      disks: output(T.disks, 'disks'),
+    },
+  });
+  const verdictCommand = buildVerdictCommand({
+    os: spec.os,
+    instanceId: instance,
+    requireAppConsistent: ref('requireAppConsistent'),
+    excludeDiskId: ref('excludeDiskId'),
+    snapshotGroupId: output(T.snapshot, 'snapshotGroupId'),
+    logVerdict: output(T.snapshot, 'logVerdict'),
+    group: output(T.group, 'group'),
+    members: output(T.group, 'members'),
+    snapshots: output(T.snapshots, 'snapshots'),
+    disks: output(T.disks, 'disks'),
+  });
+  const commandType = linux ? 'RunShellScript' : 'RunPowerShellScript';
+
+  return {
+    FormatVersion: OOS_FORMAT_VERSION,
+    Description: { en: spec.description },
+    Parameters: spec.parameters,
+    RamRole: ref('OOSAssumeRole'),
+    Tasks: [
+      ecsCall(T.checkRunning, 'ACS::CheckFor', 'The instance must be Running: a stopped instance runs no command', 'DescribeInstances',
+        { InstanceIds: [instance] }, { PropertySelector: S.instanceStatus, DesiredValues: ['Running'] }),
+      ecsCall(T.checkAgent, 'ACS::CheckFor', 'The Cloud Assistant agent must be up (Normal): without it no command reaches the instance', 'DescribeCloudAssistantStatus',
+        { InstanceId: [instance] }, { PropertySelector: S.agentStatus, DesiredValues: ['true'] }),
+      ecsCall(T.ramRole, 'ACS::ExecuteAPI', 'Reads the RAM role attached to the instance, for the preflight', 'DescribeInstanceRamRole',
+        { InstanceIds: [instance] }, {}, { roleNames: text(S.attachedRoles) }),
+      ecsCall(T.disks, 'ACS::ExecuteAPI', 'Reads the instance\'s disks (category, multi-attach, owner), for the preflight', 'DescribeDisks',
+        { InstanceId: instance, PageSize: PAGE_SIZE }, {}, { disks: text(S.disks) }),
+      {
+        Name: T.snapshot,
+        Action: 'ACS::ECS::RunCommand',
+        Description: { en: 'Checks the preflight facts and the quiesce scripts, runs the app-snapshot plugin and reads its result' },
+        Properties: {
+          regionId: ref('regionId'),
+          instanceId: instance,
+          commandType,
+          commandContent: snapshotCommand,
+          timeout: spec.pluginDeadlineSeconds + WRAPPER_OVERHEAD_SECONDS,
+        },
+        Outputs: { snapshotGroupId: text(S.snapshotGroupId), logVerdict: text(S.logVerdict) },
+      },
+      ecsCall(T.group, 'ACS::ExecuteAPI', 'Reads the snapshot group back: status, owner and snapshots', 'DescribeSnapshotGroups',
+        { InstanceId: instance, SnapshotGroupId: [output(T.snapshot, 'snapshotGroupId')] }, {},
+        { group: text(S.group), members: text(S.members), snapshotIds: { Type: 'List', ValueSelector: S.snapshotIds } }),
+      ecsCall(T.snapshots, 'ACS::ExecuteAPI', 'Reads the status and the consistency tags of each snapshot of the group', 'DescribeSnapshots',
+        { InstanceId: instance, SnapshotIds: output(T.group, 'snapshotIds'), PageSize: PAGE_SIZE }, {}, { snapshots: text(S.snapshots) }),
+      {
+        Name: T.verdict,
+        Action: 'ACS::ECS::RunCommand',
+        Description: { en: 'Judges the snapshot group from its status and tags and prints the instance\'s result' },
+        Properties: { regionId: ref('regionId'), instanceId: instance, commandType, commandContent: verdictCommand, timeout: VERDICT_TIMEOUT_SECONDS },
+        Outputs: { result: { Type: 'Json', ValueSelector: S.result } },
+      },
+    ],
+    Outputs: { result: { Type: 'Json', Value: output(T.verdict, 'result') } },
+  };
+}
