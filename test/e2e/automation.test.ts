@@ -1,107 +1,32 @@
 /**
- * End to end without the cloud: synthesize the stack, take the OOS template's RunCommand task,
- * substitute its parameters as OOS would, and run it with bash as root in a throwaway root
- * (no network) against the plugin stand-in, after running the synthesized script deployment.
+ * End to end without the cloud (see harness.ts): the synthesized automation executed for one
+ * instance whose preflight passes, the snapshot run against the plugin stand-in for every
+ * plugin outcome, and the verdict run on the groups the stand-in created.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { EXIT_CODES, PackageExitCode, describeExitCode } from '../../lib/plugin/exit-codes';
-import { OperatingSystem } from '../../lib/plugin/parameters';
-import { QuiesceScripts } from '../../lib/quiesce-scripts';
-import { AppConsistentSnapshotStack } from '../../lib/stack';
-import { SNAPSHOT_TASK_NAME } from '../../lib/snapshot-automation';
-import { synthesize } from '../../lib/synth';
-import { runScenario } from '../standin/scenario';
-import { REPO_ROOT, tempDir } from '../helpers';
-import { OosDocument, instanceCommand } from './oos-runtime';
+import { executionParameters } from './oos-runtime';
+import { INSTANCE, Run, RunOptions, execute, synthStack } from './harness';
 
-const INSTANCE = 'i-e2etest000000000001';
-const ROLE = 'AppSnapshot-db';
-/** Outside /tmp: the sandbox mounts a fresh /tmp, but sees the rest of the host's tree. */
-const WORK = path.join(REPO_ROOT, 'test-results', 'e2e');
+const SYNTH = synthStack();
 
-interface Synthesized {
-  readonly document: OosDocument;
-  readonly installCommand: string;
-}
-
-function synth(): Synthesized {
-  const scripts = tempDir('e2e-scripts-');
-  // Scripts that leave a trace of the order they ran in, on tmpfs (/run): never the frozen disk.
-  fs.writeFileSync(path.join(scripts, 'pre.sh'), '#!/bin/bash\necho prescript >> /run/app-order\n');
-  fs.writeFileSync(path.join(scripts, 'post.sh'), '#!/bin/bash\necho postscript >> /run/app-order\n');
-  const out = tempDir('e2e-synth-');
-  synthesize((app) => new AppConsistentSnapshotStack(app, 'E2E', {
-    groups: {
-      db: {
-        os: OperatingSystem.LINUX,
-        instanceIds: [INSTANCE],
-        roleName: ROLE,
-        scripts: QuiesceScripts.fromFiles(path.join(scripts, 'pre.sh'), path.join(scripts, 'post.sh')),
-        snapshotName: 'e2e-nightly',
-        pluginDeadlineSeconds: 60,
-      },
-    },
-  }), out);
-  const stack = JSON.parse(fs.readFileSync(path.join(out, 'E2E.template.json'), 'utf8'));
-  const document = JSON.parse(stack.Resources.DbAutomationTemplate.Properties.Content) as OosDocument;
-  const installCommand = Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8');
-  return { document, installCommand };
-}
-
-const SYNTH = synth();
-
-interface RunOptions {
-  /** The stand-in's `fail` setting. */
-  readonly fail?: string;
-  /** OOS execution values overriding the defaults. */
-  readonly values?: Record<string, unknown>;
-  /** Bash run after the script deployment and before the wrapper. */
-  readonly before?: string;
-  /** PATH for the wrapper (default: the sandbox's, with the stand-in first). */
-  readonly path?: string;
-  readonly timeoutMs?: number;
-}
-
-/** The wrapper's result line, parsed; fails when there is not exactly one, or it is not last. */
-function resultLine(stdout: string): { instanceId: string; exitCode: number; consistency: string; snapshotGroupId: string | null; message: string } {
-  const lines = stdout.trimEnd().split('\n');
-  const results = lines.filter((l) => l.startsWith('APP_SNAPSHOT_RESULT '));
-  expect(results).toHaveLength(1);
-  expect(lines[lines.length - 1]).toBe(results[0]);
-  return JSON.parse(results[0].slice('APP_SNAPSHOT_RESULT '.length));
-}
-
+/** An execution; the snapshot run's sandbox results at top level, as the tests read them. */
 async function run(options: RunOptions = {}) {
-  fs.mkdirSync(WORK, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(WORK, 'run-'));
-  const { command, commandType } = instanceCommand(SYNTH.document, SNAPSHOT_TASK_NAME, INSTANCE, options.values);
-  expect(commandType).toBe('RunShellScript');
-  fs.writeFileSync(path.join(dir, 'install.sh'), SYNTH.installCommand);
-  fs.writeFileSync(path.join(dir, 'wrapper.sh'), command);
-  try {
-    const r = await runScenario(`
-      make_fs /data 64
-      echo "committed row" > /data/table
-      write_config mounts=/data=d-e2edisk000000001 ram_role=${ROLE} fail=${options.fail ?? 'none'} hang_seconds=300 instance_id=${INSTANCE}
-      bash ${dir}/install.sh > $OUT/install.log 2>&1 || { echo "script deployment failed"; cat $OUT/install.log; exit 3; }
-      ${options.before ?? ''}
-      ${options.path ? `PATH=${options.path} ` : ''}bash ${dir}/wrapper.sh > $OUT/stdout 2> $OUT/stderr
-      echo $? > $OUT/rc
-      cp /run/app-order $OUT/order 2>/dev/null
-      touch /data/writable-after-run && echo yes > $OUT/writable
-    `, { timeoutMs: options.timeoutMs ?? 60_000 });
-    expect(r.sandboxOutput).not.toContain('script deployment failed');
-    return { ...r, result: resultLine(r.stdout) };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const r: Run = await execute(SYNTH, options);
+  expect(r.snapshot).toBeDefined();
+  return { ...r.snapshot!, run: r };
 }
 
 describe('the synthesized automation command against the plugin stand-in', () => {
-  test('success: application-consistent, exit 0, the group id read from the plugin output, scripts in order', async () => {
+  test('success: application-consistent, exit 0, the group id read from the plugin output, scripts in order, confirmed by the tags', async () => {
     const r = await run();
     expect(r.rc).toBe(0);
+    expect(r.run.execution.status).toBe('Success');
+    expect(r.run.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'AppConsistent', snapshotGroupId: r.groups[0].SnapshotGroupId });
+    // The execution's output lists the instance's group id, verdict and reason.
+    expect(r.run.execution.outputs.results).toEqual([{
+      instanceId: INSTANCE, snapshotGroupId: r.groups[0].SnapshotGroupId, verdict: 'AppConsistent', exitCode: 0,
+      reason: expect.stringMatching(/^application-consistent: all 1 snapshots of group ssg-\w+ \(instance i-e2etest000000000001\) carry APPConsistent:True$/),
+    }]);
     expect(r.result).toMatchObject({ instanceId: INSTANCE, exitCode: 0, consistency: 'AppConsistent' });
     expect(r.groups).toHaveLength(1);
     expect(r.result.snapshotGroupId).toBe(r.groups[0].SnapshotGroupId);
@@ -121,6 +46,10 @@ describe('the synthesized automation command against the plugin stand-in', () =>
       expect(r.result.consistency).toBe('Failed');
       expect(r.result.message.startsWith(`${name}: ${describeExitCode(code as number)!.meaning}`)).toBe(true);
       expect(r.file('writable')).toBe('yes\n');
+      // The instance stops at the snapshot run: no verdict is read, and the execution fails.
+      expect(r.run.instanceExecution).toMatchObject({ status: 'Failed', failedTask: 'runSnapshot' });
+      expect(r.run.verdict).toBeUndefined();
+      expect(r.run.execution.status).toBe('Failed');
     });
 
   test('file-system fallback when application consistency is required: the package code, FsConsistent', async () => {
@@ -131,10 +60,12 @@ describe('the synthesized automation command against the plugin stand-in', () =>
     expect(r.groups[0].Tags).toContainEqual({ Key: 'FsConsistent', Value: 'True' });
   });
 
-  test('file-system fallback when it is not required: exit 0, FsConsistent', async () => {
+  test('file-system fallback when it is not required: exit 0, FsConsistent, confirmed by the tags', async () => {
     const r = await run({ fail: 'fs-fallback', values: { requireAppConsistent: 'false' } });
     expect(r.rc).toBe(0);
     expect(r.result).toMatchObject({ exitCode: 0, consistency: 'FsConsistent' });
+    expect(r.run.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'FsConsistent' });
+    expect(r.run.verdict!.result.message).toMatch(/^file-system-consistent: snapshot s-\w+ of disk d-e2edisk000000001 of group ssg-\w+ \(instance i-e2etest000000000001\) carries FsConsistent:True; application consistency was not required$/);
   });
 
   test('no plugin manager on the instance: its own code', async () => {
@@ -180,8 +111,18 @@ describe('the synthesized automation command against the plugin stand-in', () =>
     expect(r.file('order')).toBe('prescript\npostscript\n');
   }, 200_000);
 
-  test('an execution value that breaks the rules is refused by the template before anything runs', () => {
-    expect(() => instanceCommand(SYNTH.document, SNAPSHOT_TASK_NAME, INSTANCE, { snapshotDescription: 'a,b' })).toThrow(/does not match/);
-    expect(() => instanceCommand(SYNTH.document, SNAPSHOT_TASK_NAME, INSTANCE, { requireAppConsistent: 'yes' })).toThrow(/is not allowed/);
+  test('an execution value that breaks the rules is refused by the templates before anything runs', () => {
+    expect(() => executionParameters(SYNTH.parent, { snapshotDescription: 'a,b' })).toThrow(/does not match/);
+    expect(() => executionParameters(SYNTH.parent, { requireAppConsistent: 'yes' })).toThrow(/is not allowed/);
+    expect(() => executionParameters(SYNTH.parent, { instanceTemplateName: 'x.y' })).toThrow(/does not match/);
+    // The per-instance template checks what it is given too, should it be executed by hand.
+    const given = executionParameters(SYNTH.parent);
+    const childValues = (changes: Record<string, unknown>) => ({
+      ...Object.fromEntries(Object.keys(SYNTH.instance.Parameters).map((k) => [k, k === 'instanceId' ? INSTANCE : given[k]])),
+      ...changes,
+    });
+    expect(() => executionParameters(SYNTH.instance, childValues({}))).not.toThrow();
+    expect(() => executionParameters(SYNTH.instance, childValues({ snapshotDescription: 'a,b' }))).toThrow(/does not match/);
+    expect(() => executionParameters(SYNTH.instance, childValues({ instanceId: 'i-x' }))).toThrow(/does not match/);
   });
 });

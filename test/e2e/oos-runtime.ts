@@ -1,9 +1,10 @@
 /**
- * What OOS does to a template before it runs a task, reproduced for the end-to-end tests:
- * parameter defaults and execution values, then `{{ ... }}` substitution in the task's
- * properties. Only what this package's templates use is supported; anything else is an error,
- * so a template that would need more fails the test instead of running half-substituted.
+ * What OOS does with a template, reproduced for the end-to-end tests: parameter defaults and
+ * execution values checked as OOS checks them, `{{ ... }}` substitution, and the execution of
+ * the tasks (runTemplate). Only what this package's templates use is supported; anything else
+ * is an error, so a template that would need more fails the test instead of running half-done.
  */
+import { spawnSync } from 'child_process';
 
 /** An OOS template document, as far as these tests read it. */
 export interface OosDocument {
@@ -32,29 +33,210 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
   return out;
 }
 
-/** Substitutes `{{ name }}` and `{{ ACS::... }}` references in a string, as OOS does. */
-export function substitute(text: string, params: Record<string, unknown>, builtins: Record<string, string>): string {
-  const result = text.replace(/\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}/g, (_, ref: string) => {
-    if (ref.startsWith('ACS::')) {
-      if (!(ref in builtins)) throw new Error(`built-in ${ref} is not available here`);
-      return builtins[ref];
-    }
-    if (!(ref in params)) throw new Error(`reference {{ ${ref} }} names no parameter`);
-    const v = params[ref];
-    return typeof v === 'string' ? v : JSON.stringify(v);
-  });
-  if (result.includes('{{')) throw new Error('a {{ remained after substitution');
-  return result;
+/**
+ * A stand-in for OOS running a whole template, for the end-to-end tests: tasks in order with
+ * OnSuccess / OnError, `{{ }}` references (a whole-value reference keeps its type, as a list
+ * passed to an API), task outputs selected with jq (the real jq binary, as OOS applies jq to
+ * each action's result), ACS::ExecuteAPI and ACS::CheckFor against an API stand-in,
+ * ACS::ECS::RunCommand through a runner, and ACS::Template loops over a child template. What it
+ * assumes where OOS's documentation is silent: a String output takes the selector's single
+ * value, a List output all its values; a loop task fails when more items failed than its
+ * MaxErrors allows, and its aggregate lists the outputs of the items that succeeded.
+ */
+
+/** What a template's tasks reach outside OOS. */
+export interface OosEnvironment {
+  /** An API call: the response, or a thrown error for an API error. */
+  callApi(service: string, api: string, parameters: Record<string, unknown>): unknown;
+  /** A command run on an instance through Cloud Assistant. */
+  runCommand(task: string, instanceId: string, commandType: string, content: string): Promise<{ output: string; exitCode: number }>;
+  /** The templates an ACS::Template task may run, by name. */
+  readonly templates?: Readonly<Record<string, OosTemplate>>;
 }
 
-/** The command OOS would send to one instance for the RunCommand task `taskName`. */
-export function instanceCommand(doc: OosDocument, taskName: string, instanceId: string, values: Record<string, unknown> = {}): { command: string; commandType: string } {
-  const task = doc.Tasks.find((t) => t.Name === taskName);
-  if (!task || task.Action !== 'ACS::ECS::RunCommand') throw new Error(`no ACS::ECS::RunCommand task ${taskName}`);
-  const params = executionParameters(doc, values);
-  const builtins = { 'ACS::TaskLoopItem': instanceId, 'ACS::RegionId': 'cn-hangzhou', 'ACS::ExecutionId': 'exec-test0000000001' };
-  return {
-    command: substitute(String(task.Properties.commandContent), params, builtins),
-    commandType: substitute(String(task.Properties.commandType), params, builtins),
-  };
+/** A template as the runtime reads it. */
+export interface OosTemplate extends OosDocument {
+  Tasks: Array<OosDocument['Tasks'][number] & {
+    Outputs?: Record<string, { Type?: string; ValueSelector: string }>;
+    OnError?: string;
+    OnSuccess?: string;
+    Loop?: { Items: unknown; RateControl?: unknown; Outputs?: Record<string, { AggregateType: string; AggregateField: string }> };
+  }>;
+  Outputs?: Record<string, { Type?: string; Value: unknown }>;
+}
+
+/** How an execution ended. */
+export interface Execution {
+  readonly status: 'Success' | 'Failed';
+  /** The task that failed, and why. */
+  readonly failedTask?: string;
+  readonly message?: string;
+  /** The template's outputs (a failed execution has none). */
+  readonly outputs: Record<string, unknown>;
+  /** Each task's outputs, by task name. */
+  readonly taskOutputs: Record<string, Record<string, unknown>>;
+  /** The tasks run, in order. */
+  readonly ran: string[];
+  /** For ACS::Template loops: each item's execution, by task name. */
+  readonly children: Record<string, Execution[]>;
+}
+
+/** Runs a jq selector over a JSON value; returns every value it yields. */
+export function jq(selector: string, input: unknown): unknown[] {
+  const r = spawnSync('jq', ['-c', selector], { input: JSON.stringify(input), encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`jq ${selector} failed: ${r.stderr.trim()}`);
+  }
+  return r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+}
+
+/** A task output's value from what its selector yields. */
+function typedOutput(type: string | undefined, values: unknown[], where: string): unknown {
+  if ((type ?? 'String') === 'List') {
+    return values;
+  }
+  if (values.length !== 1) {
+    throw new Error(`${where}: the selector yields ${values.length} values for a ${type ?? 'String'} output`);
+  }
+  return values[0];
+}
+
+class TemplateRun {
+  public readonly taskOutputs: Record<string, Record<string, unknown>> = {};
+  public readonly ran: string[] = [];
+  public readonly children: Record<string, Execution[]> = {};
+
+  constructor(private readonly params: Record<string, unknown>, private readonly env: OosEnvironment) {}
+
+  /** Resolves references in a value; `item` is the loop item, if any. */
+  public resolve(value: unknown, item?: unknown): unknown {
+    if (typeof value === 'string') {
+      const whole = /^\s*\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}\s*$/.exec(value);
+      if (whole) {
+        return this.lookup(whole[1], item);
+      }
+      return value.replace(/\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}/g, (_, ref: string) => {
+        const v = this.lookup(ref, item);
+        return typeof v === 'string' ? v : JSON.stringify(v);
+      });
+    }
+    if (Array.isArray(value)) {
+      return value.map((v) => this.resolve(v, item));
+    }
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v, item)]));
+    }
+    return value;
+  }
+
+  private lookup(ref: string, item: unknown): unknown {
+    const builtins: Record<string, unknown> = { 'ACS::RegionId': 'cn-hangzhou', 'ACS::ExecutionId': 'exec-test0000000001' };
+    if (ref === 'ACS::TaskLoopItem') {
+      if (item === undefined) throw new Error('{{ ACS::TaskLoopItem }} outside a loop');
+      return item;
+    }
+    if (ref in builtins) return builtins[ref];
+    if (ref.includes('.')) {
+      const [task, name] = ref.split('.');
+      const outputs = this.taskOutputs[task];
+      if (!outputs || !(name in outputs)) throw new Error(`{{ ${ref} }}: task ${task} has not produced ${name}`);
+      return outputs[name];
+    }
+    if (!(ref in this.params)) throw new Error(`{{ ${ref} }} names no parameter`);
+    // A default may itself be a built-in reference, such as the region's.
+    const value = this.params[ref];
+    return typeof value === 'string' && value.includes('{{') ? this.resolve(value, item) : value;
+  }
+
+  public outputsOf(task: OosTemplate['Tasks'][number], result: unknown): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(task.Outputs ?? {}).map(([name, o]) =>
+      [name, typedOutput(o.Type, jq(o.ValueSelector, result), `${task.Name}.${name}`)]));
+  }
+
+  /** Runs one task; returns the failure message, or undefined on success. */
+  public async runTask(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
+    const props = task.Properties;
+    switch (task.Action) {
+      case 'ACS::ExecuteAPI':
+      case 'ACS::CheckFor': {
+        const parameters = this.resolve(props.Parameters ?? {}) as Record<string, unknown>;
+        let response: unknown;
+        try {
+          response = this.env.callApi(String(props.Service), String(props.API), parameters);
+        } catch (e) {
+          return `${props.API}: ${(e as Error).message}`;
+        }
+        if (task.Action === 'ACS::CheckFor') {
+          const values = jq(String(this.resolve(props.PropertySelector)), response);
+          const desired = (props.DesiredValues as unknown[]).map(String);
+          if (values.length === 0 || !values.every((v) => desired.includes(String(v)))) {
+            return `${props.PropertySelector} is ${JSON.stringify(values)}, not one of the desired values ${JSON.stringify(desired)}`;
+          }
+        }
+        this.taskOutputs[task.Name] = this.outputsOf(task, response);
+        return undefined;
+      }
+      case 'ACS::ECS::RunCommand': {
+        const r = this.resolve(props) as Record<string, unknown>;
+        const { output, exitCode } = await this.env.runCommand(task.Name, String(r.instanceId), String(r.commandType), String(r.commandContent));
+        if (exitCode !== 0) {
+          return `the command exited with ${exitCode}; its output ends with: ${output.trimEnd().split('\n').slice(-1)[0]}`;
+        }
+        this.taskOutputs[task.Name] = this.outputsOf(task, { invocationOutput: output });
+        return undefined;
+      }
+      case 'ACS::Template':
+        return this.runNested(task);
+      default:
+        throw new Error(`task ${task.Name}: the runtime does not run ${task.Action}`);
+    }
+  }
+
+  private async runNested(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
+    const items = task.Loop ? this.resolve(task.Loop.Items) as unknown[] : [undefined];
+    const maxErrors = Number((this.resolve(task.Loop?.RateControl ?? {}) as { MaxErrors?: unknown }).MaxErrors ?? 0);
+    const perItem: Array<Record<string, unknown>> = [];
+    const runs: Execution[] = [];
+    let errors = 0;
+    for (const item of items) {
+      if (errors > maxErrors) break;
+      const name = String(this.resolve(task.Properties.TemplateName, item));
+      const child = this.env.templates?.[name];
+      if (!child) throw new Error(`task ${task.Name}: no template ${name}`);
+      const run = await runTemplate(child, this.resolve(task.Properties.Parameters ?? {}, item) as Record<string, unknown>, this.env);
+      runs.push(run);
+      if (run.status === 'Success') {
+        perItem.push(this.outputsOf(task, run.outputs));
+      } else {
+        errors++;
+      }
+    }
+    this.children[task.Name] = runs;
+    const aggregates = Object.fromEntries(Object.entries(task.Loop?.Outputs ?? {}).map(([name, a]) => {
+      if (a.AggregateType !== 'Fn::ListJoin') throw new Error(`${a.AggregateType} is not supported here`);
+      return [name, perItem.map((o) => o[a.AggregateField])];
+    }));
+    this.taskOutputs[task.Name] = task.Loop ? aggregates : perItem[0] ?? {};
+    return errors > maxErrors ? `${errors} of ${items.length} items failed, more than MaxErrors ${maxErrors}` : undefined;
+  }
+}
+
+/** Runs a template with execution values, as OOS would. */
+export async function runTemplate(doc: OosTemplate, values: Record<string, unknown>, env: OosEnvironment): Promise<Execution> {
+  const run = new TemplateRun(executionParameters(doc, values), env);
+  const names = doc.Tasks.map((t) => t.Name);
+  let index = 0;
+  while (index < doc.Tasks.length) {
+    const task = doc.Tasks[index];
+    run.ran.push(task.Name);
+    const failure = await run.runTask(task);
+    const next = failure === undefined ? task.OnSuccess : task.OnError;
+    if (failure !== undefined && next === undefined) {
+      return { status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children };
+    }
+    if (next === 'ACS::END') break;
+    index = next === undefined || next === 'ACS::NEXT' ? index + 1 : names.indexOf(next);
+  }
+  const outputs = Object.fromEntries(Object.entries(doc.Outputs ?? {}).map(([name, o]) => [name, run.resolve(o.Value)]));
+  return { status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children };
 }

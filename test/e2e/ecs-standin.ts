@@ -1,0 +1,156 @@
+/**
+ * A stand-in for the ECS API calls the per-instance template makes (nothing here reaches
+ * Alibaba Cloud). It answers from a small cloud state: one instance, its disks and role, and the
+ * snapshot groups the plugin stand-in created. It refuses a request parameter that the ECS SDK's
+ * request model does not have, and checks every response it builds against the SDK's response
+ * model, so that the template's selectors run over responses shaped as ECS shapes them.
+ */
+import { FieldType, findEcsApi } from '../../lib/oos/lint/ecs-sdk-model';
+import { SnapshotGroupRecord } from '../standin/scenario';
+
+/** A disk of the simulated account. */
+export interface CloudDisk {
+  readonly DiskId: string;
+  Category: string;
+  /** Absent: the disk predates multi-attach (ECS then sends no MultiAttach field). */
+  MultiAttach?: string;
+  /** The instances it is attached to (more than one only with multi-attach). */
+  attachedTo: string[];
+}
+
+/** A snapshot of a group, with its tags as `{Key, Value}`. */
+export interface CloudSnapshot {
+  readonly SnapshotId: string;
+  readonly DiskId: string;
+  Status: string;
+  Tags: Array<{ Key: string; Value: string }>;
+}
+
+/** A snapshot group of the simulated account. */
+export interface CloudGroup {
+  readonly SnapshotGroupId: string;
+  InstanceId: string;
+  Status: string;
+  snapshots: CloudSnapshot[];
+}
+
+/** The simulated account, as a test sets it up and alters it. */
+export interface CloudState {
+  instance: { id: string; status: string; agent: string; roles: string[] };
+  disks: CloudDisk[];
+  groups: CloudGroup[];
+}
+
+/** The groups the plugin stand-in recorded, as ECS would hold them (tags on every snapshot). */
+export function groupsFromStandIn(records: readonly SnapshotGroupRecord[]): CloudGroup[] {
+  return records.map((g) => ({
+    SnapshotGroupId: g.SnapshotGroupId,
+    InstanceId: g.InstanceId,
+    Status: g.Status,
+    snapshots: g.Disks.map((d) => ({ SnapshotId: d.SnapshotId, DiskId: d.DiskId, Status: d.Status, Tags: g.Tags.map((t) => ({ ...t })) })),
+  }));
+}
+
+/** A list parameter as OOS may pass it: a list, or JSON text of one. */
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string' && value.startsWith('[')) return (JSON.parse(value) as unknown[]).map(String);
+  return value === undefined || value === '' ? [] : [String(value)];
+}
+
+/** Throws unless every key of `value` is a field of the SDK model at that place. */
+function checkShape(value: unknown, type: FieldType, path: string): void {
+  if (type.kind === 'map' || value === null || value === undefined) return;
+  if (type.kind === 'array') {
+    if (!Array.isArray(value)) throw new Error(`${path} must be a list`);
+    value.forEach((v, i) => checkShape(v, type.item, `${path}[${i}]`));
+    return;
+  }
+  if (type.kind === 'scalar') return;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const field = type.fields.get(key);
+    if (!field) throw new Error(`${path}.${key} is not a field of the ECS SDK model`);
+    checkShape(v, field, `${path}.${key}`);
+  }
+}
+
+/** The ECS API stand-in. */
+export class EcsStandIn {
+  /** Every call, in order. */
+  public readonly calls: Array<{ api: string; parameters: Record<string, unknown> }> = [];
+
+  constructor(public readonly state: CloudState) {}
+
+  public call(service: string, api: string, parameters: Record<string, unknown>): unknown {
+    if (service !== 'ECS') throw new Error(`the stand-in serves ECS only, not ${service}`);
+    const model = findEcsApi(api);
+    if (!model || model.match !== 'exact') throw new Error(`ECS has no API ${api}`);
+    for (const name of Object.keys(parameters)) {
+      if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
+    }
+    if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
+    this.calls.push({ api, parameters });
+    const response = { RequestId: `req-${this.calls.length}`, ...this.respond(api, parameters) };
+    checkShape(response, { kind: 'model', fields: model.model.response }, api);
+    return response;
+  }
+
+  private respond(api: string, p: Record<string, unknown>): Record<string, unknown> {
+    const { instance, disks, groups } = this.state;
+    const required = (name: string) => {
+      if (p[name] === undefined || list(p[name]).length === 0) throw new Error(`${api}: the template must filter by ${name}`);
+      return list(p[name]);
+    };
+    switch (api) {
+      case 'DescribeInstances': {
+        const found = required('InstanceIds').includes(instance.id) ? [{ InstanceId: instance.id, Status: instance.status }] : [];
+        return { Instances: { Instance: found }, TotalCount: found.length };
+      }
+      case 'DescribeCloudAssistantStatus': {
+        const found = required('InstanceId').includes(instance.id) ? [{ InstanceId: instance.id, CloudAssistantStatus: instance.agent }] : [];
+        return { InstanceCloudAssistantStatusSet: { InstanceCloudAssistantStatus: found }, TotalCount: found.length };
+      }
+      case 'DescribeInstanceRamRole': {
+        const found = required('InstanceIds').includes(instance.id) ? instance.roles.map((r) => ({ InstanceId: instance.id, RamRoleName: r })) : [];
+        return { InstanceRamRoleSets: { InstanceRamRoleSet: found }, TotalCount: found.length };
+      }
+      case 'DescribeDisks': {
+        const id = required('InstanceId')[0];
+        const found = disks.filter((d) => d.attachedTo.includes(id)).map((d) => ({
+          DiskId: d.DiskId,
+          Category: d.Category,
+          ...(d.MultiAttach !== undefined ? { MultiAttach: d.MultiAttach } : {}),
+          InstanceId: d.attachedTo.length === 1 ? d.attachedTo[0] : '',
+          Status: 'In_use',
+        }));
+        return { Disks: { Disk: found }, TotalCount: found.length };
+      }
+      case 'DescribeSnapshotGroups': {
+        const ids = required('SnapshotGroupId');
+        const found = groups.filter((g) => ids.includes(g.SnapshotGroupId) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
+          .map((g) => ({
+            SnapshotGroupId: g.SnapshotGroupId,
+            InstanceId: g.InstanceId,
+            Status: g.Status,
+            Snapshots: { Snapshot: g.snapshots.map((s) => ({ SnapshotId: s.SnapshotId, SourceDiskId: s.DiskId, Progress: '100%', Available: true })) },
+          }));
+        return { SnapshotGroups: { SnapshotGroup: found } };
+      }
+      case 'DescribeSnapshots': {
+        // As ECS: no SnapshotIds means every snapshot (of the instance, when filtered by it).
+        const ids = list(p.SnapshotIds);
+        const found = groups.flatMap((g) => g.snapshots.map((s) => ({ g, s })))
+          .filter(({ g, s }) => (ids.length === 0 || ids.includes(s.SnapshotId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
+          .map(({ s }) => ({
+            SnapshotId: s.SnapshotId,
+            SourceDiskId: s.DiskId,
+            Status: s.Status,
+            Tags: { Tag: s.Tags.map((t) => ({ TagKey: t.Key, TagValue: t.Value })) },
+          }));
+        return { Snapshots: { Snapshot: found }, TotalCount: found.length };
+      }
+      default:
+        throw new Error(`the stand-in does not answer ${api}`);
+    }
+  }
+}
