@@ -1,0 +1,145 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
+import { INSTANCE_SELECTORS, INSTANCE_TASKS } from '../lib/instance-template';
+import { lintTemplateObject } from '../lib/oos/lint';
+import { EXIT_CODES, PackageExitCode } from '../lib/plugin/exit-codes';
+import { OperatingSystem } from '../lib/plugin/parameters';
+import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
+import { buildInstanceDocument, snapshotTemplateSpec } from '../lib/snapshot-automation';
+import { synthesize } from '../lib/synth';
+import { REPO_ROOT, instanceIds, tempDir } from './helpers';
+
+const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
+
+type Task = { Name: string; Action: string; Properties: Record<string, any>; Outputs?: Record<string, any>; OnError?: string; OnSuccess?: string };
+
+function instanceDocument(os: OperatingSystem) {
+  return buildInstanceDocument(snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' })) as unknown as { Tasks: Task[]; Outputs: any; Parameters: any };
+}
+
+/** The ECS API calls (ExecuteAPI / CheckFor) of a template, as `Action API`. */
+const ecsCalls = (doc: { Tasks: Task[] }) => doc.Tasks.filter((t) => t.Properties.Service === 'ECS').map((t) => `${t.Action} ${t.Properties.API}`);
+
+const EXPECTED_CALLS = [
+  'ACS::CheckFor DescribeInstances',
+  'ACS::CheckFor DescribeCloudAssistantStatus',
+  'ACS::ExecuteAPI DescribeInstanceRamRole',
+  'ACS::ExecuteAPI DescribeDisks',
+  'ACS::ExecuteAPI DescribeSnapshotGroups',
+  'ACS::ExecuteAPI DescribeSnapshots',
+];
+
+describe('the per-instance template', () => {
+  test.each([OperatingSystem.LINUX, OperatingSystem.WINDOWS])('%s: the tasks in order, each stopping the instance when it fails', (os) => {
+    const doc = instanceDocument(os);
+    expect(doc.Tasks.map((t) => `${t.Name} ${t.Action}`)).toEqual([
+      `${INSTANCE_TASKS.checkRunning} ACS::CheckFor`,
+      `${INSTANCE_TASKS.checkAgent} ACS::CheckFor`,
+      `${INSTANCE_TASKS.ramRole} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.disks} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.snapshot} ACS::ECS::RunCommand`,
+      `${INSTANCE_TASKS.group} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.snapshots} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.verdict} ACS::ECS::RunCommand`,
+    ]);
+    // No transition: each task goes on to the next, and a failing one ends the instance's execution.
+    expect(doc.Tasks.filter((t) => t.OnError !== undefined || t.OnSuccess !== undefined)).toEqual([]);
+    const task = (name: string) => doc.Tasks.find((t) => t.Name === name)!;
+    expect(task(INSTANCE_TASKS.checkRunning).Properties).toMatchObject({ PropertySelector: INSTANCE_SELECTORS.instanceStatus, DesiredValues: ['Running'] });
+    expect(task(INSTANCE_TASKS.checkAgent).Properties).toMatchObject({ PropertySelector: INSTANCE_SELECTORS.agentStatus, DesiredValues: ['true'] });
+    // Every call is filtered by the instance.
+    for (const t of doc.Tasks.filter((x) => x.Properties.Service === 'ECS')) {
+      expect(JSON.stringify(t.Properties.Parameters)).toContain('{{ instanceId }}');
+    }
+    // The facts flow from the reads into the commands, and the group id from the snapshot run into the reads back.
+    const run = task(INSTANCE_TASKS.snapshot).Properties.commandContent as string;
+    expect(run).toContain(`{{ ${INSTANCE_TASKS.ramRole}.roleNames }}`);
+    expect(run).toContain(`{{ ${INSTANCE_TASKS.disks}.disks }}`);
+    expect(task(INSTANCE_TASKS.group).Properties.Parameters.SnapshotGroupId).toEqual([`{{ ${INSTANCE_TASKS.snapshot}.snapshotGroupId }}`]);
+    expect(task(INSTANCE_TASKS.snapshots).Properties.Parameters.SnapshotIds).toBe(`{{ ${INSTANCE_TASKS.group}.snapshotIds }}`);
+    const verdict = task(INSTANCE_TASKS.verdict).Properties.commandContent as string;
+    for (const ref of ['runSnapshot.snapshotGroupId', 'runSnapshot.logVerdict', 'describeSnapshotGroup.group', 'describeSnapshotGroup.members', 'describeSnapshots.snapshots', 'describeDisks.disks']) {
+      expect(verdict).toContain(`{{ ${ref} }}`);
+    }
+    // The instance's result is the verdict run's result line.
+    expect(doc.Outputs).toEqual({ result: { Type: 'Json', Value: `{{ ${INSTANCE_TASKS.verdict}.result }}` } });
+    expect(task(INSTANCE_TASKS.verdict).Outputs!.result).toEqual({ Type: 'Json', ValueSelector: INSTANCE_SELECTORS.result });
+  });
+
+  test('values read from the API enter the commands as quoted here-documents, never inside shell quotes', () => {
+    const doc = instanceDocument(OperatingSystem.LINUX);
+    const commands = doc.Tasks.filter((t) => t.Action === 'ACS::ECS::RunCommand').map((t) => t.Properties.commandContent as string);
+    for (const command of commands) {
+      for (const m of command.matchAll(/\{\{ (\w+\.\w+) \}\}/g)) {
+        const line = command.slice(0, m.index!).split('\n').slice(-1)[0];
+        expect(`${line}|${m[1]}`).toBe(`|${m[1]}`);
+        expect(command.slice(m.index! + m[0].length).startsWith('\nAPP_SNAPSHOT_FACT\n')).toBe(true);
+      }
+    }
+  });
+
+  test('Windows: the same facts as PowerShell here-strings, the preflight and verdict scripts, the whole exit-code table', () => {
+    const doc = instanceDocument(OperatingSystem.WINDOWS);
+    const [run, verdict] = doc.Tasks.filter((t) => t.Action === 'ACS::ECS::RunCommand').map((t) => t.Properties.commandContent as string);
+    expect(run).toContain("$AppSnapshotDisks = @'\n{{ describeDisks.disks }}\n'@");
+    expect(run).toContain("$AppSnapshotAttachedRoles = @'\n{{ describeRamRole.roleNames }}\n'@");
+    expect(run.indexOf('function Invoke-Preflight')).toBeLessThan(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId'));
+    expect(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId')).toBeLessThan(run.indexOf('Start-Job'));
+    expect(verdict).toContain("$AppSnapshotSnapshots = @'\n{{ describeSnapshots.snapshots }}\n'@");
+    expect(verdict).toContain('Stop-Package 127');
+    for (const command of [run, verdict]) {
+      for (const e of EXIT_CODES) expect(command).toContain(`  ${e.code} = '${e.name}|`);
+    }
+  });
+
+  test('Linux: the preflight runs before the plugin manager is even looked for', () => {
+    const run = instanceDocument(OperatingSystem.LINUX).Tasks.find((t) => t.Name === INSTANCE_TASKS.snapshot)!.Properties.commandContent as string;
+    expect(run.indexOf('\npreflight_check "$APP_SNAPSHOT_INSTANCE_ID"')).toBeGreaterThan(0);
+    expect(run.indexOf('\npreflight_check "$APP_SNAPSHOT_INSTANCE_ID"')).toBeLessThan(run.indexOf('command -v acs-plugin-manager'));
+    expect(run).toContain(`fail_package ${PackageExitCode.PREFLIGHT_FAILED} `);
+  });
+});
+
+describe('every OOS template the package emits', () => {
+  const out = tempDir('emitted-');
+  const files = synthesize((app) => {
+    new DefaultAppConsistentSnapshotStack(app, 'D');
+    buildPostureStacks(app, loadPostureFile(EXAMPLE));
+  }, out).filter((f) => f.kind === 'oos-template').map((f) => f.file);
+  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(out, file), 'utf8'));
+
+  test('are the default stack\'s and the posture example\'s, Linux and Windows, each automation with its per-instance template', () => {
+    expect(files).toEqual([
+      'D.AutomationInstanceTemplate-Linux.oos.json', 'D.AutomationInstanceTemplate-Windows.oos.json',
+      'D.AutomationTemplate-Linux.oos.json', 'D.AutomationTemplate-Windows.oos.json',
+      'AppSnapshotProduction.AppConsistentSnapshot-app-tier-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json',
+      'AppSnapshotProduction.AppConsistentSnapshot-win-files-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-win-files.oos.json',
+    ]);
+  });
+
+  test('the per-instance ones hold the preflight and verdict calls, the others run them; all pass the checker in strict mode', () => {
+    for (const file of files) {
+      const doc = read(file);
+      expect(lintTemplateObject(doc, { name: file, strict: true })).toMatchObject({ errorCount: 0, warningCount: 0 });
+      if (/Instance/.test(file)) {
+        expect(ecsCalls(doc)).toEqual(EXPECTED_CALLS);
+      } else {
+        expect(doc.Tasks.map((t: Task) => t.Action)).toEqual(['ACS::Template']);
+      }
+    }
+  });
+
+  test('a wrong API, parameter or selector seeded into an emitted per-instance template is each rejected', () => {
+    const seed = (change: (doc: { Tasks: Task[] }) => void) => {
+      const doc = read('D.AutomationInstanceTemplate-Linux.oos.json');
+      change(doc);
+      return lintTemplateObject(doc, { name: 'seeded', strict: true }).findings.map((f) => `${f.rule} ${f.path}: ${f.message}`);
+    };
+    const disks = (doc: { Tasks: Task[] }) => doc.Tasks.find((t) => t.Name === INSTANCE_TASKS.disks)!;
+    expect(seed((d) => { disks(d).Properties.API = 'DescribeDisk'; })).toEqual([expect.stringMatching(/^ecs-api Tasks\[3\]\(describeDisks\)\.Properties\.API: ECS has no API `DescribeDisk`/)]);
+    expect(seed((d) => { disks(d).Properties.Parameters.InstanceIds = '{{ instanceId }}'; })).toEqual([expect.stringMatching(/^ecs-api .*Parameters\.InstanceIds: `InstanceIds` is not a field of the DescribeDisks request/)]);
+    expect(seed((d) => { disks(d).Outputs!.disks.ValueSelector = '.Disks.Disks | length'; })).toEqual([expect.stringMatching(/^ecs-api .*Outputs\.disks\.ValueSelector: `Disks` has no field `Disks` \(it has Disk\)/)]);
+    expect(seed((d) => { d.Tasks[0].Properties.PropertySelector = '.Instances.Instance[].State'; })).toEqual([expect.stringMatching(/^ecs-api .*PropertySelector: .*has no field `State`/)]);
+  });
+});
