@@ -1,4 +1,5 @@
 import * as ros from '@alicloud/ros-cdk-core';
+import { ExecutionRole } from './execution-role';
 import { checkInstanceIds } from './instance-ids';
 import { checkOosTemplateName } from './oos/template';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
@@ -45,6 +46,20 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    */
   readonly attachRole?: boolean;
   /**
+   * Name of the RAM role OOS executions assume (the template's `OOSAssumeRole` default).
+   *
+   * @default `AppSnapshotOos-${groupName}`
+   */
+  readonly executionRoleName?: string;
+  /**
+   * Create the execution role (trusted only by `oos.aliyuncs.com`, allowed exactly the API calls
+   * of the template). Turn off to run executions as the identity that starts them, or with a
+   * role of your own named by `executionRoleName`.
+   *
+   * @default true
+   */
+  readonly createExecutionRole?: boolean;
+  /**
    * Name of the OOS template.
    *
    * @default `AppConsistentSnapshot-${groupName}`
@@ -74,6 +89,7 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
   const roleRule = 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)';
   if (props.roleName !== undefined) checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, roleRule);
   if (props.existingRoleName !== undefined) checkPattern('existingRoleName', props.existingRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
+  if (props.executionRoleName !== undefined) checkPattern('executionRoleName', props.executionRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
   checkOosTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
   checkAutomationOptions(props.os, props);
   if (props.os === OperatingSystem.WINDOWS) {
@@ -103,6 +119,8 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly scriptDeployment?: ScriptDeployment;
   /** The OOS automation. */
   public readonly automation: SnapshotAutomation;
+  /** The role OOS executions assume, unless turned off. */
+  public readonly executionRole?: ExecutionRole;
 
   constructor(scope: ros.Construct, id: string, props: AppConsistentSnapshotProps) {
     super(scope, id);
@@ -122,11 +140,17 @@ export class AppConsistentSnapshot extends ros.Construct {
         commandName: `AppSnapshot-${props.groupName}-InstallScripts`,
       });
     }
+    const createExecutionRole = props.createExecutionRole ?? true;
+    const executionRoleName = props.executionRoleName ?? (createExecutionRole ? `AppSnapshotOos-${props.groupName}` : undefined);
     this.automation = new SnapshotAutomation(this, 'Automation', {
       ...props,
       roleName: this.role.roleName,
       templateName: props.templateName ?? defaultTemplateName(props.groupName),
       scriptChecksums: this.scriptDeployment?.checksums,
+      executionRoleName,
     });
+    if (createExecutionRole && executionRoleName !== undefined) {
+      this.executionRole = new ExecutionRole(this, 'ExecutionRole', { roleName: executionRoleName, documents: this.automation.documents });
+    }
   }
 }

@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ecs from '@alicloud/ros-cdk-ecs';
 import * as ram from '@alicloud/ros-cdk-ram';
+import { ExecutionRole } from './execution-role';
 import { OOS_TEMPLATE_NAME_ALLOWED_PATTERN, RosOosTemplate } from './oos/template';
 import {
   DISK_ID_PATTERN,
@@ -94,6 +95,13 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       description: 'Name of the OOS template (at most 200 of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix)',
     });
 
+    const executionRoleName = new ros.RosParameter(this, 'ExecutionRoleName', {
+      type: ros.RosParameterType.STRING,
+      allowedPattern: RAM_ROLE_NAME_PATTERN,
+      defaultValue: 'AppConsistentSnapshotOosRole',
+      description: 'RAM role the stack creates for OOS executions: trusted only by oos.aliyuncs.com, allowed exactly the API calls of the template',
+    });
+
     const isLinux = new ros.RosCondition(this, 'IsLinux', { expression: ros.Fn.conditionEquals(osType.valueAsString, OperatingSystem.LINUX) });
     const createRole = new ros.RosCondition(this, 'CreateRole', { expression: ros.Fn.conditionEquals(roleMode.valueAsString, 'Create') });
     const useExisting = new ros.RosCondition(this, 'UseExistingRole', { expression: ros.Fn.conditionEquals(roleMode.valueAsString, 'UseExisting') });
@@ -156,9 +164,11 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       os,
       description: `Application-consistent snapshots of ${os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
       scriptChecksums: os === OperatingSystem.LINUX ? scripts.checksums : undefined,
+      oosAssumeRole: executionRoleName.valueAsString,
     });
     const linuxDocument = buildSnapshotTemplate(spec(OperatingSystem.LINUX));
     const windowsDocument = buildSnapshotTemplate(spec(OperatingSystem.WINDOWS));
+    new ExecutionRole(this, 'ExecutionRole', { roleName: executionRoleName.valueAsString, documents: [linuxDocument, windowsDocument] });
     new RosOosTemplate(this, 'AutomationTemplate', {
       templateName: templateName.valueAsString,
       content: ros.Fn.conditionIf(isLinux.logicalId,

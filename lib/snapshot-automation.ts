@@ -118,6 +118,12 @@ export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
    * @default - a description naming the OS
    */
   readonly description?: string;
+  /**
+   * The RAM role OOS executions assume by default (the `OOSAssumeRole` parameter).
+   *
+   * @default - none: executions run with the identity that starts them
+   */
+  readonly executionRoleName?: string;
 }
 
 /**
@@ -140,6 +146,8 @@ export interface SnapshotTemplateSpec {
   readonly maxErrors: number;
   readonly pluginDeadlineSeconds: number;
   readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
+  /** The RAM role OOS executions assume by default (`''`: the caller's identity). */
+  readonly oosAssumeRole: string;
 }
 
 /** An OOS template document (the subset this package writes). */
@@ -213,7 +221,7 @@ export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDo
     AssociationProperty: 'RateControl',
     Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
   };
-  parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: '' };
+  parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole };
 
   const pluginParams: Record<string, string> = linux
     ? {
@@ -335,6 +343,7 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTe
     maxErrors: props.maxErrors ?? 0,
     pluginDeadlineSeconds: props.pluginDeadlineSeconds ?? 600,
     scriptChecksums: props.scriptChecksums,
+    oosAssumeRole: props.executionRoleName ?? '',
   };
 }
 
@@ -364,6 +373,11 @@ export class SnapshotAutomation extends ros.Construct {
   public readonly document: OosTemplateDocument;
   /** The template's name. */
   public readonly templateName: string;
+
+  /** Every template document the automation creates (for deriving the execution role's actions). */
+  public get documents(): OosTemplateDocument[] {
+    return [this.document];
+  }
 
   constructor(scope: ros.Construct, id: string, props: SnapshotAutomationProps) {
     super(scope, id);

@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { AppConsistentSnapshot, AppConsistentSnapshotProps } from '../lib/app-consistent-snapshot';
 import { OperatingSystem } from '../lib/plugin/parameters';
+import { requiredActions } from '../lib/oos/required-actions';
 import { QuiesceScripts } from '../lib/quiesce-scripts';
 import { instanceIds, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
 
@@ -15,10 +16,10 @@ function synth(props: Partial<AppConsistentSnapshotProps> = {}) {
 describe('AppConsistentSnapshot', () => {
   test('Linux: role, attachment, script deployment and automation, wired together', () => {
     const { t, group } = synth();
-    expect(Object.values(t.Resources).map((r) => r.Type).sort()).toEqual([
-      'ALIYUN::ECS::RamRoleAttachment', 'ALIYUN::ECS::RunCommand', 'ALIYUN::OOS::Template', 'ALIYUN::RAM::Role',
+    expect(Object.keys(t.Resources).sort()).toEqual([
+      'DbAutomationTemplate', 'DbExecutionRoleRole', 'DbRole', 'DbRoleAttachmentAttachment', 'DbScriptsInstallScripts',
     ]);
-    const [[roleId, role]] = resourcesOfType(t, 'ALIYUN::RAM::Role');
+    const [roleId, role] = ['DbRole', t.Resources.DbRole];
     expect(role.Properties.RoleName).toBe('AppSnapshot-db');
     const attachment = onlyResource(t, 'ALIYUN::ECS::RamRoleAttachment');
     expect(attachment.Properties.RamRoleName).toBe('AppSnapshot-db');
@@ -34,7 +35,7 @@ describe('AppConsistentSnapshot', () => {
 
   test('an existing role: the policy is attached to it, no role is created, the attachment can be turned off', () => {
     const { t } = synth({ existingRoleName: 'CorpRole', attachRole: false });
-    expect(resourcesOfType(t, 'ALIYUN::RAM::Role')).toHaveLength(0);
+    expect(resourcesOfType(t, 'ALIYUN::RAM::Role').map(([id]) => id)).toEqual(['DbExecutionRoleRole']);
     expect(resourcesOfType(t, 'ALIYUN::ECS::RamRoleAttachment')).toHaveLength(0);
     expect(onlyResource(t, 'ALIYUN::RAM::ManagedPolicy').Properties.Roles).toEqual(['CorpRole']);
     const content = JSON.parse(onlyResource(t, 'ALIYUN::OOS::Template').Properties.Content);
@@ -49,9 +50,31 @@ describe('AppConsistentSnapshot', () => {
   });
 
   test('names the role and template after custom values', () => {
-    const { t } = synth({ roleName: 'DbSnapRole', templateName: 'db-snapshots' });
-    expect(onlyResource(t, 'ALIYUN::RAM::Role').Properties.RoleName).toBe('DbSnapRole');
+    const { t } = synth({ roleName: 'DbSnapRole', templateName: 'db-snapshots', executionRoleName: 'DbOosRole' });
+    expect(t.Resources.DbRole.Properties.RoleName).toBe('DbSnapRole');
+    expect(t.Resources.DbExecutionRoleRole.Properties.RoleName).toBe('DbOosRole');
+    expect(JSON.parse(onlyResource(t, 'ALIYUN::OOS::Template').Properties.Content).Parameters.OOSAssumeRole.Default).toBe('DbOosRole');
     expect(onlyResource(t, 'ALIYUN::OOS::Template').Properties.TemplateName).toBe('db-snapshots');
+  });
+
+  test('OOS executions assume a role of their own, trusted only by OOS, allowed exactly the template\'s calls', () => {
+    const { t, group } = synth();
+    const role = t.Resources.DbExecutionRoleRole;
+    expect(role.Properties.RoleName).toBe('AppSnapshotOos-db');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: ['oos.aliyuncs.com'] } }]);
+    const actions = role.Properties.Policies[0].PolicyDocument.Statement[0].Action;
+    expect(actions).toEqual(requiredActions(group.automation.document));
+    expect(actions).toEqual(['ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:RunCommand']);
+    expect(actions.some((a: string) => a.includes('*'))).toBe(false);
+    const content = JSON.parse(onlyResource(t, 'ALIYUN::OOS::Template').Properties.Content);
+    expect(content.Parameters.OOSAssumeRole.Default).toBe('AppSnapshotOos-db');
+    expect(content.RamRole).toBe('{{ OOSAssumeRole }}');
+  });
+
+  test('without an execution role, executions run as their caller', () => {
+    const { t } = synth({ createExecutionRole: false });
+    expect(t.Resources.DbExecutionRoleRole).toBeUndefined();
+    expect(JSON.parse(onlyResource(t, 'ALIYUN::OOS::Template').Properties.Content).Parameters.OOSAssumeRole.Default).toBe('');
   });
 
   test.each<[string, Partial<AppConsistentSnapshotProps>, RegExp]>([
@@ -59,6 +82,7 @@ describe('AppConsistentSnapshot', () => {
     ['an unknown OS', { os: 'Solaris' as OperatingSystem }, /`os` must be one of Linux, Windows, got "Solaris"/],
     ['both a role name and an existing role', { roleName: 'A', existingRoleName: 'B' }, /`roleName` must not be set together with existingRoleName/],
     ['a bad group name', { groupName: '9db' }, /`groupName` must be a letter followed by/],
+    ['a bad execution role name', { executionRoleName: 'oos role' }, /`executionRoleName` must be 1 to 64 characters.*got "oos role"/],
   ])('refuses %s', (_, props, error) => {
     expect(() => synth(props)).toThrow(error);
   });
