@@ -1,6 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { ExecutionRole } from './execution-role';
-import { checkInstanceIds } from './instance-ids';
+import { checkInstanceIds, checkLoopSize } from './instance-ids';
 import { checkOosTemplateName } from './oos/template';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
@@ -83,6 +83,7 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
     throw new ValidationError('os', `must be one of ${Object.values(OperatingSystem).join(', ')}`, props.os);
   }
   checkInstanceIds('instanceIds', props.instanceIds);
+  checkLoopSize('instanceIds', props.instanceIds);
   if (props.roleName !== undefined && props.existingRoleName !== undefined) {
     throw new ValidationError('roleName', 'must not be set together with existingRoleName (a role is either created or existing)', props.roleName);
   }

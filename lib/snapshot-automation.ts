@@ -1,5 +1,5 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { checkInstanceIds } from './instance-ids';
+import { checkInstanceIds, checkLoopSize } from './instance-ids';
 import { uniqueResourceId } from './logical-id';
 import { OOS_CONTENT_MAX_BYTES, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
@@ -383,6 +383,7 @@ export class SnapshotAutomation extends ros.Construct {
     super(scope, id);
     checkOosTemplateName('templateName', props.templateName);
     checkInstanceIds('instanceIds', props.instanceIds);
+    checkLoopSize('instanceIds', props.instanceIds);
     checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
     checkAutomationOptions(props.os, props);
     if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {
