@@ -1,5 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { checkInstanceIds } from './instance-ids';
+import { ExecutionRole } from './execution-role';
+import { checkInstanceIds, checkLoopSize } from './instance-ids';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { RoleAttachment } from './role-attachment';
@@ -44,6 +45,20 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    */
   readonly attachRole?: boolean;
   /**
+   * Name of the RAM role OOS executions assume (the template's `OOSAssumeRole` default).
+   *
+   * @default `AppSnapshotOos-${groupName}`
+   */
+  readonly executionRoleName?: string;
+  /**
+   * Create the execution role (trusted only by `oos.aliyuncs.com`, allowed exactly the API calls
+   * of the template). Turn off to run executions as the identity that starts them, or with a
+   * role of your own named by `executionRoleName`.
+   *
+   * @default true
+   */
+  readonly createExecutionRole?: boolean;
+  /**
    * Name of the OOS template.
    *
    * @default `AppConsistentSnapshot-${groupName}`
@@ -67,12 +82,14 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
     throw new ValidationError('os', `must be one of ${Object.values(OperatingSystem).join(', ')}`, props.os);
   }
   checkInstanceIds('instanceIds', props.instanceIds);
+  checkLoopSize('instanceIds', props.instanceIds);
   if (props.roleName !== undefined && props.existingRoleName !== undefined) {
     throw new ValidationError('roleName', 'must not be set together with existingRoleName (a role is either created or existing)', props.roleName);
   }
   const roleRule = 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)';
   if (props.roleName !== undefined) checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, roleRule);
   if (props.existingRoleName !== undefined) checkPattern('existingRoleName', props.existingRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
+  if (props.executionRoleName !== undefined) checkPattern('executionRoleName', props.executionRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
   checkAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
   checkAutomationOptions(props.os, props);
   if (props.os === OperatingSystem.WINDOWS) {
@@ -102,6 +119,8 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly scriptDeployment?: ScriptDeployment;
   /** The OOS automation. */
   public readonly automation: SnapshotAutomation;
+  /** The role OOS executions assume, unless turned off. */
+  public readonly executionRole?: ExecutionRole;
 
   constructor(scope: ros.Construct, id: string, props: AppConsistentSnapshotProps) {
     super(scope, id);
@@ -121,11 +140,17 @@ export class AppConsistentSnapshot extends ros.Construct {
         commandName: `AppSnapshot-${props.groupName}-InstallScripts`,
       });
     }
+    const createExecutionRole = props.createExecutionRole ?? true;
+    const executionRoleName = props.executionRoleName ?? (createExecutionRole ? `AppSnapshotOos-${props.groupName}` : undefined);
     this.automation = new SnapshotAutomation(this, 'Automation', {
       ...props,
       roleName: this.role.roleName,
       templateName: props.templateName ?? defaultTemplateName(props.groupName),
       scriptChecksums: this.scriptDeployment?.checksums,
+      executionRoleName,
     });
+    if (createExecutionRole && executionRoleName !== undefined) {
+      this.executionRole = new ExecutionRole(this, 'ExecutionRole', { roleName: executionRoleName, templates: [this.automation.executedTemplate] });
+    }
   }
 }

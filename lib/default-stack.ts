@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ecs from '@alicloud/ros-cdk-ecs';
 import * as ram from '@alicloud/ros-cdk-ram';
+import { ExecutionRole } from './execution-role';
 import { RosOosTemplate, oosTemplateNameAllowedPattern } from './oos/template';
 import {
   DISK_ID_PATTERN,
@@ -18,6 +19,7 @@ import {
   AUTOMATION_TEMPLATE_NAME_MAX_LENGTH,
   OosTemplateDocument,
   SnapshotTemplateSpec,
+  automationExecutedTemplate,
   buildInstanceDocument,
   buildSnapshotTemplate,
   instanceTemplateNameOf,
@@ -102,6 +104,13 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       description: `Name of the OOS template to execute (at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix); the per-instance template it runs is named after it with -Instance`,
     });
 
+    const executionRoleName = new ros.RosParameter(this, 'ExecutionRoleName', {
+      type: ros.RosParameterType.STRING,
+      allowedPattern: RAM_ROLE_NAME_PATTERN,
+      defaultValue: 'AppConsistentSnapshotOosRole',
+      description: 'RAM role the stack creates for OOS executions: trusted only by oos.aliyuncs.com, allowed exactly the API calls of the template',
+    });
+
     const isLinux = new ros.RosCondition(this, 'IsLinux', { expression: ros.Fn.conditionEquals(osType.valueAsString, OperatingSystem.LINUX) });
     const createRole = new ros.RosCondition(this, 'CreateRole', { expression: ros.Fn.conditionEquals(roleMode.valueAsString, 'Create') });
     const useExisting = new ros.RosCondition(this, 'UseExistingRole', { expression: ros.Fn.conditionEquals(roleMode.valueAsString, 'UseExisting') });
@@ -166,6 +175,7 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       description: `Application-consistent snapshots of ${os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
       scriptChecksums: os === OperatingSystem.LINUX ? scripts.checksums : undefined,
       instanceTemplateName,
+      oosAssumeRole: executionRoleName.valueAsString,
     });
     // Each template's content is the Linux or the Windows document, by OsType.
     const byOs = (build: (s: SnapshotTemplateSpec) => OosTemplateDocument) => {
@@ -175,13 +185,20 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
         renderTemplateContent('content', documents.Windows)) as unknown as string;
       return { content, standaloneDocuments: documents };
     };
+    const instance = byOs(buildInstanceDocument);
+    const automation = byOs(buildSnapshotTemplate);
+    new ExecutionRole(this, 'ExecutionRole', {
+      roleName: executionRoleName.valueAsString,
+      templates: [OperatingSystem.LINUX, OperatingSystem.WINDOWS].map((os) =>
+        automationExecutedTemplate(automation.standaloneDocuments[os], instance.standaloneDocuments[os])),
+    });
     const instanceTemplate = new RosOosTemplate(this, 'AutomationInstanceTemplate', {
       templateName: instanceTemplateName,
-      ...byOs(buildInstanceDocument),
+      ...instance,
     });
     const automationTemplate = new RosOosTemplate(this, 'AutomationTemplate', {
       templateName: templateName.valueAsString,
-      ...byOs(buildSnapshotTemplate),
+      ...automation,
     });
     automationTemplate.addRosDependency(instanceTemplate.logicalId);
 

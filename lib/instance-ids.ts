@@ -10,6 +10,9 @@ export const MAX_INSTANCES_PER_ROLE_ATTACHMENT = 100;
  */
 export const MAX_INSTANCES_PER_RUN_COMMAND = 50;
 
+/** The most items an OOS loop takes: the most instances one automation template can loop over. */
+export const MAX_OOS_LOOP_ITEMS = 1000;
+
 /** Checks a resolved list of instance ids: not empty, each `i-...`, no duplicates. */
 export function checkInstanceIds(field: string, ids: readonly string[]): void {
   if (!isResolved(ids)) {
@@ -33,4 +36,11 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
     out.push(items.slice(i, i + size));
   }
   return out;
+}
+
+/** Throws when a resolved list is longer than one OOS loop takes. */
+export function checkLoopSize(field: string, ids: readonly string[]): void {
+  if (isResolved(ids) && ids.length > MAX_OOS_LOOP_ITEMS) {
+    throw new ValidationError(field, `must list at most ${MAX_OOS_LOOP_ITEMS} instances (an OOS loop takes at most ${MAX_OOS_LOOP_ITEMS} items): split the group`, `${ids.length} instances`);
+  }
 }

@@ -1,9 +1,10 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { checkInstanceIds } from './instance-ids';
+import { checkInstanceIds, checkLoopSize } from './instance-ids';
 import { uniqueResourceId } from './logical-id';
 import { OosTemplateDocument, buildInstanceTemplate } from './instance-template';
 import { OOS_CONTENT_MAX_BYTES, OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
+import { ExecutedTemplate } from './execution-role';
 import { requiredActions } from './oos/required-actions';
 import { toJsonWithTokens } from './oos/token-json';
 import {
@@ -132,6 +133,12 @@ export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
    * @default - a description naming the OS
    */
   readonly description?: string;
+  /**
+   * The RAM role OOS executions assume by default (the `OOSAssumeRole` parameter).
+   *
+   * @default - none: executions run with the identity that starts them
+   */
+  readonly executionRoleName?: string;
 }
 
 /**
@@ -156,6 +163,8 @@ export interface SnapshotTemplateSpec {
   readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
   /** The name of the per-instance template (the default of the parent's `instanceTemplateName`). */
   readonly instanceTemplateName: string;
+  /** The RAM role OOS executions assume by default (`''`: the caller's identity). */
+  readonly oosAssumeRole: string;
 }
 
 const flag = (b: boolean) => (b ? 'true' : 'false');
@@ -236,7 +245,7 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
       Default: spec.instanceTemplateName,
     };
   }
-  parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: '' };
+  parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole };
   return parameters;
 }
 
@@ -278,9 +287,15 @@ export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDo
   };
 }
 
+/** The automation as executions run it: the template, and the per-instance template it runs by `{{ instanceTemplateName }}`. */
+export function automationExecutedTemplate(document: OosTemplateDocument, instanceDocument: OosTemplateDocument): ExecutedTemplate {
+  return { document, nested: { [ref('instanceTemplateName')]: instanceDocument } };
+}
+
 /** The RAM actions an execution of the automation needs: those of the per-instance template it runs. */
 export function automationRequiredActions(document: OosTemplateDocument, instanceDocument: OosTemplateDocument): string[] {
-  return requiredActions(document, { [ref('instanceTemplateName')]: instanceDocument });
+  const { nested } = automationExecutedTemplate(document, instanceDocument);
+  return requiredActions(document, nested);
 }
 
 /** Builds the per-instance OOS template the parent runs for each instance. */
@@ -359,6 +374,7 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTe
     pluginDeadlineSeconds: props.pluginDeadlineSeconds ?? 600,
     scriptChecksums: props.scriptChecksums,
     instanceTemplateName: instanceTemplateNameOf(props.templateName),
+    oosAssumeRole: props.executionRoleName ?? '',
   };
 }
 
@@ -405,10 +421,16 @@ export class SnapshotAutomation extends ros.Construct {
   /** The RAM actions an execution needs (for the role OOS assumes), derived from both templates. */
   public readonly requiredActions: string[];
 
+  /** The template executions run, with the per-instance template it nests (for the execution role's actions). */
+  public get executedTemplate(): ExecutedTemplate {
+    return automationExecutedTemplate(this.document, this.instanceDocument);
+  }
+
   constructor(scope: ros.Construct, id: string, props: SnapshotAutomationProps) {
     super(scope, id);
     checkAutomationTemplateName('templateName', props.templateName);
     checkInstanceIds('instanceIds', props.instanceIds);
+    checkLoopSize('instanceIds', props.instanceIds);
     checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
     checkAutomationOptions(props.os, props);
     if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {

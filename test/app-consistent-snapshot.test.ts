@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { AppConsistentSnapshot, AppConsistentSnapshotProps } from '../lib/app-consistent-snapshot';
 import { OperatingSystem } from '../lib/plugin/parameters';
+import { requiredActions } from '../lib/oos/required-actions';
 import { QuiesceScripts } from '../lib/quiesce-scripts';
 import { automationOf, instanceIds, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
 
@@ -15,10 +16,10 @@ function synth(props: Partial<AppConsistentSnapshotProps> = {}) {
 describe('AppConsistentSnapshot', () => {
   test('Linux: role, attachment, script deployment and automation, wired together', () => {
     const { t, group } = synth();
-    expect(Object.values(t.Resources).map((r) => r.Type).sort()).toEqual([
-      'ALIYUN::ECS::RamRoleAttachment', 'ALIYUN::ECS::RunCommand', 'ALIYUN::OOS::Template', 'ALIYUN::OOS::Template', 'ALIYUN::RAM::Role',
+    expect(Object.keys(t.Resources).sort()).toEqual([
+      'DbAutomationInstanceTemplate', 'DbAutomationTemplate', 'DbExecutionRoleRole', 'DbRole', 'DbRoleAttachmentAttachment', 'DbScriptsInstallScripts',
     ]);
-    const [[roleId, role]] = resourcesOfType(t, 'ALIYUN::RAM::Role');
+    const [roleId, role] = ['DbRole', t.Resources.DbRole];
     expect(role.Properties.RoleName).toBe('AppSnapshot-db');
     const attachment = onlyResource(t, 'ALIYUN::ECS::RamRoleAttachment');
     expect(attachment.Properties.RamRoleName).toBe('AppSnapshot-db');
@@ -34,7 +35,7 @@ describe('AppConsistentSnapshot', () => {
 
   test('an existing role: the policy is attached to it, no role is created, the attachment can be turned off', () => {
     const { t } = synth({ existingRoleName: 'CorpRole', attachRole: false });
-    expect(resourcesOfType(t, 'ALIYUN::RAM::Role')).toHaveLength(0);
+    expect(resourcesOfType(t, 'ALIYUN::RAM::Role').map(([id]) => id)).toEqual(['DbExecutionRoleRole']);
     expect(resourcesOfType(t, 'ALIYUN::ECS::RamRoleAttachment')).toHaveLength(0);
     expect(onlyResource(t, 'ALIYUN::RAM::ManagedPolicy').Properties.Roles).toEqual(['CorpRole']);
     expect(automationOf(t).parent.content.Parameters.ramRoleName.Default).toBe('CorpRole');
@@ -49,12 +50,42 @@ describe('AppConsistentSnapshot', () => {
   });
 
   test('names the role and template after custom values', () => {
-    const { t } = synth({ roleName: 'DbSnapRole', templateName: 'db-snapshots' });
-    expect(onlyResource(t, 'ALIYUN::RAM::Role').Properties.RoleName).toBe('DbSnapRole');
+    const { t } = synth({ roleName: 'DbSnapRole', templateName: 'db-snapshots', executionRoleName: 'DbOosRole' });
+    expect(t.Resources.DbRole.Properties.RoleName).toBe('DbSnapRole');
+    expect(t.Resources.DbExecutionRoleRole.Properties.RoleName).toBe('DbOosRole');
     const { parent, instance } = automationOf(t);
+    expect(parent.content.Parameters.OOSAssumeRole.Default).toBe('DbOosRole');
     expect(parent.resource.Properties.TemplateName).toBe('db-snapshots');
     expect(instance.resource.Properties.TemplateName).toBe('db-snapshots-Instance');
     expect(parent.content.Parameters.instanceTemplateName.Default).toBe('db-snapshots-Instance');
+  });
+
+  test('OOS executions assume a role of their own, trusted only by OOS, allowed exactly the calls of both templates', () => {
+    const { t, group } = synth();
+    const role = t.Resources.DbExecutionRoleRole;
+    expect(role.Properties.RoleName).toBe('AppSnapshotOos-db');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: ['oos.aliyuncs.com'] } }]);
+    const actions = role.Properties.Policies[0].PolicyDocument.Statement[0].Action;
+    expect(actions).toEqual(requiredActions(group.automation.document, { '{{ instanceTemplateName }}': group.automation.instanceDocument }));
+    expect(actions).toEqual(group.automation.requiredActions);
+    expect(actions).toEqual([
+      'ecs:DescribeCloudAssistantStatus', 'ecs:DescribeDisks', 'ecs:DescribeInstanceRamRole', 'ecs:DescribeInstances',
+      'ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:DescribeSnapshotGroups', 'ecs:DescribeSnapshots', 'ecs:RunCommand',
+    ]);
+    expect(actions.some((a: string) => a.includes('*'))).toBe(false);
+    const { parent, instance } = automationOf(t);
+    for (const doc of [parent.content, instance.content]) {
+      expect(doc.Parameters.OOSAssumeRole.Default).toBe('AppSnapshotOos-db');
+      expect(doc.RamRole).toBe('{{ OOSAssumeRole }}');
+    }
+    // The per-instance execution assumes the role the automation's execution was given.
+    expect(parent.content.Tasks[0].Properties.Parameters.OOSAssumeRole).toBe('{{ OOSAssumeRole }}');
+  });
+
+  test('without an execution role, executions run as their caller', () => {
+    const { t } = synth({ createExecutionRole: false });
+    expect(t.Resources.DbExecutionRoleRole).toBeUndefined();
+    expect(automationOf(t).parent.content.Parameters.OOSAssumeRole.Default).toBe('');
   });
 
   test.each<[string, Partial<AppConsistentSnapshotProps>, RegExp]>([
@@ -63,6 +94,7 @@ describe('AppConsistentSnapshot', () => {
     ['both a role name and an existing role', { roleName: 'A', existingRoleName: 'B' }, /`roleName` must not be set together with existingRoleName/],
     ['a bad group name', { groupName: '9db' }, /`groupName` must be a letter followed by/],
     ['a template name leaving no room for -Instance', { templateName: 'x'.repeat(192) }, /`templateName` must be at most 191 characters \(the per-instance template is named after it with `-Instance`/],
+    ['a bad execution role name', { executionRoleName: 'oos role' }, /`executionRoleName` must be 1 to 64 characters.*got "oos role"/],
   ])('refuses %s', (_, props, error) => {
     expect(() => synth(props)).toThrow(error);
   });

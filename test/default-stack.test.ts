@@ -42,6 +42,20 @@ describe('DefaultAppConsistentSnapshotStack (the embedded default)', () => {
     expect(t.Resources.RoleAttachment.Properties.InstanceIds).toEqual({ Ref: 'InstanceIds' });
   });
 
+  test('creates the OOS execution role, named by a parameter, and makes it the templates\' default OOSAssumeRole', () => {
+    const role = t.Resources.ExecutionRoleRole;
+    expect(role.Properties.RoleName).toEqual({ Ref: 'ExecutionRoleName' });
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: ['oos.aliyuncs.com'] });
+    expect(role.Properties.Policies[0].PolicyDocument.Statement[0].Action).toEqual([
+      'ecs:DescribeCloudAssistantStatus', 'ecs:DescribeDisks', 'ecs:DescribeInstanceRamRole', 'ecs:DescribeInstances',
+      'ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:DescribeSnapshotGroups', 'ecs:DescribeSnapshots', 'ecs:RunCommand',
+    ]);
+    const parts: unknown[] = t.Resources.AutomationTemplate.Properties.Content['Fn::If'][1]['Fn::Join'][1];
+    const at = parts.findIndex((p) => JSON.stringify(p) === JSON.stringify({ Ref: 'ExecutionRoleName' }));
+    const before = parts.slice(0, at).filter((p) => typeof p === 'string').join('');
+    expect(before).toMatch(/"OOSAssumeRole": \{\s*"Type": "String",\s*"Label": \{\s*"en": "[^"]*"\s*\},\s*"Default": "$/);
+  });
+
   test('installs the generic scripts on Linux only, and picks the OOS content by OS', () => {
     expect(t.Resources.InstallScripts.Condition).toBe('IsLinux');
     expect(t.Resources.InstallScripts.Properties.InstanceIds).toEqual({ Ref: 'InstanceIds' });

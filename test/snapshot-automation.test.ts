@@ -186,6 +186,7 @@ describe('SnapshotAutomation: bad input', () => {
     ['writers off while app consistency is required', { os: OperatingSystem.WINDOWS, enableWriters: false }, /`enableWriters` must be true when application consistency is required/],
     ['writers on Linux', { enableWriters: true }, /`enableWriters` applies to Windows only/],
     ['a concurrency of 0', { concurrency: 0 }, /`concurrency` must be an integer from 1 to 1000, got 0/],
+    ['more instances than one OOS loop takes', { instanceIds: Array.from({ length: 1001 }, (_, i) => `i-loop${String(i).padStart(8, '0')}`) }, /`instanceIds` must list at most 1000 instances \(an OOS loop takes at most 1000 items\): split the group, got "1001 instances"/],
   ])('refuses %s', (_, props, error) => {
     const stack = new ros.Stack(newApp(), 'S');
     expect(() => new SnapshotAutomation(stack, 'A', { ...BASE, ...props })).toThrow(error);

@@ -10,7 +10,7 @@ describe('AppConsistentSnapshotStack', () => {
     });
     stack.addGroup('win', { os: OperatingSystem.WINDOWS, instanceIds: instanceIds(1, 'win') });
     const t = templateOf(stack);
-    expect(resourcesOfType(t, 'ALIYUN::RAM::Role').map(([, r]) => r.Properties.RoleName)).toEqual(['AppSnapshot-db', 'AppSnapshot-win']);
+    expect(resourcesOfType(t, 'ALIYUN::RAM::Role').map(([, r]) => r.Properties.RoleName)).toEqual(['AppSnapshot-db', 'AppSnapshotOos-db', 'AppSnapshot-win', 'AppSnapshotOos-win']);
     expect(resourcesOfType(t, 'ALIYUN::OOS::Template').map(([, r]) => r.Properties.TemplateName)).toEqual(['AppConsistentSnapshot-db-Instance', 'AppConsistentSnapshot-db', 'AppConsistentSnapshot-win-Instance', 'AppConsistentSnapshot-win']);
     expect(stack.applicationGroups.map((g) => g.node.id)).toEqual(['db', 'win']);
   });

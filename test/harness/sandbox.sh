@@ -29,6 +29,14 @@ done
 workdir=$(mktemp -d /tmp/app-snapshot-sandbox.XXXXXX)
 trap 'rmdir "$workdir" 2>/dev/null || true' EXIT
 
+# The repository must stay visible inside: it is, through the overlay, unless it lies under one
+# of the directories the sandbox replaces with a fresh tmpfs (a clone under /tmp, say); then it
+# is bound in at its own path.
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+case "$repo/" in
+  /tmp/*|/run/*|/dev/shm/*) binds=("$repo:$repo" "${binds[@]}") ;;
+esac
+
 export SANDBOX_WORKDIR="$workdir"
 export SANDBOX_BINDS="${binds[*]:-}"
 export SANDBOX_PATHS="${paths[*]:-}"
