@@ -1,13 +1,12 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ecs from '@alicloud/ros-cdk-ecs';
 import { MAX_INSTANCES_PER_RUN_COMMAND, checkInstanceIds, chunk } from './instance-ids';
-import { buildScriptInstallCommand, sha256Hex } from './plugin/command';
+import { RUN_COMMAND_MAX_BASE64_BYTES, buildScriptInstallCommand, sha256Hex } from './plugin/command';
 import { QuiesceScriptPair, QuiesceScripts } from './quiesce-scripts';
 import { uniqueResourceId } from './logical-id';
 import { ValidationError, checkIntegerRange, isResolved } from './validation';
 
-/** The most a RunCommand's content may be after Base64 encoding, in bytes. */
-export const RUN_COMMAND_MAX_BASE64_BYTES = 16 * 1024;
+export { RUN_COMMAND_MAX_BASE64_BYTES };
 
 /** Properties of a {@link ScriptDeployment}. */
 export interface ScriptDeploymentProps {

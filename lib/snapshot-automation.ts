@@ -7,6 +7,7 @@ import { OOS_FORMAT_VERSION } from './oos/limits';
 import { ExecutedTemplate } from './execution-role';
 import { requiredActions } from './oos/required-actions';
 import { toJsonWithTokens } from './oos/token-json';
+import { RUN_COMMAND_MAX_BASE64_BYTES, RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES } from './plugin/command';
 import {
   DISK_ID_PATTERN,
   INSTANCE_ID_PATTERN,
@@ -385,6 +386,17 @@ export function instanceTemplateNameOf(templateName: string): string {
 
 /** The template content as text, checked against the OOS size limit. */
 export function renderTemplateContent(field: string, document: OosTemplateDocument): string {
+  for (const task of document.Tasks) {
+    const command = (task.Properties as Record<string, unknown> | undefined)?.commandContent;
+    if (task.Action === 'ACS::ECS::RunCommand' && typeof command === 'string') {
+      const encoded = Buffer.from(command, 'utf8').toString('base64').length;
+      const budget = RUN_COMMAND_MAX_BASE64_BYTES - RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES;
+      if (encoded > budget) {
+        throw new ValidationError(`${field}.Tasks.${String(task.Name)}.commandContent`,
+          `must be at most ${budget} bytes after Base64 (Cloud Assistant's ${RUN_COMMAND_MAX_BASE64_BYTES} less ${RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES} kept for the values OOS substitutes)`, `${encoded} bytes`);
+      }
+    }
+  }
   const content = toJsonWithTokens(document, 2);
   if (isResolved(content)) {
     const bytes = Buffer.byteLength(content, 'utf8');

@@ -69,3 +69,13 @@ export function automationOf(t: RosTemplate, prefix = '') {
   const task = (name: string) => children[0].content.Tasks.find((x: { Name: string }) => x.Name === name);
   return { parent: parents[0], instance: children[0], task };
 }
+
+/** A Linux command with its packed body (gzip + Base64, see packShellBody) decoded in place, for reading. */
+export function unpackedCommand(command: string): string {
+  const m = /^if ! APP_SNAPSHOT_BODY=\$\(base64 -d <<'APP_SNAPSHOT_BODY_EOF' \| gunzip\)[^\n]*\n([A-Za-z0-9+/=\n]+?)\nAPP_SNAPSHOT_BODY_EOF\n[\s\S]*?\nfi\neval "\$APP_SNAPSHOT_BODY"\n/m.exec(command);
+  if (!m) {
+    return command;
+  }
+  const body = require('zlib').gunzipSync(Buffer.from(m[1].replace(/\n/g, ''), 'base64')).toString('utf8') as string;
+  return command.slice(0, m.index) + body + command.slice(m.index + m[0].length);
+}

@@ -8,7 +8,7 @@ import { OperatingSystem } from '../lib/plugin/parameters';
 import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { buildInstanceDocument, snapshotTemplateSpec } from '../lib/snapshot-automation';
 import { synthesize } from '../lib/synth';
-import { REPO_ROOT, instanceIds, tempDir } from './helpers';
+import { REPO_ROOT, instanceIds, tempDir, unpackedCommand } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
 
@@ -94,7 +94,7 @@ describe('the per-instance template', () => {
   });
 
   test('Linux: the preflight runs before the plugin manager is even looked for', () => {
-    const run = instanceDocument(OperatingSystem.LINUX).Tasks.find((t) => t.Name === INSTANCE_TASKS.snapshot)!.Properties.commandContent as string;
+    const run = unpackedCommand(instanceDocument(OperatingSystem.LINUX).Tasks.find((t) => t.Name === INSTANCE_TASKS.snapshot)!.Properties.commandContent as string);
     expect(run.indexOf('\npreflight_check "$APP_SNAPSHOT_INSTANCE_ID"')).toBeGreaterThan(0);
     expect(run.indexOf('\npreflight_check "$APP_SNAPSHOT_INSTANCE_ID"')).toBeLessThan(run.indexOf('command -v acs-plugin-manager'));
     expect(run).toContain(`fail_package ${PackageExitCode.PREFLIGHT_FAILED} `);

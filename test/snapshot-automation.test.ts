@@ -3,7 +3,7 @@ import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
 import { EXIT_CODES } from '../lib/plugin/exit-codes';
 import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
-import { automationOf, instanceIds, newApp, templateOf } from './helpers';
+import { automationOf, instanceIds, newApp, templateOf, unpackedCommand } from './helpers';
 
 const BASE: SnapshotAutomationProps = {
   os: OperatingSystem.LINUX,
@@ -19,7 +19,7 @@ function synth(props: Partial<SnapshotAutomationProps> = {}) {
   const run = child('runSnapshot');
   return {
     automation, resource: parent.resource, content: parent.content, task: parent.content.Tasks[0],
-    instance, child, run, command: run.Properties.commandContent as string,
+    instance, child, run, command: unpackedCommand(run.Properties.commandContent as string),
   };
 }
 
@@ -201,5 +201,46 @@ describe('SnapshotAutomation: bad input', () => {
   test('accepts writers off on Windows when application consistency is not required', () => {
     const { content } = synth({ os: OperatingSystem.WINDOWS, enableWriters: false, requireAppConsistent: false });
     expect(content.Parameters.enableWriters.Default).toBe('false');
+  });
+});
+
+describe('SnapshotAutomation: Cloud Assistant command size', () => {
+  test('every command of every emitted template fits 16 KB after Base64 with room for substituted values', () => {
+    const { RUN_COMMAND_MAX_BASE64_BYTES, RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES } = jest.requireActual('../lib/plugin/command');
+    for (const os of [OperatingSystem.LINUX, OperatingSystem.WINDOWS]) {
+      const stack = new ros.Stack(newApp(), 'S');
+      const automation = new SnapshotAutomation(stack, 'A', { ...BASE, os });
+      const commands = [automation.document, automation.instanceDocument].flatMap((d: any) => d.Tasks).filter((t: any) => t.Action === 'ACS::ECS::RunCommand');
+      expect(commands.length).toBeGreaterThanOrEqual(2);
+      for (const t of commands) {
+        expect(Buffer.from(t.Properties.commandContent).toString('base64').length).toBeLessThanOrEqual(RUN_COMMAND_MAX_BASE64_BYTES - RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES);
+      }
+    }
+  });
+
+  test('the Linux commands carry their static body packed, and it decodes to the wrapper files without comments', () => {
+    const { withoutComments } = jest.requireActual('../lib/plugin/command');
+    const stack = new ros.Stack(newApp(), 'S');
+    const automation = new SnapshotAutomation(stack, 'A', BASE);
+    const command: string = [automation.document, automation.instanceDocument].flatMap((d: any) => d.Tasks).find((t: any) => t.Name === 'runSnapshot').Properties.commandContent;
+    const b64 = command.split("<<'APP_SNAPSHOT_BODY_EOF' | gunzip) || [ -z \"$APP_SNAPSHOT_BODY\" ]; then\n")[1].split('\nAPP_SNAPSHOT_BODY_EOF')[0];
+    const body = require('zlib').gunzipSync(Buffer.from(b64, 'base64')).toString('utf8');
+    const fs = require('fs');
+    const path = require('path');
+    const snapshot = fs.readFileSync(path.join(__dirname, '..', 'templates', 'oos', 'linux-snapshot.sh'), 'utf8');
+    expect(body).toContain(withoutComments([snapshot]));
+    expect(body).not.toMatch(/^\s*#(?!!)/m);
+  });
+
+  test('the files whose comments are dropped hold no here-documents or here-strings, where a # line would be data', () => {
+    const fs = require('fs');
+    const path = require('path');
+    const dir = path.join(__dirname, '..', 'templates');
+    for (const f of ['instance/script-store.sh', 'oos/linux-result.sh', 'oos/linux-preflight.sh', 'oos/linux-snapshot.sh', 'oos/linux-verdict.sh']) {
+      expect(fs.readFileSync(path.join(dir, f), 'utf8')).not.toMatch(/(^|[^<])<<(?!<)/);
+    }
+    for (const f of fs.readdirSync(path.join(dir, 'oos')).filter((n: string) => n.endsWith('.ps1'))) {
+      expect(fs.readFileSync(path.join(dir, 'oos', f), 'utf8')).not.toMatch(/@['"]\s*$/m);
+    }
   });
 });
