@@ -260,7 +260,7 @@ export interface QuiesceOptionSpec {
 }
 
 const PATH_PATTERN = /^\/[A-Za-z0-9._@+\/-]*$/;
-const HOST_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/;
+const HOST_PATTERN = /^[A-Za-z0-9:]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/;
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.@-]*$/;
 const seconds = (min: number, max: number): OptionKind => ({ type: 'integer', min, max });
 const PORT: OptionKind = { type: 'integer', min: 1, max: 65535 };
@@ -422,9 +422,8 @@ function optionBlock(engine: string, options: OptionValues): string {
 }
 
 /**
- * Keeps the header (shebang and the comment block after it, up to the first command), drops
- * every other whole-line comment and blank line. Directives for shellcheck are comments too and
- * go with them: the library files are checked, the rendered copies are checked in the tests.
+ * Keeps the header (shebang and the comment block after it, up to the first command) and the
+ * shellcheck directives; drops every other whole-line comment and blank line.
  */
 function stripComments(text: string, renderedNote: string): string {
   const lines = text.split('\n');
@@ -440,7 +439,7 @@ function stripComments(text: string, renderedNote: string): string {
       inHeader = false;
       out.push(renderedNote);
     }
-    if (isComment || line.trim() === '') {
+    if ((isComment && !/^\s*# shellcheck /.test(line)) || line.trim() === '') {
       continue;
     }
     out.push(line);
