@@ -77,7 +77,7 @@ now_ms() {
 # pid_start PID: the start time of a live (non-zombie) process, or nothing.
 pid_start() {
   local stat fields
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
   read -ra fields <<<"${stat##*) }"
   [ "${fields[0]}" != Z ] && echo "${fields[19]}"
   return 0

@@ -57,7 +57,7 @@ session_expect() {
   until grep -qxF "$1" "$QUIESCE_DIR/session.out"; do
     alive "$holder_pid" "$holder_start" || return 1
     [ "$(now_ms)" -lt "$until" ] || return 2
-    sleep 0.1
+    sleep 0.02
   done
 }
 
@@ -69,10 +69,11 @@ session_end() {
   local i
   exec 3>&-
   if alive "$keeper_pid" "$keeper_start"; then kill "$keeper_pid" 2>/dev/null || true; fi
-  for ((i = 1; i <= 20; i++)); do
+  # The client quits on end-of-file at once; signals only if it does not within 2.5 s.
+  for ((i = 1; i <= 250; i++)); do
     alive "$holder_pid" "$holder_start" || return 0
-    if [ "$i" = 10 ]; then kill "$holder_pid" 2>/dev/null || true; fi
-    sleep 0.25
+    if [ "$i" = 125 ]; then kill "$holder_pid" 2>/dev/null || true; fi
+    sleep 0.02
   done
   kill -KILL "$holder_pid" 2>/dev/null || true
 }

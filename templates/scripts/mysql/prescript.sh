@@ -92,9 +92,12 @@ if [ "$clean_s" -gt 0 ]; then
 fi
 
 # The binary log position of the snapshot (empty when the binary log is off).
-binlog=$(mysql_query "SHOW MASTER STATUS" 2>/dev/null || mysql_query "SHOW BINARY LOG STATUS" 2>/dev/null || true)
-gtid=$(mysql_query "SELECT @@GLOBAL.gtid_binlog_pos" 2>/dev/null || mysql_query "SELECT @@GLOBAL.gtid_executed" 2>/dev/null || true)
-binlog_position=$(printf '%s' "$binlog" | cut -f1,2 | tr '\t' ' ')
+# MariaDB first, then MySQL (8.4 renamed the statement); one connection each.
+binlog=$(mysql_query "SELECT 'gtid', @@GLOBAL.gtid_binlog_pos; SHOW MASTER STATUS" 2>/dev/null ||
+  mysql_query "SELECT 'gtid', @@GLOBAL.gtid_executed; SHOW BINARY LOG STATUS" 2>/dev/null ||
+  mysql_query "SELECT 'gtid', @@GLOBAL.gtid_executed; SHOW MASTER STATUS" 2>/dev/null || true)
+gtid=$(printf '%s\n' "$binlog" | sed -n 's/^gtid\t//p')
+binlog_position=$(printf '%s\n' "$binlog" | grep -v '^gtid' | cut -f1,2 | tr '\t' ' ')
 binlog_position="${binlog_position:-off}${gtid:+ gtid $gtid}"
 printf '%s\n' "$binlog_position" >"$QUIESCE_DIR/binlog-position"
 echo "binlog position: $binlog_position"

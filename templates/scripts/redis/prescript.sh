@@ -2,8 +2,9 @@
 # Redis prescript for app-snapshot-plugin (ros-app-consistent-snapshot).
 # Waits for a running AOF rewrite, runs BGSAVE and waits for it to succeed, then pauses every
 # client's writes (CLIENT PAUSE WRITE) for at most the hold timeout: Redis itself ends the pause
-# then, should the postscript never run. With the append-only file off, it saves once more
-# while paused, so that the RDB file holds exactly the state at the pause.
+# then, should the postscript never run. While paused, it waits until the append-only file holds
+# every write; with the append-only file off, it saves once more instead, so that the RDB file
+# holds exactly the state at the pause.
 # Options, exit statuses and credentials: docs/quiesce-scripts.md.
 set -euo pipefail
 
@@ -80,8 +81,15 @@ deadline_ms=$(($(now_ms) + hold_s * 1000))
 reply=$(rcmd CLIENT PAUSE $((hold_s * 1000)) WRITE)
 [ "$reply" = OK ] || fail QUIESCE_FAILED "CLIENT PAUSE refused: $reply"
 if [ "$aof" = 1 ]; then
-  result=$(info_field aof_last_write_status persistence)
-  [ "$result" = ok ] || fail QUIESCE_FAILED "the last write to the append-only file failed (see the Redis log)"
+  # Writes answered before the pause may still be in Redis's AOF buffer (with appendfsync
+  # everysec it delays its write() while an fsync runs): wait until they are in the file.
+  while true; do
+    info=$'\n'$(rcmd INFO persistence | tr -d '\r')$'\n'
+    [[ $info == *$'\naof_last_write_status:ok\n'* ]] || fail QUIESCE_FAILED "the last write to the append-only file failed (see the Redis log)"
+    [[ $info == *$'\naof_buffer_length:0\n'* ]] && break
+    [ "$(now_ms)" -lt "$save_until" ] || fail QUIESCE_FAILED "the append-only file buffer was not written within $QUIESCE_REDIS_SAVE_TIMEOUT_SECONDS s"
+    sleep 0.02
+  done
 else
   # No append-only file: save again, now that nothing changes, so the RDB file is current.
   bgsave
