@@ -10,23 +10,21 @@
 # CYCLE_PRE_END_US, CYCLE_FREEZE_US (the freeze is asked for: writers block from here),
 # CYCLE_THAWED_US, CYCLE_END_US (postscript done). The file system is always thawed, whatever fails.
 
-now_us() { local t; t=$(date +%s%N); echo $((t / 1000)); }
-
 snapshot_cycle() {
   CYCLE_PRE_STATUS=0
   CYCLE_POST_STATUS=0
-  CYCLE_START_US=$(now_us)
+  CYCLE_START_US=$(epoch_us)
   if [ -n "$1" ]; then eval "$1" || CYCLE_PRE_STATUS=$?; fi
-  CYCLE_PRE_END_US=$(now_us)
+  CYCLE_PRE_END_US=$(epoch_us)
   if [ -n "$2" ]; then eval "$2" || { echo "cycle: at-hold command failed" >&2; return 1; }; fi
-  CYCLE_FREEZE_US=$(now_us)
   loopfs_freeze || return 1
+  CYCLE_FREEZE_US=$LOOPFS_FREEZE_US
   local copy_status=0
   loopfs_snapshot || copy_status=$?
   loopfs_thaw
-  CYCLE_THAWED_US=$(now_us)
+  CYCLE_THAWED_US=$LOOPFS_THAWED_US
   if [ -n "$3" ]; then eval "$3" || CYCLE_POST_STATUS=$?; fi
-  CYCLE_END_US=$(now_us)
+  CYCLE_END_US=$(epoch_us)
   [ "$copy_status" = 0 ] || { echo "cycle: the copy failed" >&2; return 1; }
 }
 

@@ -4,7 +4,8 @@
 # on the sandbox's tmpfs), so `cp --reflink=always` of the image is instantaneous.
 #
 #   loopfs_create SIZE_MIB     mounts the data file system at $LOOPFS_DATA
-#   loopfs_freeze / loopfs_thaw   (a guard process thaws by itself after 60 s)
+#   loopfs_freeze / loopfs_thaw   (a guard process thaws by itself after 60 s); they set
+#                              LOOPFS_FREEZE_US (freeze asked for) and LOOPFS_THAWED_US
 #   loopfs_snapshot            copies the data image (call it while frozen)
 #   loopfs_mount_copy          mounts the copy at $LOOPFS_COPY
 #   loopfs_destroy             thaws, unmounts and detaches everything (safe to call twice)
@@ -17,6 +18,9 @@ LOOPFS_OUTER=$LOOPFS_ROOT/outer
 LOOPFS_DATA=$LOOPFS_ROOT/data
 LOOPFS_COPY=$LOOPFS_ROOT/copy
 LOOPFS_GUARD=""
+
+# Microseconds since the epoch.
+epoch_us() { echo "${EPOCHREALTIME/./}"; }
 
 loopfs_create() {
   # mkfs.xfs wants at least 300 MiB.
@@ -32,14 +36,17 @@ loopfs_create() {
 }
 
 loopfs_freeze() {
-  fsfreeze -f "$LOOPFS_DATA" || return 1
   # Should the test die while frozen, thaw anyway: a frozen file system blocks its writers.
+  # (Started first, so that the frozen interval holds nothing but the freeze itself.)
   (sleep 60; fsfreeze -u "$LOOPFS_DATA" 2>/dev/null) </dev/null >/dev/null 2>&1 &
   LOOPFS_GUARD=$!
+  LOOPFS_FREEZE_US=${EPOCHREALTIME/./}
+  fsfreeze -f "$LOOPFS_DATA" || { loopfs_thaw; return 1; }
 }
 
 loopfs_thaw() {
   fsfreeze -u "$LOOPFS_DATA" 2>/dev/null || true
+  LOOPFS_THAWED_US=${EPOCHREALTIME/./}
   if [ -n "$LOOPFS_GUARD" ]; then
     pkill -P "$LOOPFS_GUARD" 2>/dev/null || true
     kill "$LOOPFS_GUARD" 2>/dev/null || true

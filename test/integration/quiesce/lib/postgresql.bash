@@ -53,6 +53,13 @@ pg_verify_copy() {
   wait_until 60 pg_out_of_recovery p2 || return 1
   sums=$(pg_cli p2 -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(bbalance) FROM pgbench_branches),
     (SELECT sum(tbalance) FROM pgbench_tellers), (SELECT coalesce(sum(delta), 0) FROM pgbench_history)")
+  # WAL the start-up replayed: "redo starts at X/Y" ... "redo done at X/Y".
+  local from to replayed=0
+  from=$(sed -n 's/.*redo starts at \([0-9A-F]*\)\/\([0-9A-F]*\).*/\1 \2/p' "$QTEST_RUN/p2.log" | head -n 1)
+  to=$(sed -n 's/.*redo done at \([0-9A-F]*\)\/\([0-9A-F]*\).*/\1 \2/p' "$QTEST_RUN/p2.log" | head -n 1)
+  if [ -n "$from" ] && [ -n "$to" ]; then
+    replayed=$(((16#${to% *} << 32) + 16#${to#* } - (16#${from% *} << 32) - 16#${from#* }))
+  fi
   local backup_done=null
   if [ "$recovery" = backup-label ]; then
     if grep -q 'completed backup recovery' "$QTEST_RUN/p2.log"; then backup_done=true; else backup_done=false; fi
@@ -61,7 +68,8 @@ pg_verify_copy() {
   loopfs_umount_copy
   IFS='|' read -r a b t h <<<"$sums"
   [ "$a" = "$b" ] && [ "$b" = "$t" ] && [ "$t" = "$h" ] && [ "$backup_done" != false ] && consistent=true
-  VERIFY_JSON=$(printf '{"consistent":%s,"recovery":"%s","sums":"%s","backupRecoveryCompleted":%s}' "$consistent" "$recovery" "$sums" "$backup_done")
+  VERIFY_JSON=$(printf '{"consistent":%s,"recovery":"%s","walReplayedBytes":%s,"sums":"%s","backupRecoveryCompleted":%s}' \
+    "$consistent" "$recovery" "$replayed" "$sums" "$backup_done")
   echo "copy: $VERIFY_JSON" >&2
   [ "$consistent" = true ]
 }

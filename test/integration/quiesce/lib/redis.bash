@@ -8,7 +8,8 @@ REDIS_WRITER=$(dirname "${BASH_SOURCE[0]}")/../load/redis-writer.js
 redis_fixture_start() {
   redis_start r1 "$LOOPFS_DATA/redis" "$REDIS_PORT" --appendonly yes \
     --unixsocket "$QTEST_RUN/r1.sock" --unixsocketperm 700 || return 1
-  redis_cli r1 DEBUG POPULATE 20000 >/dev/null &&
+  # Real writes (DEBUG POPULATE would not reach the append-only file).
+  redis_cli r1 EVAL "for i = 1, 20000 do redis.call('SET', 'pop:' .. i, i) end" 0 >/dev/null &&
     redis_cli r1 ACL SETUSER quiesce on '>right-password' '+@all' '~*' >/dev/null
 }
 
@@ -29,16 +30,17 @@ redis_record_digest() { REDIS_DIGEST_AT_HOLD=$(redis_cli r1 DEBUG DIGEST); }
 # or off as the first server had it, and compares its dataset digest with the one recorded at
 # the pause. Sets VERIFY_JSON; returns 0 when they are equal.
 redis_verify_copy() {
-  local aof digest consistent=false
+  local aof digest keys consistent=false
   aof=$(redis_cli r1 CONFIG GET appendonly | tail -n 1)
   loopfs_mount_copy || return 1
   redis_start r2 "$LOOPFS_COPY/redis" 6391 --appendonly "$aof" || return 1
   digest=$(redis_cli r2 DEBUG DIGEST)
+  keys=$(redis_cli r2 DBSIZE)
   server_stop r2
   loopfs_umount_copy
   [ -n "$digest" ] && [ "$digest" = "${REDIS_DIGEST_AT_HOLD:-}" ] && consistent=true
-  VERIFY_JSON=$(printf '{"consistent":%s,"appendonly":"%s","digestAtPause":"%s","digestOfCopy":"%s"}' \
-    "$consistent" "$aof" "${REDIS_DIGEST_AT_HOLD:-}" "$digest")
+  VERIFY_JSON=$(printf '{"consistent":%s,"appendonly":"%s","keys":%d,"digestAtPause":"%s","digestOfCopy":"%s"}' \
+    "$consistent" "$aof" "$keys" "${REDIS_DIGEST_AT_HOLD:-}" "$digest")
   echo "copy: $VERIFY_JSON" >&2
   [ "$consistent" = true ]
 }
