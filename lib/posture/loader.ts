@@ -4,7 +4,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import * as YAML from 'yaml';
 import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from '../app-consistent-snapshot';
 import { OperatingSystem } from '../plugin/parameters';
-import { QuiesceScripts } from '../quiesce-scripts';
+import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { AppConsistentSnapshotStack } from '../stack';
 import { ValidationError, checkPattern } from '../validation';
 
@@ -100,25 +100,6 @@ function parseOs(field: string, v: unknown): OperatingSystem {
   throw new ValidationError(field, 'must be linux or windows', v);
 }
 
-function parseScripts(field: string, v: unknown, baseDir: string): QuiesceScripts | undefined {
-  if (v === undefined) {
-    return undefined;
-  }
-  if (v === 'generic') {
-    return QuiesceScripts.generic();
-  }
-  if (isObject(v)) {
-    const o = expectObject(field, v, ['prescript', 'postscript']);
-    const pre = optional<string>(`${field}.prescript`, o.prescript, 'string');
-    const post = optional<string>(`${field}.postscript`, o.postscript, 'string');
-    if (pre === undefined || post === undefined) {
-      throw new ValidationError(`${field}.${pre === undefined ? 'prescript' : 'postscript'}`, 'is required with files (give both prescript and postscript)', undefined);
-    }
-    return QuiesceScripts.fromFiles(path.resolve(baseDir, pre), path.resolve(baseDir, post));
-  }
-  throw new ValidationError(field, 'must be generic or a mapping with prescript and postscript files', v);
-}
-
 function parseRole(field: string, v: unknown): Pick<AppConsistentSnapshotOptions, 'roleName' | 'existingRoleName' | 'attachRole'> {
   if (v === undefined || v === 'create') {
     return {};
@@ -165,7 +146,7 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     os,
     instanceIds,
     ...parseRole(`${field}.role`, g.role),
-    scripts: parseScripts(`${field}.scripts`, g.scripts, baseDir),
+    scripts: g.scripts === undefined ? undefined : quiesceScriptsFromPosture(g.scripts, `${field}.scripts`, baseDir),
     enableFsFreeze: optional<boolean>(`${field}.fsFreeze`, g.fsFreeze, 'boolean'),
     timeoutSeconds: optional<number>(`${field}.timeoutSeconds`, g.timeoutSeconds, 'number'),
     enableWriters: optional<boolean>(`${field}.vssWriters`, g.vssWriters, 'boolean'),

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// A steady write load for Redis: one connection, one command at a time, alternating
+// SET key:<n % keys> <n> and INCR counter, for a given number of seconds. With a log file it
+// writes "start_us latency_us" per command (wall clock, microseconds), like the other loads.
+//
+//   node redis-writer.js PORT SECONDS [LOG_FILE] [KEYS]
+'use strict';
+const net = require('net');
+const fs = require('fs');
+
+const [port, seconds, logFile, keys] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], Number(process.argv[5] || 1000)];
+const nowUs = () => Math.floor(Number(process.hrtime.bigint() - hrStart) / 1000) + wallStartUs;
+const hrStart = process.hrtime.bigint();
+const wallStartUs = Date.now() * 1000;
+const log = logFile ? fs.createWriteStream(logFile) : undefined;
+const until = Date.now() + seconds * 1000;
+
+const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')}`;
+
+let n = 0;
+let sentAt = 0;
+let pending = '';
+const socket = net.connect({ host: '127.0.0.1', port }, send);
+socket.setNoDelay(true);
+socket.setEncoding('utf8');
+
+function send() {
+  if (Date.now() >= until) {
+    socket.end();
+    if (log) log.end();
+    console.log(`redis-writer: ${n} writes`);
+    return;
+  }
+  sentAt = nowUs();
+  socket.write(n % 2 === 0 ? resp('SET', `key:${(n / 2) % keys}`, n) : resp('INCR', 'counter'));
+}
+
+socket.on('data', (chunk) => {
+  pending += chunk;
+  // Every reply to SET or INCR is one line (+OK or :<n>); an error reply fails the load.
+  while (pending.includes('\r\n')) {
+    const line = pending.slice(0, pending.indexOf('\r\n'));
+    pending = pending.slice(line.length + 2);
+    if (line.startsWith('-')) {
+      console.error(`redis-writer: error reply ${line}`);
+      process.exit(1);
+    }
+    if (log) log.write(`${sentAt} ${nowUs() - sentAt}\n`);
+    n++;
+    send();
+  }
+});
+socket.on('error', (e) => {
+  console.error(`redis-writer: ${e.message}`);
+  process.exit(1);
+});
