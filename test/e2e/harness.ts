@@ -30,7 +30,7 @@ export interface Synthesized {
   readonly installCommand: string;
 }
 
-export function synthStack(): Synthesized {
+export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60): Synthesized {
   const scripts = tempDir('e2e-scripts-');
   // Scripts that leave a trace of the order they ran in, on tmpfs (/run): never the frozen disk.
   fs.writeFileSync(path.join(scripts, 'pre.sh'), '#!/bin/bash\necho prescript >> /run/app-order\n');
@@ -42,9 +42,9 @@ export function synthStack(): Synthesized {
         os: OperatingSystem.LINUX,
         instanceIds: [INSTANCE],
         roleName: ROLE,
-        scripts: QuiesceScripts.fromFiles(path.join(scripts, 'pre.sh'), path.join(scripts, 'post.sh')),
+        scripts: quiesce ?? QuiesceScripts.fromFiles(path.join(scripts, 'pre.sh'), path.join(scripts, 'post.sh')),
         snapshotName: 'e2e-nightly',
-        pluginDeadlineSeconds: 60,
+        pluginDeadlineSeconds,
       },
     },
   }), out);
@@ -100,6 +100,12 @@ export interface RunOptions {
   readonly cloud?: (cloud: CloudState) => void;
   /** Changes the simulated account after the snapshot run (what ECS would then report). */
   readonly afterSnapshot?: (cloud: CloudState) => void;
+  /**
+   * The whole scenario of the snapshot run instead of the default one (a small file system and
+   * the stand-in configured for it): bash, given the directory holding install.sh and
+   * runSnapshot.sh; it must write $OUT/stdout and $OUT/rc.
+   */
+  readonly snapshotScenario?: (dir: string) => string;
 }
 
 /** What one execution did. */
@@ -133,7 +139,7 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
         fs.writeFileSync(path.join(dir, `${task}.sh`), content);
         if (task === 'runSnapshot') {
           fs.writeFileSync(path.join(dir, 'install.sh'), synth.installCommand);
-          const r = await runScenario(`
+          const r = await runScenario(options.snapshotScenario ? options.snapshotScenario(dir) : `
             make_fs /data 64
             echo "committed row" > /data/table
             write_config mounts=/data=${DISK} ram_role=${ROLE} fail=${options.fail ?? 'none'} hang_seconds=300 instance_id=${INSTANCE}
