@@ -11,7 +11,7 @@ mysql_fixture_start() {
     CREATE TABLE sb.probe (id INT PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB;
     INSERT INTO sb.probe VALUES (1, 0);
     CREATE USER quiesce@'127.0.0.1' IDENTIFIED BY 'right-password';
-    GRANT RELOAD, PROCESS, CONNECTION ADMIN, BINLOG MONITOR ON *.* TO quiesce@'127.0.0.1';" || return 1
+    GRANT RELOAD, BINLOG MONITOR ON *.* TO quiesce@'127.0.0.1';" || return 1
   mysql_sysbench prepare >/dev/null
 }
 
