@@ -29,41 +29,44 @@ export enum MysqlLockMode {
 /** Options of {@link QuiesceScripts.mysql}. */
 export interface MysqlQuiesceOptions {
   /**
-   * How writes are blocked.
+   * How the prescript blocks writes.
    *
    * @default MysqlLockMode.FLUSH_TABLES_WITH_READ_LOCK
    */
   readonly lockMode?: MysqlLockMode;
   /**
-   * How long the lock may wait behind running statements before the prescript gives up (1-600).
-   * While it waits, new writes queue behind it, so keep it short.
+   * How long the lock may wait behind running statements, in seconds (1-600).
+   *
+   * New writes queue behind a waiting lock, so keep it short; at the bound the prescript
+   * exits 4 and the queue drains. Also the connect timeout.
    *
    * @default 5
    */
   readonly lockWaitSeconds?: number;
   /**
-   * How long the lock may be held if no postscript comes (1-3600); must exceed the lock wait
-   * plus the clean timeout. A postscript after it exits 6.
+   * How long the lock is held at most if no postscript comes, in seconds (1-3600).
+   *
+   * Must exceed the lock wait plus the clean timeout. A postscript after it exits 6.
    *
    * @default 60
    */
   readonly holdTimeoutSeconds?: number;
   /**
-   * Flush InnoDB's dirty pages before and under the lock, so that the copy starts without
-   * redo recovery. Costs a longer hold (writes wait while the rest is flushed).
+   * Flush InnoDB's dirty pages before and under the lock, so that the copy needs no redo recovery.
+   *
+   * Costs a longer hold: writes wait while the remaining pages are flushed.
    *
    * @default false
    */
   readonly clean?: boolean;
   /**
-   * How long the clean mode may take before the prescript gives up (1-3600); only with `clean`.
+   * How long the clean mode may take, in seconds (1-3600); only with `clean`.
    *
    * @default 30
    */
   readonly cleanTimeoutSeconds?: number;
   /**
-   * A client option file with the credentials (`[client]` user, password, ...), owned by root
-   * and readable by root only; passed as `--defaults-extra-file`.
+   * A root-only client option file with the credentials, passed as `--defaults-extra-file`.
    *
    * @default - none: the client's own defaults (root's `~/.my.cnf`, unix socket authentication)
    */
@@ -91,22 +94,25 @@ export interface MysqlQuiesceOptions {
 /** Options of {@link QuiesceScripts.postgresql}. */
 export interface PostgresqlQuiesceOptions {
   /**
-   * Strict mode: hold `pg_backup_start` in a background session and stop it from the same
-   * session in the postscript, saving the backup label. Off: `CHECKPOINT` and `sync`, nothing held.
+   * Strict mode: hold `pg_backup_start` in a background session until the postscript stops it.
+   *
+   * The postscript then saves the backup label. Off: `CHECKPOINT` and `sync`, nothing held.
    *
    * @default false
    */
   readonly strict?: boolean;
   /**
-   * The bound on each server step (connecting, `CHECKPOINT` or `pg_backup_start`,
-   * `pg_backup_stop`), 1-3600.
+   * The bound on each server step, in seconds (1-3600).
+   *
+   * Connecting, `CHECKPOINT` or `pg_backup_start`, and `pg_backup_stop`.
    *
    * @default 60
    */
   readonly timeoutSeconds?: number;
   /**
-   * Strict mode: how long the backup may be held if no postscript comes (1-3600); must exceed
-   * `timeoutSeconds`. A postscript after it exits 6.
+   * Strict mode: how long the backup is held at most if no postscript comes, in seconds (1-3600).
+   *
+   * Must exceed `timeoutSeconds`. A postscript after it exits 6.
    *
    * @default 120
    */
@@ -137,14 +143,14 @@ export interface PostgresqlQuiesceOptions {
   readonly database?: string;
   /**
    * The OS user `psql` runs as, for peer authentication over the socket (`root`: run as root).
+   *
    * Not with `passwordFile`.
    *
    * @default 'postgres'
    */
   readonly osUser?: string;
   /**
-   * A password file in `.pgpass` format, owned by root and readable by root only; `psql` then
-   * runs as root and reads it.
+   * A root-only password file in `.pgpass` format; `psql` then runs as root and reads it.
    *
    * @default - none: peer authentication as `osUser`
    */
@@ -184,27 +190,29 @@ export interface RedisQuiesceOptions {
    */
   readonly user?: string;
   /**
-   * A file whose first line is the password, owned by root and readable by root only.
+   * A root-only file whose first line is the password.
    *
    * @default - no password
    */
   readonly passwordFile?: string;
   /**
-   * How long each command may take before the prescript gives up (1-300): a server busy with a
-   * long-running command fails the prescript instead of stalling it.
+   * How long each command may take, in seconds (1-300).
+   *
+   * A server busy with a long-running command fails the prescript (exit 4) instead of stalling it.
    *
    * @default 5
    */
   readonly commandTimeoutSeconds?: number;
   /**
-   * How long waiting for a running AOF rewrite and for `BGSAVE` may take (1-86400).
+   * How long waiting for a running AOF rewrite and for `BGSAVE` may take, in seconds (1-86400).
    *
    * @default 300
    */
   readonly saveTimeoutSeconds?: number;
   /**
-   * How long writes stay paused if no postscript comes (1-3600): the `CLIENT PAUSE` timeout,
-   * so Redis itself resumes them. A postscript after it exits 6.
+   * How long writes stay paused at most if no postscript comes, in seconds (1-3600).
+   *
+   * It is the `CLIENT PAUSE` timeout, so Redis itself resumes them. A postscript after it exits 6.
    *
    * @default 60
    */
@@ -385,7 +393,7 @@ class FileScripts extends QuiesceScripts {
 }
 
 /** The line of a library script that the rendered options replace. */
-export const OPTIONS_MARKER = '# quiesce:options';
+const OPTIONS_MARKER = '# quiesce:options';
 
 const INCLUDE_PATTERN = /^# shellcheck source=\S+\n\. "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/([^"]+)"\n/gm;
 
@@ -395,7 +403,7 @@ const INCLUDE_PATTERN = /^# shellcheck source=\S+\n\. "\$\(dirname "\$\{BASH_SOU
  * is self-contained), and the comments after the header left out (the installation command has
  * a size limit; the commented source is `templates/scripts/`).
  */
-export function renderLibraryScript(engine: string, role: 'prescript' | 'postscript', options: OptionValues): string {
+function renderLibraryScript(engine: string, role: 'prescript' | 'postscript', options: OptionValues): string {
   const file = path.join(SCRIPT_LIBRARY_DIR, engine, `${role}.sh`);
   const source = fs.readFileSync(file, 'utf8');
   const markerCount = source.split('\n').filter((l) => l === OPTIONS_MARKER).length;
@@ -452,8 +460,8 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Describes a received value in an error message. */
-function describe(value: unknown): string {
+/** Describes a received value in an error message: short, quoted, on one line. */
+function describeValue(value: unknown): string {
   if (value === undefined) {
     return 'nothing';
   }
@@ -462,7 +470,7 @@ function describe(value: unknown): string {
 }
 
 function optionError(field: string, rule: string, value: unknown): Error {
-  return new Error(`\`${field}\` ${rule}, got ${describe(value)}`);
+  return new Error(`\`${field}\` ${rule}, got ${describeValue(value)}`);
 }
 
 /** Checks one value against its rule; returns it as the scripts take it. */

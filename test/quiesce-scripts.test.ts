@@ -184,6 +184,31 @@ describe('option specs and the scripts', () => {
   });
 });
 
+describe('docs/quiesce-scripts.md', () => {
+  const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'quiesce-scripts.md'), 'utf8');
+  const rows = docs.split('\n').filter((l) => l.startsWith('| `'));
+
+  it.each(ENGINES)('%s: lists every option with its default', (engine) => {
+    const section = docs.slice(docs.search(new RegExp(`^## .*QuiesceScripts\\.${engine}\\(\\)`, 'm')));
+    for (const spec of QUIESCE_OPTIONS[engine]) {
+      const row = section.split('\n').find((l) => l.startsWith(`| \`${spec.key}\` |`));
+      expect({ key: spec.key, row: row !== undefined }).toEqual({ key: spec.key, row: true });
+      if (spec.shellDefault !== '') {
+        expect(row?.split('|')[2]).toContain(`\`${spec.shellDefault}\``);
+      } else {
+        expect(row?.split('|')[2]).toContain('none');
+      }
+    }
+  });
+
+  it('lists every exit status', () => {
+    for (const c of QUIESCE_SCRIPT_EXIT_CODES) {
+      expect(docs).toContain(`| ${c.code} | \`${c.name}\` | ${c.meaning} |`);
+    }
+    expect(rows.length).toBeGreaterThan(0);
+  });
+});
+
 describe('validation', () => {
   it('names the option, the rule and the value', () => {
     expect(() => QuiesceScripts.mysql({ lockWaitSeconds: 0 })).toThrow('`mysql.lockWaitSeconds` must be an integer from 1 to 600, got 0');

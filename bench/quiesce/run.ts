@@ -16,6 +16,10 @@ import { MysqlLockMode, QuiesceScripts } from '../../lib/quiesce-scripts';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
+/** The user documentation shows the tables between these two lines. */
+const DOCS_FILE = path.join(REPO, 'docs', 'quiesce-scripts.md');
+const DOCS_BEGIN = '<!-- quiesce-benchmark: written by npm run bench:quiesce -->';
+const DOCS_END = '<!-- /quiesce-benchmark -->';
 
 interface EngineBench {
   readonly engine: 'mysql' | 'postgresql' | 'redis';
@@ -128,8 +132,8 @@ function summarize(bench: EngineBench, line: CycleLine, dir: string) {
     prescript: line.approach === 'one-shot' ? bench.oneShot : line.approach.startsWith('ours-') ? `QuiesceScripts.${bench.engine}() ${line.approach.slice(5)}` : 'none',
     prescriptExit: line.preStatus,
     postscriptExit: line.postStatus,
-    prescriptMs: round(line.preMs),
-    postscriptMs: round(line.postMs),
+    prescriptMs: line.approach === 'freeze-only' ? null : round(line.preMs),
+    postscriptMs: line.approach.startsWith('ours-') ? round(line.postMs) : null,
     frozenMs: round(line.frozenMs),
     windowMs: round((line.endUs - line.startUs) / 1000),
     writes: ops.length,
@@ -155,6 +159,17 @@ function versions(): Record<string, string> {
   };
 }
 
+/** Puts the tables into the documentation, between its markers, when all engines ran. */
+function updateDocs(tables: string): void {
+  const docs = fs.readFileSync(DOCS_FILE, 'utf8');
+  const begin = docs.indexOf(DOCS_BEGIN);
+  const end = docs.indexOf(DOCS_END);
+  if (begin < 0 || end < begin) {
+    throw new Error(`${DOCS_FILE}: the markers ${DOCS_BEGIN} and ${DOCS_END} are missing`);
+  }
+  fs.writeFileSync(DOCS_FILE, `${docs.slice(0, begin + DOCS_BEGIN.length)}\n${tables}\n${docs.slice(end)}`);
+}
+
 function markdown(report: { generatedAt: string; environment: Record<string, string>; engines: Array<{ title: string; runs: Array<ReturnType<typeof summarize>> }> }): string {
   const lines = [
     '# Quiesce benchmark',
@@ -172,7 +187,8 @@ function markdown(report: { generatedAt: string; environment: Record<string, str
     lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
     for (const r of e.runs) {
       const exit = r.prescriptExit !== 0 || r.postscriptExit !== 0 ? ` (exit ${r.prescriptExit}/${r.postscriptExit})` : '';
-      lines.push(`| ${r.approach}: \`${r.prescript}\`${exit} | ${r.prescriptMs} | ${r.postscriptMs} | ${r.frozenMs} | ${r.worstWriteInWindowMs} | ${r.writeStallOverheadMs} | ${r.p99WriteOutsideWindowMs} | ${r.verdict} |`);
+      const ms = (v: number | null) => (v === null ? '–' : String(v));
+      lines.push(`| ${r.approach}: \`${r.prescript}\`${exit} | ${ms(r.prescriptMs)} | ${ms(r.postscriptMs)} | ${r.frozenMs} | ${r.worstWriteInWindowMs} | ${r.writeStallOverheadMs} | ${r.p99WriteOutsideWindowMs} | ${r.verdict} |`);
     }
     lines.push('');
   }
@@ -211,8 +227,12 @@ function main(): void {
     const report = { generatedAt: new Date().toISOString(), environment: versions(), engines };
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     fs.writeFileSync(path.join(RESULTS_DIR, 'quiesce.json'), `${JSON.stringify(report, null, 2)}\n`);
-    fs.writeFileSync(path.join(RESULTS_DIR, 'quiesce.md'), markdown(report));
-    process.stdout.write(markdown(report));
+    const text = markdown(report);
+    fs.writeFileSync(path.join(RESULTS_DIR, 'quiesce.md'), text);
+    if (selected.length === ENGINES.length) {
+      updateDocs(text.slice(text.indexOf('\n## ') + 1).replace(/^## /gm, '### '));
+    }
+    process.stdout.write(text);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -61,8 +61,8 @@ session_expect() {
   done
 }
 
-# The client's last error messages, on one line.
-session_error() { tail -n 3 "$QUIESCE_DIR/session.err" 2>/dev/null | tr '\n' ' '; }
+# The client's last error messages, on one line (without the client's separator lines).
+session_error() { grep -v -e '^-*$' "$QUIESCE_DIR/session.err" 2>/dev/null | tail -n 2 | tr '\n' ' '; }
 
 # session_end: ends the session (end-of-file to the client, then signals) and waits for it.
 session_end() {

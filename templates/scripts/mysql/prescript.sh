@@ -60,7 +60,9 @@ dirty_pages() { mysql_query "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_d
 # wait_dirty MAX UNTIL_MS: waits until InnoDB has at most MAX dirty pages; fails at UNTIL_MS.
 wait_dirty() {
   local n
-  while n=$(dirty_pages) && [ "${n:-0}" -gt "$1" ]; do
+  while true; do
+    n=$(dirty_pages) || return 1
+    [ "${n:-0}" -le "$1" ] && return 0
     [ "$(now_ms)" -lt "$2" ] || return 1
     sleep 0.2
   done

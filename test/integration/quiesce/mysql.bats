@@ -81,6 +81,7 @@ probe_write() { mariadb_cli m1 -e "UPDATE sb.probe SET v = v + 1 WHERE id = 1"; 
 @test "credentials: a root-only defaults file over TCP works; a wrong password exits 3; a file others can read exits 2" {
   run pre tcp
   assert_status 0
+  assert_output_has "binlog position: mysql-bin.0"
   run post tcp
   assert_status 0
   run pre badpass

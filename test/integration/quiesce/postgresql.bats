@@ -3,7 +3,7 @@
 # test/harness/sandbox.sh. Run by postgresql.test.ts, which renders the variants:
 #   default   CHECKPOINT + sync (socket, peer authentication as postgres)
 #   strict    pg_backup_start held until the postscript    watchdog  strict, hold timeout 4 s
-#   tcp       strict, TCP, user quiesce, root-only password file
+#   tcp       strict, TCP, user quiesce, root-only password file   tcpcheckpoint  the same, default mode
 #   badpass   the same with a wrong password               unsafe    a password file others can read
 #   down      a port nobody listens on                     hung      timeout 2 s
 # PostgreSQL needs no write lock: neither mode blocks writes, and the tests check that they don't.
@@ -85,7 +85,10 @@ checkpoints() { pg_cli p1 -c "SELECT checkpoints_req FROM pg_stat_bgwriter"; }
   check_prescript_fails down 3 "cannot connect" 0 10000
 }
 
-@test "credentials: a root-only password file over TCP works in strict mode; a wrong password exits 3; a file others can read exits 2" {
+@test "credentials: a root-only password file over TCP works in both modes; a wrong password exits 3; a file others can read exits 2" {
+  run pre tcpcheckpoint
+  assert_status 0
+  assert_output_has "checkpoint done"
   run pre tcp
   assert_status 0
   [ "$(hold_sessions)" = 1 ]

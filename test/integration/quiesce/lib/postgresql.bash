@@ -16,8 +16,7 @@ pg_fixture_start() {
   pg_cli p1 -c "CREATE ROLE quiesce LOGIN PASSWORD 'right-password';
     GRANT pg_checkpoint TO quiesce;
     GRANT EXECUTE ON FUNCTION pg_backup_start(text, boolean) TO quiesce;
-    GRANT EXECUTE ON FUNCTION pg_backup_stop(boolean) TO quiesce;
-    GRANT pg_read_all_stats TO quiesce;"
+    GRANT EXECUTE ON FUNCTION pg_backup_stop(boolean) TO quiesce;"
 }
 
 # pg_load_start SECONDS [LATENCY_LOG_PREFIX]: pgbench (TPC-B-like, no vacuum) in the background.

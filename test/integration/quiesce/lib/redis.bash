@@ -10,7 +10,7 @@ redis_fixture_start() {
     --unixsocket "$QTEST_RUN/r1.sock" --unixsocketperm 700 || return 1
   # Real writes (DEBUG POPULATE would not reach the append-only file).
   redis_cli r1 EVAL "for i = 1, 20000 do redis.call('SET', 'pop:' .. i, i) end" 0 >/dev/null &&
-    redis_cli r1 ACL SETUSER quiesce on '>right-password' '+@all' '~*' >/dev/null
+    redis_cli r1 ACL SETUSER quiesce on '>right-password' +ping +info +bgsave '+client|pause' '+client|unpause' >/dev/null
 }
 
 # redis_load_start SECONDS [LATENCY_LOG]: the write loop in the background (LOAD_PID).
