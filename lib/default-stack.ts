@@ -4,7 +4,7 @@ import * as ram from '@alicloud/ros-cdk-ram';
 import { ExecutionRole } from './execution-role';
 import { RosOosTemplate, oosTemplateNameAllowedPattern } from './oos/template';
 import {
-  DISK_ID_PATTERN,
+  OPTIONAL_DISK_ID_PATTERN,
   OperatingSystem,
   PLUGIN_DEFAULTS,
   PLUGIN_VALUE_ALLOWED_PATTERN,
@@ -83,7 +83,7 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
     });
     const excludeDiskId = new ros.RosParameter(this, 'ExcludeDiskId', {
       type: ros.RosParameterType.STRING,
-      allowedPattern: `^(${DISK_ID_PATTERN.replace(/^\^|\$$/g, '')})?$`,
+      allowedPattern: OPTIONAL_DISK_ID_PATTERN,
       defaultValue: '',
       description: 'One disk to leave out of the snapshot group (empty: none)',
     });

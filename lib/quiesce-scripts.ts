@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { shellQuote } from './plugin/command';
 import { ValidationError } from './validation';
 
 /** The two scripts as they will be installed on the instance. */
@@ -456,21 +457,8 @@ function stripComments(text: string, renderedNote: string): string {
   return `${out.join('\n')}\n`;
 }
 
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Describes a received value in an error message: short, quoted, on one line. */
-function describeValue(value: unknown): string {
-  if (value === undefined) {
-    return 'nothing';
-  }
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
 function optionError(field: string, rule: string, value: unknown): Error {
-  return new Error(`\`${field}\` ${rule}, got ${describeValue(value)}`);
+  return new ValidationError(field, rule, value);
 }
 
 /** Checks one value against its rule; returns it as the scripts take it. */

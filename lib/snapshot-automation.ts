@@ -10,6 +10,7 @@ import { toJsonWithTokens } from './oos/token-json';
 import { RUN_COMMAND_MAX_BASE64_BYTES, RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES } from './plugin/command';
 import {
   DISK_ID_PATTERN,
+  OPTIONAL_DISK_ID_PATTERN,
   INSTANCE_ID_PATTERN,
   MAX_EXCLUDED_DISKS,
   OperatingSystem,
@@ -214,7 +215,7 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     excludeDiskId: {
       Type: 'String',
       Label: { en: 'Disk to exclude' },
-      AllowedPattern: `^(${DISK_ID_PATTERN.replace(/^\^|\$$/g, '')})?$`,
+      AllowedPattern: OPTIONAL_DISK_ID_PATTERN,
       ...def(spec.excludeDiskId),
     },
   });

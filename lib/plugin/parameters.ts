@@ -112,6 +112,9 @@ export const INSTANCE_ID_PATTERN = '^i-[a-z0-9]{8,32}$';
 /** ECS disk ids. */
 export const DISK_ID_PATTERN = '^d-[a-z0-9]{8,32}$';
 
+/** An ECS disk id, or nothing (ExcludeDiskId's AllowedPattern). */
+export const OPTIONAL_DISK_ID_PATTERN = `^(${DISK_ID_PATTERN.slice(1, -1)})?$`;
+
 /** RAM role names: 1-64 characters of letters, digits, `.` and `-`. */
 export const RAM_ROLE_NAME_PATTERN = '^[A-Za-z0-9.-]{1,64}$';
 
