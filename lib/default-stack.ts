@@ -155,7 +155,7 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
     install.addCondition(isLinux);
 
     const common = {
-      instanceIds: instanceIds.valueAsList,
+      targets: { instanceIds: instanceIds.valueAsList },
       ramRoleName: roleName.valueAsString,
       snapshotName: snapshotName.valueAsString,
       snapshotDescription: snapshotDescription.valueAsString,

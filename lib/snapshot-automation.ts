@@ -1,5 +1,5 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { checkInstanceIds, checkLoopSize } from './instance-ids';
+import { checkLoopSize } from './instance-ids';
 import { uniqueResourceId } from './logical-id';
 import { OosTemplateDocument, buildInstanceTemplate } from './instance-template';
 import { OOS_CONTENT_MAX_BYTES, OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
@@ -23,6 +23,7 @@ import {
   TIMEOUT_SECONDS_WARNING,
   pluginValueProblem,
 } from './plugin/parameters';
+import { TargetSelection, checkTargets, loopItems, targetParameters, targetTasks } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
 export { OosTemplateDocument };
@@ -116,8 +117,26 @@ export interface SnapshotAutomationOptions {
 export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
   /** OS of the instances. */
   readonly os: OperatingSystem;
-  /** The instances (ids, or a ROS list parameter). */
-  readonly instanceIds: string[];
+  /**
+   * The instances by id (or a ROS list parameter). Give either this or `targetTags`.
+   *
+   * @default - the instances selected by `targetTags`
+   */
+  readonly instanceIds?: string[];
+  /**
+   * The instances that carry all these tags, selected at each run (`ACS::SelectTargets`).
+   *
+   * @default - the instances listed in `instanceIds`
+   */
+  readonly targetTags?: Readonly<Record<string, string>>;
+  /**
+   * Accept more instance ids than one OOS loop takes (1,000): the template then has no default
+   * list, and each execution must pass at most 1,000 ids (the scheduled executions pass one
+   * shard each).
+   *
+   * @default false
+   */
+  readonly sharded?: boolean;
   /** The RAM role attached to the instances (the plugin's RamRoleName). */
   readonly roleName: string;
   /** Name of the OOS template (at most 200 of `[A-Za-z0-9_-]`, no ALIYUN/ACS/ALIBABA/ALICLOUD prefix). */
@@ -150,7 +169,7 @@ export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
 export interface SnapshotTemplateSpec {
   readonly os: OperatingSystem;
   readonly description: string;
-  readonly instanceIds: string[];
+  readonly targets: TargetSelection;
   readonly ramRoleName: string;
   readonly snapshotName: string;
   readonly snapshotDescription: string;
@@ -187,13 +206,7 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     regionId: { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' },
   };
   if (parent) {
-    parameters.instanceIds = {
-      Type: 'List',
-      Label: { en: 'Instances' },
-      Description: { en: 'ECS instances to snapshot (Running, Cloud Assistant Normal, the snapshot role attached)' },
-      AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId',
-      Default: spec.instanceIds,
-    };
+    Object.assign(parameters, targetParameters(spec.targets, 'ECS instances to snapshot (Running, Cloud Assistant Normal, the snapshot role attached)'));
   } else {
     parameters.instanceId = {
       Type: 'String',
@@ -269,6 +282,7 @@ export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDo
     Parameters: automationParameters(spec, 'parent'),
     RamRole: ref('OOSAssumeRole'),
     Tasks: [
+      ...targetTasks(spec.targets),
       {
         Name: SNAPSHOT_TASK_NAME,
         Action: 'ACS::Template',
@@ -278,7 +292,7 @@ export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDo
           Parameters: childParameters(automationParameters(spec, 'instance')),
         },
         Loop: {
-          Items: ref('instanceIds'),
+          Items: loopItems(spec.targets),
           RateControl: ref('rateControl'),
           Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } },
         },
@@ -362,7 +376,7 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTe
   return {
     os: props.os,
     description: props.description ?? `Application-consistent snapshots of ${props.os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
-    instanceIds: props.instanceIds,
+    targets: { instanceIds: props.instanceIds, tags: props.targetTags },
     ramRoleName: props.roleName,
     snapshotName: props.snapshotName ?? 'AppConsistentSnapshot',
     snapshotDescription: props.snapshotDescription ?? '',
@@ -442,8 +456,10 @@ export class SnapshotAutomation extends ros.Construct {
   constructor(scope: ros.Construct, id: string, props: SnapshotAutomationProps) {
     super(scope, id);
     checkAutomationTemplateName('templateName', props.templateName);
-    checkInstanceIds('instanceIds', props.instanceIds);
-    checkLoopSize('instanceIds', props.instanceIds);
+    checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+    if (!props.sharded && props.instanceIds !== undefined) {
+      checkLoopSize('instanceIds', props.instanceIds);
+    }
     checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
     checkAutomationOptions(props.os, props);
     if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {
