@@ -52,14 +52,14 @@ export function groupsFromStandIn(records: readonly SnapshotGroupRecord[]): Clou
 }
 
 /** A list parameter as OOS may pass it: a list, or JSON text of one. */
-function list(value: unknown): string[] {
+export function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
   if (typeof value === 'string' && value.startsWith('[')) return (JSON.parse(value) as unknown[]).map(String);
   return value === undefined || value === '' ? [] : [String(value)];
 }
 
 /** Throws unless every key of `value` is a field of the SDK model at that place. */
-function checkShape(value: unknown, type: FieldType, path: string): void {
+export function checkShape(value: unknown, type: FieldType, path: string): void {
   if (type.kind === 'map' || value === null || value === undefined) return;
   if (type.kind === 'array') {
     if (!Array.isArray(value)) throw new Error(`${path} must be a list`);

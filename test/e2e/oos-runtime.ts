@@ -155,11 +155,72 @@ class TemplateRun {
 
   /** Runs one task; returns the failure message, or undefined on success. */
   public async runTask(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
+    if (task.Loop && task.Action !== 'ACS::Template') {
+      return this.runLoop(task);
+    }
+    return this.runOnce(task);
+  }
+
+  /**
+   * A loop over an API action: the task once per item (`{{ ACS::TaskLoopItem }}`), in order; an
+   * empty list runs nothing and succeeds. Its outputs are the loop's aggregates.
+   */
+  private async runLoop(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
+    const items = this.resolve(task.Loop!.Items) as unknown[];
+    if (!Array.isArray(items)) throw new Error(`task ${task.Name}: the loop items are not a list`);
+    if (items.length > 1000) return `${items.length} loop items, more than the 1000 an OOS loop takes`;
+    const maxErrors = Number((this.resolve(task.Loop!.RateControl ?? {}) as { MaxErrors?: unknown }).MaxErrors ?? 0);
+    const perItem: Array<Record<string, unknown>> = [];
+    const failures: string[] = [];
+    for (const item of items) {
+      if (failures.length > maxErrors) break;
+      const failure = await this.runOnce(task, item);
+      if (failure === undefined) {
+        perItem.push(this.taskOutputs[task.Name] ?? {});
+      } else {
+        failures.push(failure);
+      }
+    }
+    this.taskOutputs[task.Name] = Object.fromEntries(Object.entries(task.Loop!.Outputs ?? {}).map(([name, a]) => {
+      if (a.AggregateType !== 'Fn::ListJoin') throw new Error(`${a.AggregateType} is not supported here`);
+      return [name, perItem.map((o) => o[a.AggregateField])];
+    }));
+    this.loopItems[task.Name] = items;
+    return failures.length > maxErrors ? `${failures.length} of ${items.length} items failed, more than MaxErrors ${maxErrors}: ${failures[0]}` : undefined;
+  }
+
+  /** The items each looping API task ran over, by task name. */
+  public readonly loopItems: Record<string, unknown[]> = {};
+
+  private async runOnce(task: OosTemplate['Tasks'][number], item?: unknown): Promise<string | undefined> {
     const props = task.Properties;
     switch (task.Action) {
+      case 'ACS::SelectTargets': {
+        // OOS selects the instances itself; its result is shaped as DescribeInstances' (the
+        // selectors of public templates read .Instances.Instance[]), so the stand-in answers
+        // DescribeInstances filtered by the tags.
+        const p = this.resolve(props, item) as { ResourceType?: string; RegionId?: string; Filters?: Array<{ Type?: string; Tags?: unknown; RegionId?: string }> };
+        if (p.ResourceType !== 'ALIYUN::ECS::Instance') throw new Error(`task ${task.Name}: SelectTargets of ${String(p.ResourceType)} is not supported here`);
+        const filters = p.Filters ?? [];
+        if (filters.length !== 1 || filters[0].Type !== 'Tags' || !Array.isArray(filters[0].Tags)) {
+          throw new Error(`task ${task.Name}: only one Tags filter is supported here`);
+        }
+        let response: unknown;
+        try {
+          response = this.env.callApi('ECS', 'DescribeInstances', { RegionId: p.RegionId, Tag: filters[0].Tags });
+        } catch (e) {
+          return `SelectTargets: ${(e as Error).message}`;
+        }
+        try {
+          this.taskOutputs[task.Name] = this.outputsOf(task, response);
+        } catch (e) {
+          return `SelectTargets: ${(e as Error).message}`;
+        }
+        return undefined;
+      }
       case 'ACS::ExecuteAPI':
       case 'ACS::CheckFor': {
-        const parameters = this.resolve(props.Parameters ?? {}) as Record<string, unknown>;
+        const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
         let response: unknown;
         try {
           response = this.env.callApi(String(props.Service), String(props.API), parameters);

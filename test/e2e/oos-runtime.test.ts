@@ -1,0 +1,86 @@
+/**
+ * The OOS runtime stand-in's own rules for loops over API actions and ACS::SelectTargets (the
+ * templates' end-to-end tests rely on them).
+ */
+import { SELECTED_IDS_SELECTOR, targetTasks } from '../../lib/targets';
+import { OosTemplate, runTemplate } from './oos-runtime';
+
+type Call = { api: string; parameters: Record<string, unknown> };
+
+function fleet(count: number, calls: Call[]) {
+  const instances = Array.from({ length: count }, (_, i) => ({ InstanceId: `i-fleet${String(i).padStart(8, '0')}`, Tags: { Tag: [{ TagKey: 'tier', TagValue: i % 2 === 0 ? 'db' : 'web' }] } }));
+  return {
+    callApi: (_service: string, api: string, parameters: Record<string, unknown>) => {
+      calls.push({ api, parameters });
+      if (api === 'DescribeInstances') {
+        const want = parameters.Tag as Array<{ Key: string; Value: string }>;
+        const found = instances.filter((inst) => want.every((t) => inst.Tags.Tag.some((x) => x.TagKey === t.Key && x.TagValue === t.Value)));
+        return { Instances: { Instance: found } };
+      }
+      if (api === 'DeleteSnapshotGroup') {
+        if (parameters.SnapshotGroupId === 'ssg-broken') throw new Error('OperationDenied');
+        return { RequestId: 'r' };
+      }
+      throw new Error(`no ${api}`);
+    },
+    runCommand: async () => { throw new Error('no commands here'); },
+  };
+}
+
+const selectTemplate = (): OosTemplate => ({
+  Parameters: { regionId: { Type: 'String', Default: 'cn-hangzhou' }, targetTags: { Type: 'Json', Default: [{ Key: 'tier', Value: 'db' }] } },
+  Tasks: targetTasks({ tags: { tier: 'db' } }) as unknown as OosTemplate['Tasks'],
+  Outputs: { ids: { Type: 'List', Value: '{{ selectInstances.instanceIds }}' } },
+});
+
+describe('ACS::SelectTargets in the runtime', () => {
+  test('selects the instances carrying the tags, through DescribeInstances filtered by them', async () => {
+    const calls: Call[] = [];
+    const run = await runTemplate(selectTemplate(), {}, fleet(6, calls));
+    expect(run.status).toBe('Success');
+    expect(run.outputs.ids).toEqual(['i-fleet00000000', 'i-fleet00000002', 'i-fleet00000004']);
+    expect(calls).toEqual([{ api: 'DescribeInstances', parameters: { RegionId: 'cn-hangzhou', Tag: [{ Key: 'tier', Value: 'db' }] } }]);
+  });
+
+  test('fails, naming the count, when the tags select more than one loop takes', async () => {
+    const run = await runTemplate(selectTemplate(), {}, fleet(2004, []));
+    expect(run.status).toBe('Failed');
+    expect(run.failedTask).toBe('selectInstances');
+    expect(run.message).toContain('the tags select 1002 instances, more than the 1000 one OOS loop takes');
+    expect(SELECTED_IDS_SELECTOR).toContain('error(');
+  });
+});
+
+describe('loops over API actions in the runtime', () => {
+  const deleting = (items: string[], maxErrors = 0): OosTemplate => ({
+    Parameters: { regionId: { Type: 'String', Default: 'cn-hangzhou' }, ids: { Type: 'List', Default: items } },
+    Tasks: [{
+      Name: 'deleteGroups',
+      Action: 'ACS::ExecuteAPI',
+      Properties: { Service: 'ECS', API: 'DeleteSnapshotGroup', Parameters: { RegionId: '{{ regionId }}', SnapshotGroupId: '{{ ACS::TaskLoopItem }}' } },
+      Loop: { Items: '{{ ids }}', RateControl: { Mode: 'Concurrency', Concurrency: 1, MaxErrors: maxErrors } },
+    }],
+  });
+
+  test('runs the action once per item, with the item substituted', async () => {
+    const calls: Call[] = [];
+    const run = await runTemplate(deleting(['ssg-a', 'ssg-b']), {}, fleet(0, calls));
+    expect(run.status).toBe('Success');
+    expect(calls.map((c) => c.parameters.SnapshotGroupId)).toEqual(['ssg-a', 'ssg-b']);
+  });
+
+  test('an empty list runs nothing and succeeds', async () => {
+    const calls: Call[] = [];
+    const run = await runTemplate(deleting([]), {}, fleet(0, calls));
+    expect(run.status).toBe('Success');
+    expect(calls).toEqual([]);
+  });
+
+  test('a failed item fails the task beyond MaxErrors, and not within it', async () => {
+    const failed = await runTemplate(deleting(['ssg-broken', 'ssg-b']), {}, fleet(0, []));
+    expect(failed.status).toBe('Failed');
+    expect(failed.message).toContain('OperationDenied');
+    const tolerated = await runTemplate(deleting(['ssg-broken', 'ssg-b'], 1), {}, fleet(0, []));
+    expect(tolerated.status).toBe('Success');
+  });
+});
