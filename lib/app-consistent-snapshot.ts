@@ -1,13 +1,16 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { ExecutionRole } from './execution-role';
-import { checkInstanceIds, checkLoopSize } from './instance-ids';
+import { MAX_OOS_LOOP_ITEMS } from './instance-ids';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
+import { Schedule } from './schedule';
+import { SCHEDULE_TEMPLATE_SUFFIX, ScheduleExecution, SnapshotSchedule, scheduleShards } from './snapshot-schedule';
+import { checkTargets } from './targets';
 import { RoleAttachment } from './role-attachment';
 import { PreparedScriptInstall, ScriptDeployment, prepareScriptInstall } from './script-deployment';
 import { SnapshotAutomation, SnapshotAutomationOptions, checkAutomationOptions, checkAutomationTemplateName } from './snapshot-automation';
 import { ISnapshotRole, SnapshotRole } from './snapshot-role';
-import { ValidationError, checkPattern } from './validation';
+import { ValidationError, checkPattern, isResolved } from './validation';
 
 /** Group names: a letter, then up to 39 letters, digits or `-` (they become part of resource names). */
 export const GROUP_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9-]{0,39}$';
@@ -16,8 +19,43 @@ export const GROUP_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9-]{0,39}$';
 export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions {
   /** OS of the group's instances. */
   readonly os: OperatingSystem;
-  /** The group's instances: ids of the form `i-...` (or a ROS list parameter). */
-  readonly instanceIds: string[];
+  /**
+   * The group's instances by id (`i-...`, or a ROS list parameter). Give either this or
+   * `targetTags`. More than 1,000 ids (one OOS loop) need a schedule, which runs them in shards.
+   *
+   * @default - the instances selected by `targetTags`
+   */
+  readonly instanceIds?: string[];
+  /**
+   * The group's instances by tags: every instance of the region that carries all of them,
+   * selected at each run; the role and scripts are put on them by the enrollment template
+   * (at deploy and before each scheduled run), so an instance tagged later is covered from the
+   * next run on.
+   *
+   * @default - the instances listed in `instanceIds`
+   */
+  readonly targetTags?: Readonly<Record<string, string>>;
+  /**
+   * When the group is snapshotted: started when the stack is created, stopped when it is deleted.
+   *
+   * @default - no schedule: executions are started by hand or by a pipeline
+   */
+  readonly schedule?: Schedule;
+  /**
+   * Put the role attachment and the script deployment of an id-targeted group in this
+   * construct. The posture builder turns it off for fleets too large for one stack and puts
+   * them in {@link GroupEnrollment}s of their own stacks.
+   *
+   * @default true
+   */
+  readonly deployToInstances?: boolean;
+  /**
+   * Start the schedule here ({@link ScheduleExecution}s). The posture builder turns it off to
+   * put the executions of a large fleet's shards in other stacks.
+   *
+   * @default true
+   */
+  readonly startSchedule?: boolean;
   /**
    * The quiesce scripts (Linux only).
    *
@@ -81,8 +119,13 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
   if (!Object.values(OperatingSystem).includes(props.os)) {
     throw new ValidationError('os', `must be one of ${Object.values(OperatingSystem).join(', ')}`, props.os);
   }
-  checkInstanceIds('instanceIds', props.instanceIds);
-  checkLoopSize('instanceIds', props.instanceIds);
+  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  if (props.instanceIds !== undefined && props.schedule === undefined && isResolved(props.instanceIds) && props.instanceIds.length > MAX_OOS_LOOP_ITEMS) {
+    throw new ValidationError('instanceIds', `must list at most ${MAX_OOS_LOOP_ITEMS} instances without a schedule (an OOS loop takes at most ${MAX_OOS_LOOP_ITEMS}; a scheduled group runs larger fleets in shards of ${MAX_OOS_LOOP_ITEMS}): add a schedule or split the group`, `${props.instanceIds.length} instances`);
+  }
+  if (props.targetTags !== undefined && props.attachRole === false) {
+    throw new ValidationError('attachRole', 'applies to instances by id only (tag-selected instances get the role from the enrollment template, which attaches it only where no role is attached)', props.attachRole);
+  }
   if (props.roleName !== undefined && props.existingRoleName !== undefined) {
     throw new ValidationError('roleName', 'must not be set together with existingRoleName (a role is either created or existing)', props.roleName);
   }
@@ -113,44 +156,144 @@ function defaultTemplateName(groupName: string): string {
 export class AppConsistentSnapshot extends ros.Construct {
   /** The role the instances hold. */
   public readonly role: ISnapshotRole;
+  /** The role attachment and script deployment of an id-targeted group, unless placed elsewhere. */
+  public readonly enrollment?: GroupEnrollment;
+  /** The OOS automation. */
+  public readonly automation: SnapshotAutomation;
+  /** The scheduled template, with a schedule. */
+  public readonly schedule?: SnapshotSchedule;
+  /** The executions that start the schedule, unless placed elsewhere. */
+  public readonly scheduleExecutions: ScheduleExecution[] = [];
+  /** The role OOS executions assume, unless turned off. */
+  public readonly executionRole?: ExecutionRole;
+  /** The group's name. */
+  public readonly groupName: string;
+  /** The validated props. */
+  public readonly props: AppConsistentSnapshotProps;
+  /** The scripts as the instances get them (Linux). */
+  public readonly scripts?: PreparedScriptInstall;
+
+  /** The role attachment, unless turned off or placed elsewhere. */
+  public get attachment(): RoleAttachment | undefined {
+    return this.enrollment?.attachment;
+  }
+
+  /** The script deployment (Linux), unless placed elsewhere. */
+  public get scriptDeployment(): ScriptDeployment | undefined {
+    return this.enrollment?.scriptDeployment;
+  }
+
+  constructor(scope: ros.Construct, id: string, props: AppConsistentSnapshotProps) {
+    super(scope, id);
+    this.scripts = validateAppConsistentSnapshotProps(props);
+    this.props = props;
+    this.groupName = props.groupName;
+    this.role = props.existingRoleName !== undefined
+      ? SnapshotRole.fromRoleName(this, 'Role', props.existingRoleName)
+      : new SnapshotRole(this, 'Role', { roleName: props.roleName ?? `AppSnapshot-${props.groupName}` });
+    if (props.instanceIds !== undefined && (props.deployToInstances ?? true)) {
+      this.enrollment = new GroupEnrollment(this, { group: this, instanceIds: props.instanceIds, inPlace: true });
+    }
+    const createExecutionRole = props.createExecutionRole ?? true;
+    const executionRoleName = props.executionRoleName ?? (createExecutionRole ? `AppSnapshotOos-${props.groupName}` : undefined);
+    const templateName = props.templateName ?? defaultTemplateName(props.groupName);
+    this.automation = new SnapshotAutomation(this, 'Automation', {
+      ...props,
+      roleName: this.role.roleName,
+      templateName,
+      scriptChecksums: this.scripts?.checksums,
+      executionRoleName,
+      sharded: props.schedule !== undefined,
+    });
+    const executed = [this.automation.executedTemplate];
+    if (props.schedule !== undefined) {
+      this.schedule = new SnapshotSchedule(this, 'Schedule', {
+        schedule: props.schedule,
+        templateName: `${templateName}${SCHEDULE_TEMPLATE_SUFFIX}`,
+        targets: { instanceIds: props.instanceIds, tags: props.targetTags },
+        automation: { templateName, executedTemplate: this.automation.executedTemplate },
+        executionRoleName,
+        groupName: props.groupName,
+      });
+      this.schedule.template.addRosDependency(this.automation.template.logicalId);
+      executed.push(this.schedule.executedTemplate);
+    }
+    if (createExecutionRole && executionRoleName !== undefined) {
+      this.executionRole = new ExecutionRole(this, 'ExecutionRole', { roleName: executionRoleName, templates: executed });
+    }
+    if (this.schedule !== undefined && (props.startSchedule ?? true)) {
+      const shards = scheduleShards({ instanceIds: props.instanceIds, tags: props.targetTags });
+      shards.forEach((ids, index) => {
+        const execution = new ScheduleExecution(this, shards.length === 1 ? 'ScheduleStart' : `ScheduleStart${index + 1}`, {
+          templateName: this.schedule!.templateName,
+          templateContent: this.schedule!.content,
+          instanceIds: ids,
+          shard: { index, count: shards.length },
+          groupName: props.groupName,
+        });
+        this.startAfterSetUp(execution);
+        this.scheduleExecutions.push(execution);
+      });
+    }
+  }
+
+  /**
+   * Makes an execution start only once everything it uses exists: the templates, the roles,
+   * and (in this construct) the role attachment and the scripts on the instances.
+   */
+  public startAfterSetUp(execution: ScheduleExecution): void {
+    const resource = execution.execution;
+    const sameStack = (r: ros.RosResource) => ros.Stack.of(r) === ros.Stack.of(resource);
+    const needed: ros.RosResource[] = [this.role.grant, this.automation.template, this.automation.instanceTemplate];
+    if (this.schedule) needed.push(this.schedule.template);
+    if (this.executionRole) needed.push(this.executionRole.role);
+    if (this.enrollment) needed.push(...this.enrollment.resources);
+    needed.filter(sameStack).forEach((r) => resource.addRosDependency(r.logicalId));
+  }
+}
+
+/** Properties of a {@link GroupEnrollment}. */
+export interface GroupEnrollmentProps {
+  /** The group the instances belong to. */
+  readonly group: AppConsistentSnapshot;
+  /** The instances (a part of the group's, or all of them). */
+  readonly instanceIds: string[];
+  /** Whether this sits inside the group's construct (the role is then a dependency in the same stack). */
+  readonly inPlace?: boolean;
+}
+
+/**
+ * Puts a group's role and scripts on instances given by id: the role attachment (unless the
+ * group turned it off) and, on Linux, the script deployment, created directly in `scope` (the
+ * group, or for a fleet too large for one stack a construct in a stack of its own that depends
+ * on the group's).
+ */
+export class GroupEnrollment {
   /** The role attachment, unless turned off. */
   public readonly attachment?: RoleAttachment;
   /** The script deployment (Linux). */
   public readonly scriptDeployment?: ScriptDeployment;
-  /** The OOS automation. */
-  public readonly automation: SnapshotAutomation;
-  /** The role OOS executions assume, unless turned off. */
-  public readonly executionRole?: ExecutionRole;
 
-  constructor(scope: ros.Construct, id: string, props: AppConsistentSnapshotProps) {
-    super(scope, id);
-    validateAppConsistentSnapshotProps(props);
-    this.role = props.existingRoleName !== undefined
-      ? SnapshotRole.fromRoleName(this, 'Role', props.existingRoleName)
-      : new SnapshotRole(this, 'Role', { roleName: props.roleName ?? `AppSnapshot-${props.groupName}` });
-    if (props.attachRole ?? true) {
-      this.attachment = new RoleAttachment(this, 'RoleAttachment', { instanceIds: props.instanceIds, roleName: this.role.roleName });
-      // Attach only once the role (or the policy of an existing role) exists.
-      this.attachment.attachments.forEach((a) => a.addRosDependency(this.role.grant.logicalId));
+  constructor(scope: ros.Construct, props: GroupEnrollmentProps) {
+    const group = props.group;
+    if (group.props.attachRole ?? true) {
+      this.attachment = new RoleAttachment(scope, 'RoleAttachment', { instanceIds: props.instanceIds, roleName: group.role.roleName });
+      if (props.inPlace) {
+        // Attach only once the role (or the policy of an existing role) exists.
+        this.attachment.attachments.forEach((a) => a.addRosDependency(group.role.grant.logicalId));
+      }
     }
-    if (props.os === OperatingSystem.LINUX) {
-      this.scriptDeployment = new ScriptDeployment(this, 'Scripts', {
+    if (group.props.os === OperatingSystem.LINUX) {
+      this.scriptDeployment = new ScriptDeployment(scope, 'Scripts', {
         instanceIds: props.instanceIds,
-        scripts: props.scripts ?? QuiesceScripts.generic(),
-        commandName: `AppSnapshot-${props.groupName}-InstallScripts`,
+        scripts: group.props.scripts ?? QuiesceScripts.generic(),
+        commandName: `AppSnapshot-${group.groupName}-InstallScripts`,
       });
     }
-    const createExecutionRole = props.createExecutionRole ?? true;
-    const executionRoleName = props.executionRoleName ?? (createExecutionRole ? `AppSnapshotOos-${props.groupName}` : undefined);
-    this.automation = new SnapshotAutomation(this, 'Automation', {
-      ...props,
-      roleName: this.role.roleName,
-      templateName: props.templateName ?? defaultTemplateName(props.groupName),
-      scriptChecksums: this.scriptDeployment?.checksums,
-      executionRoleName,
-    });
-    if (createExecutionRole && executionRoleName !== undefined) {
-      this.executionRole = new ExecutionRole(this, 'ExecutionRole', { roleName: executionRoleName, templates: [this.automation.executedTemplate] });
-    }
+  }
+
+  /** The resources. */
+  public get resources(): ros.RosResource[] {
+    return [...(this.attachment?.attachments ?? []), ...(this.scriptDeployment?.commands ?? [])];
   }
 }

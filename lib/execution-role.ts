@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ram from '@alicloud/ros-cdk-ram';
 import { uniqueResourceId } from './logical-id';
-import { TemplateLike, requiredActions } from './oos/required-actions';
+import { ScopedTemplate, TemplateLike, requiredActions } from './oos/required-actions';
 import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { ValidationError, checkPattern } from './validation';
 
@@ -14,7 +14,7 @@ export const OOS_SERVICE_PRINCIPAL = 'oos.aliyuncs.com';
  */
 export interface ExecutedTemplate {
   readonly document: TemplateLike;
-  readonly nested?: Readonly<Record<string, TemplateLike>>;
+  readonly nested?: Readonly<Record<string, TemplateLike | ScopedTemplate>>;
 }
 
 /** The RAM actions that executions of all these templates need, sorted and unique. */

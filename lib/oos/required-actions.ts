@@ -28,6 +28,19 @@ export interface TemplateLike {
   readonly Tasks?: readonly TaskLike[];
 }
 
+/**
+ * A nested template with the templates it nests in turn, by the names its own tasks give: two
+ * templates may name their children alike (`{{ instanceTemplateName }}`) and mean different ones.
+ */
+export interface ScopedTemplate {
+  readonly document: TemplateLike;
+  readonly nested?: Readonly<Record<string, TemplateLike | ScopedTemplate>>;
+}
+
+function isScoped(t: TemplateLike | ScopedTemplate): t is ScopedTemplate {
+  return 'document' in t;
+}
+
 /** RAM's spelling of a service code in an action (`ECS` -> `ecs`). */
 function ramService(service: string): string {
   return service.toLowerCase();
@@ -43,11 +56,11 @@ function ramService(service: string): string {
  * no action of its own here: OOS starts the child execution itself, and the cloud-product
  * actions, which are nested templates too, need only their API calls (see the README).
  */
-export function requiredActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike>> = {}): string[] {
+export function requiredActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike | ScopedTemplate>> = {}): string[] {
   return [...collectActions(document, nested, [])].sort();
 }
 
-function collectActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike>>, running: readonly string[]): Set<string> {
+function collectActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike | ScopedTemplate>>, running: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const task of document.Tasks ?? []) {
     const action = String(task.Action);
@@ -74,7 +87,10 @@ function collectActions(document: TemplateLike, nested: Readonly<Record<string, 
       if (running.includes(name)) {
         throw new Error(`task ${String(task.Name)}: ACS::Template runs ${name}, which is already running above it`);
       }
-      collectActions(child, nested, [...running, name]).forEach((a) => out.add(a));
+      const actions = isScoped(child)
+        ? collectActions(child.document, child.nested ?? {}, [...running, name])
+        : collectActions(child, nested, [...running, name]);
+      actions.forEach((a) => out.add(a));
     } else if (!LOCAL_ACTIONS.has(action)) {
       throw new Error(`task ${String(task.Name)}: the permissions of action ${action} are not known to this package`);
     }

@@ -5,11 +5,18 @@ import * as YAML from 'yaml';
 import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from '../app-consistent-snapshot';
 import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
+import { Schedule } from '../schedule';
 import { AppConsistentSnapshotStack } from '../stack';
 import { ValidationError, checkPattern } from '../validation';
 
 /** The posture file format version this package reads. */
 export const POSTURE_VERSION = 1;
+
+/** The longest posture name: it is a tag value, and OOS parameters carry it. */
+export const POSTURE_NAME_MAX_LENGTH = 128;
+
+/** Posture names: a letter or digit, then letters, digits, `_` and `-`. */
+export const POSTURE_NAME_PATTERN = `^[A-Za-z0-9][A-Za-z0-9_-]{0,${POSTURE_NAME_MAX_LENGTH - 1}}$`;
 
 /** ROS stack names: a letter or digit, then letters, digits, `_` and `-`, at most 255. */
 export const STACK_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$';
@@ -23,22 +30,25 @@ export interface PostureGroup {
 /** A loaded, validated posture. */
 export interface Posture {
   readonly stackName: string;
+  /** The posture's name: the value of the `app-snapshot:posture` tag on its snapshots. */
+  readonly postureName: string;
   readonly description?: string;
   readonly groups: readonly PostureGroup[];
 }
 
 type Obj = Record<string, unknown>;
 
-const TOP_KEYS = ['version', 'stackName', 'description', 'groups'];
+const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'groups'];
 const GROUP_KEYS = [
-  'name', 'os', 'instances', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
+  'name', 'os', 'instances', 'targets', 'schedule', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
   'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName',
 ];
 
 /** How a construct prop is named in the posture file, for error messages. */
 const PROP_TO_POSTURE: Readonly<Record<string, string>> = {
   groupName: 'name',
-  instanceIds: 'instances',
+  instanceIds: 'targets.instances',
+  targetTags: 'targets.tags',
   roleName: 'role.create',
   existingRoleName: 'role.existing',
   enableFsFreeze: 'fsFreeze',
@@ -117,6 +127,52 @@ function parseRole(field: string, v: unknown): Pick<AppConsistentSnapshotOptions
   return { roleName: create, existingRoleName: existing, attachRole: attach };
 }
 
+/**
+ * The group's instances: `targets: {instances: [...]}` or `targets: {tags: {k: v}}`, or the
+ * shorthand `instances: [...]`.
+ */
+function parseTargets(field: string, g: Obj): Pick<AppConsistentSnapshotOptions, 'instanceIds' | 'targetTags'> {
+  if (g.instances !== undefined && g.targets !== undefined) {
+    throw new ValidationError(`${field}.instances`, 'must not be given together with targets (instances is the short form of targets.instances)', g.instances);
+  }
+  if (g.instances !== undefined) {
+    return { instanceIds: stringList(`${field}.instances`, g.instances) };
+  }
+  if (g.targets === undefined) {
+    throw new ValidationError(`${field}.targets`, 'is required: targets.instances (a list of instance ids) or targets.tags (a mapping of tag keys to values)', undefined);
+  }
+  const t = expectObject(`${field}.targets`, g.targets, ['instances', 'tags']);
+  if ((t.instances === undefined) === (t.tags === undefined)) {
+    throw new ValidationError(`${field}.targets`, 'must name either instances or tags, not both and not neither', t);
+  }
+  if (t.instances !== undefined) {
+    return { instanceIds: stringList(`${field}.targets.instances`, t.instances) };
+  }
+  const tags = expectObject(`${field}.targets.tags`, t.tags, Object.keys(isObject(t.tags) ? t.tags : {}));
+  for (const [k, v] of Object.entries(tags)) {
+    if (typeof v !== 'string') {
+      throw new ValidationError(`${field}.targets.tags.${k}`, 'must be a string (quote numbers and booleans in YAML)', v);
+    }
+  }
+  return { targetTags: tags as Record<string, string> };
+}
+
+/** `schedule: cron(...)` or `schedule: {expression: cron(...), timeZone, endDate}`. */
+function parseSchedule(field: string, v: unknown): Schedule {
+  if (typeof v === 'string') {
+    return Schedule.parse(v, {}, field);
+  }
+  const o = expectObject(field, v, ['expression', 'timeZone', 'endDate']);
+  const expression = optional<string>(`${field}.expression`, o.expression, 'string');
+  if (expression === undefined) {
+    throw new ValidationError(`${field}.expression`, 'is required: cron(<6 fields>), rate(<N minutes|hours|days>) or at(<YYYY-MM-DDThh:mm:ssZ>)', undefined);
+  }
+  return Schedule.parse(expression, {
+    timeZone: optional<string>(`${field}.timeZone`, o.timeZone, 'string'),
+    endDate: optional<string>(`${field}.endDate`, o.endDate, 'string'),
+  }, field);
+}
+
 /** Rewrites a construct-level field name into the posture file's path for that group. */
 function postureField(groupPath: string, field: string): string {
   const [head, ...rest] = field.split(/(?=[.[])/);
@@ -136,15 +192,13 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     throw new ValidationError(`${field}.os`, 'is required (linux or windows)', undefined);
   }
   const os = parseOs(`${field}.os`, g.os);
-  const instanceIds = stringList(`${field}.instances`, g.instances);
-  if (instanceIds === undefined) {
-    throw new ValidationError(`${field}.instances`, 'is required (a list of instance ids)', undefined);
-  }
+  const targets = parseTargets(field, g);
   const snapshot = g.snapshot === undefined ? {} : expectObject(`${field}.snapshot`, g.snapshot, ['name', 'description']);
   const rate = g.rateControl === undefined ? {} : expectObject(`${field}.rateControl`, g.rateControl, ['concurrency', 'maxErrors']);
   const options: AppConsistentSnapshotOptions = {
     os,
-    instanceIds,
+    ...targets,
+    schedule: g.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, g.schedule),
     ...parseRole(`${field}.role`, g.role),
     scripts: g.scripts === undefined ? undefined : quiesceScriptsFromPosture(g.scripts, `${field}.scripts`, baseDir),
     enableFsFreeze: optional<boolean>(`${field}.fsFreeze`, g.fsFreeze, 'boolean'),
@@ -163,7 +217,9 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     validateAppConsistentSnapshotProps({ ...options, groupName: name });
   } catch (e) {
     if (e instanceof ValidationError) {
-      throw new ValidationError(postureField(field, e.field), e.rule, e.value);
+      const named = postureField(field, e.field);
+      // Name the form the file used: the shorthand `instances`, or `targets.instances`.
+      throw new ValidationError(g.instances !== undefined ? named.replace(`${field}.targets.instances`, `${field}.instances`) : named, e.rule, e.value);
     }
     throw e;
   }
@@ -181,6 +237,8 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
   }
   const stackName = optional<string>('stackName', top.stackName, 'string') ?? 'AppConsistentSnapshot';
   checkPattern('stackName', stackName, STACK_NAME_PATTERN, 'must be a letter or digit followed by up to 254 letters, digits, `_` or `-` (ROS stack name)');
+  const postureName = optional<string>('postureName', top.postureName, 'string') ?? stackName.slice(0, POSTURE_NAME_MAX_LENGTH);
+  checkPattern('postureName', postureName, POSTURE_NAME_PATTERN, `must be a letter or digit followed by up to ${POSTURE_NAME_MAX_LENGTH - 1} letters, digits, \`_\` or \`-\` (it is the value of the posture tag on the snapshots)`);
   const description = optional<string>('description', top.description, 'string');
   if (!Array.isArray(top.groups) || top.groups.length === 0) {
     throw new ValidationError('groups', 'must be a non-empty list of groups', top.groups);
@@ -195,14 +253,27 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
     seen.set(g.name, i);
   });
   const owner = new Map<string, string>();
-  groups.forEach((g, i) => g.options.instanceIds.forEach((id, j) => {
+  groups.forEach((g, i) => (g.options.instanceIds ?? []).forEach((id, j) => {
     const other = owner.get(id);
     if (other !== undefined) {
-      throw new ValidationError(`groups[${i}].instances[${j}]`, `must belong to one group only (it is in ${other}; an instance holds one RAM role and one pair of scripts)`, id);
+      const raw = (top.groups as Obj[])[i];
+      throw new ValidationError(`groups[${i}].${raw.instances !== undefined ? 'instances' : 'targets.instances'}[${j}]`, `must belong to one group only (it is in ${other}; an instance holds one RAM role and one pair of scripts)`, id);
     }
     owner.set(id, `groups[${i}]`);
   }));
-  return { stackName, description, groups };
+  // Tag targets overlap for certain when one group's tags are all among another's: every
+  // instance the second selects, the first selects too.
+  groups.forEach((a, i) => groups.forEach((b, j) => {
+    const ta = a.options.targetTags;
+    const tb = b.options.targetTags;
+    if (i < j && ta !== undefined && tb !== undefined) {
+      const within = (x: Readonly<Record<string, string>>, y: Readonly<Record<string, string>>) => Object.entries(x).every(([k, v]) => y[k] === v);
+      if (within(ta, tb) || within(tb, ta)) {
+        throw new ValidationError(`groups[${j}].targets.tags`, `must not select instances that groups[${i}] selects too (all the tags of one are among the other's; an instance holds one RAM role and one pair of scripts)`, tb);
+      }
+    }
+  }));
+  return { stackName, postureName, description, groups };
 }
 
 /** Reads, parses and validates a posture file (YAML or JSON). */

@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { AppConsistentSnapshotOptions } from '../../lib/app-consistent-snapshot';
 import { OperatingSystem } from '../../lib/plugin/parameters';
 import { QuiesceScripts } from '../../lib/quiesce-scripts';
 import { AppConsistentSnapshotStack } from '../../lib/stack';
@@ -28,9 +29,15 @@ export interface Synthesized {
   readonly instance: OosTemplate;
   readonly instanceTemplateName: string;
   readonly installCommand: string;
+  /** The automation template's name. */
+  readonly templateName: string;
+  /** The scheduled template, when the group has a schedule. */
+  readonly schedule?: OosTemplate;
+  /** The whole synthesized stack template. */
+  readonly stack: { Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string | string[] }> };
 }
 
-export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60): Synthesized {
+export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60, group: Partial<AppConsistentSnapshotOptions> = {}): Synthesized {
   const scripts = tempDir('e2e-scripts-');
   // Scripts that leave a trace of the order they ran in, on tmpfs (/run): never the frozen disk.
   fs.writeFileSync(path.join(scripts, 'pre.sh'), '#!/bin/bash\necho prescript >> /run/app-order\n');
@@ -45,6 +52,7 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60)
         scripts: quiesce ?? QuiesceScripts.fromFiles(path.join(scripts, 'pre.sh'), path.join(scripts, 'post.sh')),
         snapshotName: 'e2e-nightly',
         pluginDeadlineSeconds,
+        ...group,
       },
     },
   }), out);
@@ -56,6 +64,9 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60)
     instance,
     instanceTemplateName: stack.Resources.DbAutomationInstanceTemplate.Properties.TemplateName,
     installCommand: Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8'),
+    templateName: stack.Resources.DbAutomationTemplate.Properties.TemplateName,
+    schedule: stack.Resources.DbScheduleTemplate ? JSON.parse(stack.Resources.DbScheduleTemplate.Properties.Content) as OosTemplate : undefined,
+    stack,
   };
 }
 
@@ -106,6 +117,8 @@ export interface RunOptions {
    * runSnapshot.sh; it must write $OUT/stdout and $OUT/rc.
    */
   readonly snapshotScenario?: (dir: string) => string;
+  /** Execute the scheduled template (one firing of its trigger) instead of the automation. */
+  readonly scheduled?: boolean;
 }
 
 /** What one execution did. */
@@ -130,8 +143,10 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
   let snapshot: Run['snapshot'];
   let verdict: Run['verdict'];
   try {
-    const execution = await runTemplate(synth.parent, options.values ?? {}, {
-      templates: { [synth.instanceTemplateName]: synth.instance },
+    if (options.scheduled && !synth.schedule) throw new Error('the synthesized group has no schedule');
+    const entry = options.scheduled ? synth.schedule! : synth.parent;
+    const execution = await runTemplate(entry, options.values ?? {}, {
+      templates: { [synth.instanceTemplateName]: synth.instance, [synth.templateName]: synth.parent },
       callApi: (service, api, parameters) => ecs.call(service, api, parameters),
       runCommand: async (task, instanceId, commandType, content) => {
         expect(instanceId).toBe(INSTANCE);
@@ -161,7 +176,8 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
         return { output: r.stdout, exitCode: r.rc ?? -1 };
       },
     });
-    const children = execution.children.snapshotInstances ?? [];
+    const automation = options.scheduled ? execution.children.takeSnapshots?.[0] : execution;
+    const children = automation?.children.snapshotInstances ?? [];
     expect(children).toHaveLength(1);
     return { execution, instanceExecution: children[0], snapshot, verdict, ecs };
   } finally {

@@ -79,6 +79,8 @@ export interface Execution {
   readonly ran: string[];
   /** For ACS::Template loops: each item's execution, by task name. */
   readonly children: Record<string, Execution[]>;
+  /** The timer trigger's properties, when the template starts with one (the run is one firing). */
+  readonly trigger?: Record<string, unknown>;
 }
 
 /** Runs a jq selector over a JSON value; returns every value it yields. */
@@ -105,6 +107,8 @@ class TemplateRun {
   public readonly taskOutputs: Record<string, Record<string, unknown>> = {};
   public readonly ran: string[] = [];
   public readonly children: Record<string, Execution[]> = {};
+  /** The properties of the timer trigger that fired, if the template has one. */
+  public fired?: Record<string, unknown>;
 
   constructor(private readonly params: Record<string, unknown>, private readonly env: OosEnvironment) {}
 
@@ -218,6 +222,12 @@ class TemplateRun {
         }
         return undefined;
       }
+      case 'ACS::TimerTrigger': {
+        // The execution stands for one firing of the trigger: the tasks after it run once.
+        if (this.ran[0] !== task.Name) throw new Error(`task ${task.Name}: ACS::TimerTrigger must be the template's first task`);
+        this.fired = this.resolve(props, item) as Record<string, unknown>;
+        return undefined;
+      }
       case 'ACS::ExecuteAPI':
       case 'ACS::CheckFor': {
         const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
@@ -293,11 +303,11 @@ export async function runTemplate(doc: OosTemplate, values: Record<string, unkno
     const failure = await run.runTask(task);
     const next = failure === undefined ? task.OnSuccess : task.OnError;
     if (failure !== undefined && next === undefined) {
-      return { status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children };
+      return { status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
     }
     if (next === 'ACS::END') break;
     index = next === undefined || next === 'ACS::NEXT' ? index + 1 : names.indexOf(next);
   }
   const outputs = Object.fromEntries(Object.entries(doc.Outputs ?? {}).map(([name, o]) => [name, run.resolve(o.Value)]));
-  return { status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children };
+  return { status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
 }

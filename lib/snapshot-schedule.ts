@@ -1,0 +1,219 @@
+import * as ros from '@alicloud/ros-cdk-core';
+import { ExecutedTemplate } from './execution-role';
+import { MAX_OOS_LOOP_ITEMS, chunk } from './instance-ids';
+import { OosTemplateDocument } from './instance-template';
+import { uniqueResourceId } from './logical-id';
+import { RosOosExecution } from './oos/execution';
+import { sha256Hex } from './plugin/command';
+import { OOS_FORMAT_VERSION } from './oos/limits';
+import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate } from './oos/template';
+import { Schedule } from './schedule';
+import { renderTemplateContent } from './snapshot-automation';
+import { INSTANCE_IDS_PARAMETER, TargetSelection, targetParameters } from './targets';
+import { isResolved } from './validation';
+
+/**
+ * The scheduled run of a group: an OOS template whose first task is an `ACS::TimerTrigger`
+ * (OOS requires the trigger first, and allows it only in the template an execution starts), and
+ * whose next tasks run the group's templates through `ACS::Template` at each trigger:
+ *
+ * 1. `enrollInstances`  (tag targets) attaches the role and installs the scripts on instances
+ *                       tagged since the last run, so that they are covered from this run on;
+ * 2. `takeSnapshots`    the snapshot automation;
+ * 3. `applyRetention`   (with retention) the clean-up of this group's old snapshot groups. It
+ *                       runs only when the snapshots succeeded (within the rate control's
+ *                       MaxErrors): a failing run never deletes older copies.
+ *
+ * The schedule starts when the stack is created: one `ALIYUN::OOS::Execution` of the template
+ * per shard of at most 1,000 instances (one OOS loop's limit), or one for tag targets.
+ */
+
+/** Task names of the scheduled template. */
+export const SCHEDULE_TASKS = {
+  trigger: 'timerTrigger',
+  enroll: 'enrollInstances',
+  snapshot: 'takeSnapshots',
+  retention: 'applyRetention',
+} as const;
+
+/** What the scheduled template's name adds to the automation's. */
+export const SCHEDULE_TEMPLATE_SUFFIX = '-Schedule';
+
+/** A template the schedule runs, with its name and what it nests (for the execution role). */
+export interface ScheduledTemplate {
+  readonly templateName: string;
+  readonly executedTemplate: ExecutedTemplate;
+}
+
+/** Properties of a {@link SnapshotSchedule}. */
+export interface SnapshotScheduleProps {
+  /** When to run. */
+  readonly schedule: Schedule;
+  /** The scheduled template's name. */
+  readonly templateName: string;
+  /** The instances. */
+  readonly targets: TargetSelection;
+  /** The snapshot automation. */
+  readonly automation: ScheduledTemplate;
+  /** The retention clean-up. @default - none */
+  readonly retention?: ScheduledTemplate;
+  /** The enrollment of tag-selected instances. @default - none */
+  readonly enrollment?: ScheduledTemplate;
+  /** The RAM role OOS executions assume. @default - the identity that starts them */
+  readonly executionRoleName?: string;
+  /** The group, for descriptions. */
+  readonly groupName: string;
+}
+
+const ref = (name: string) => `{{ ${name} }}`;
+
+/** Whether the instance ids are more than one loop takes, so that each execution passes one shard. */
+export function isSharded(targets: TargetSelection): boolean {
+  return targets.instanceIds !== undefined && isResolved(targets.instanceIds) && targets.instanceIds.length > MAX_OOS_LOOP_ITEMS;
+}
+
+/**
+ * Builds the scheduled template. The templates it runs take their targets from their own
+ * defaults, so that a stack update that changes the instances reaches the next run; only a
+ * sharded group passes each execution's shard of ids on.
+ */
+export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplateDocument {
+  const sharded = isSharded(props.targets);
+  const nameParam = (name: string, label: string, value: string) => ({
+    [name]: { Type: 'String', Label: { en: label }, AllowedPattern: OOS_TEMPLATE_NAME_PATTERN, Default: value },
+  });
+  const parameters: Record<string, Record<string, unknown>> = {
+    regionId: { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' },
+    ...(sharded ? targetParameters(props.targets, `The instances of group ${props.groupName}`) : {}),
+    ...(props.enrollment ? nameParam('enrollmentTemplateName', 'Enrollment template', props.enrollment.templateName) : {}),
+    ...nameParam('automationTemplateName', 'Snapshot template', props.automation.templateName),
+    ...(props.retention ? nameParam('retentionTemplateName', 'Retention template', props.retention.templateName) : {}),
+    OOSAssumeRole: { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: props.executionRoleName ?? '' },
+  };
+  const passed = { regionId: ref('regionId'), ...(sharded ? { [INSTANCE_IDS_PARAMETER]: ref(INSTANCE_IDS_PARAMETER) } : {}), OOSAssumeRole: ref('OOSAssumeRole') };
+  const run = (name: string, templateParam: string, description: string, outputs?: Record<string, unknown>) => ({
+    Name: name,
+    Action: 'ACS::Template',
+    Description: { en: description },
+    Properties: { TemplateName: ref(templateParam), Parameters: passed },
+    ...(outputs ? { Outputs: outputs } : {}),
+  });
+  const t = props.schedule.toTimerTrigger();
+  const tasks: Array<Record<string, unknown>> = [
+    {
+      Name: SCHEDULE_TASKS.trigger,
+      Action: 'ACS::TimerTrigger',
+      Description: { en: `Runs the tasks below ${props.schedule.describe()}` },
+      Properties: { Type: t.Type, Expression: t.Expression, EndDate: t.EndDate, TimeZone: t.TimeZone },
+    },
+  ];
+  if (props.enrollment) {
+    tasks.push(run(SCHEDULE_TASKS.enroll, 'enrollmentTemplateName', 'Attaches the role and installs the scripts on the instances tagged since the last run'));
+  }
+  tasks.push(run(SCHEDULE_TASKS.snapshot, 'automationTemplateName', 'Takes the application-consistent snapshots of the instances',
+    { results: { Type: 'List', ValueSelector: '.results[]' } }));
+  if (props.retention) {
+    tasks.push(run(SCHEDULE_TASKS.retention, 'retentionTemplateName', 'Deletes the snapshot groups of this group that the retention no longer keeps'));
+  }
+  return {
+    FormatVersion: OOS_FORMAT_VERSION,
+    Description: { en: `Scheduled application-consistent snapshots of group ${props.groupName}: ${props.schedule.describe()}` },
+    Parameters: parameters,
+    RamRole: ref('OOSAssumeRole'),
+    Tasks: tasks,
+    Outputs: { results: { Type: 'List', Value: ref(`${SCHEDULE_TASKS.snapshot}.results`) } },
+  };
+}
+
+/** The scheduled template as executions run it, with the templates it nests (each with its own children). */
+export function scheduleExecutedTemplate(document: OosTemplateDocument, props: SnapshotScheduleProps): ExecutedTemplate {
+  const nested: Record<string, ExecutedTemplate> = { [ref('automationTemplateName')]: props.automation.executedTemplate };
+  if (props.retention) nested[ref('retentionTemplateName')] = props.retention.executedTemplate;
+  if (props.enrollment) nested[ref('enrollmentTemplateName')] = props.enrollment.executedTemplate;
+  return { document, nested };
+}
+
+/**
+ * The instance ids each execution passes: shards of at most 1,000 for a sharded group, else one
+ * execution that passes none (the templates' defaults hold the targets).
+ */
+export function scheduleShards(targets: TargetSelection): Array<string[] | undefined> {
+  return isSharded(targets) ? chunk(targets.instanceIds!, MAX_OOS_LOOP_ITEMS) : [undefined];
+}
+
+/** The scheduled template (`ALIYUN::OOS::Template`) of a group. */
+export class SnapshotSchedule extends ros.Construct {
+  /** The template resource. */
+  public readonly template: RosOosTemplate;
+  /** The template document. */
+  public readonly document: OosTemplateDocument;
+  /** The template's name. */
+  public readonly templateName: string;
+  /** The template's content as deployed. */
+  public readonly content: string;
+  /** The template with what it nests, for the execution role. */
+  public readonly executedTemplate: ExecutedTemplate;
+  /** The schedule. */
+  public readonly schedule: Schedule;
+
+  constructor(scope: ros.Construct, id: string, props: SnapshotScheduleProps) {
+    super(scope, id);
+    this.document = buildScheduleDocument(props);
+    this.templateName = props.templateName;
+    this.schedule = props.schedule;
+    this.executedTemplate = scheduleExecutedTemplate(this.document, props);
+    this.content = renderTemplateContent('content', this.document);
+    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
+      templateName: props.templateName,
+      content: this.content,
+      standaloneDocuments: { '': this.document },
+    });
+  }
+}
+
+/** Properties of a {@link ScheduleExecution}. */
+export interface ScheduleExecutionProps {
+  /** The scheduled template to start. */
+  readonly templateName: string;
+  /** The shard's instance ids (undefined: the template's default targets). */
+  readonly instanceIds?: string[];
+  /** The scheduled template's content: a change restarts the schedule. */
+  readonly templateContent: string;
+  /** Which shard this is and of how many, for the description. */
+  readonly shard: { readonly index: number; readonly count: number };
+  readonly groupName: string;
+}
+
+/** Execution statuses in which ROS takes a started schedule as created. */
+export const SCHEDULE_STARTED_STATUSES = ['Running', 'Waiting', 'Success'] as const;
+
+/**
+ * Starts the schedule when the stack is created: an `ALIYUN::OOS::Execution` of the scheduled
+ * template, in Automatic mode without per-action confirmation (nobody is there to confirm at
+ * 02:00), cancelled when the stack is deleted, so that deleting the stack stops the schedule.
+ */
+export class ScheduleExecution extends ros.Construct {
+  /** The execution resource. */
+  public readonly execution: RosOosExecution;
+
+  constructor(scope: ros.Construct, id: string, props: ScheduleExecutionProps) {
+    super(scope, id);
+    const of = props.shard.count > 1 ? ` (instances shard ${props.shard.index + 1} of ${props.shard.count})` : '';
+    // A running schedule keeps the trigger and the parameters it started with, and ROS does not
+    // update an execution in place: the id changes with them, so that a changed schedule or shard
+    // replaces the execution (the old one is cancelled on delete).
+    const fingerprint = sha256Hex(JSON.stringify([props.templateContent, props.instanceIds ?? null])).slice(0, 8).toUpperCase();
+    this.execution = new RosOosExecution(this, uniqueResourceId(this, `Execution${fingerprint}`), {
+      templateName: props.templateName,
+      mode: 'Automatic',
+      safetyCheck: 'Skip',
+      description: `Schedule of the application-consistent snapshots of group ${props.groupName}${of}`,
+      parameters: props.instanceIds !== undefined ? { [INSTANCE_IDS_PARAMETER]: props.instanceIds } : undefined,
+      resourceOptions: {
+        successStatuses: SCHEDULE_STARTED_STATUSES,
+        failureStatuses: ['Failed', 'Cancelled'],
+        cancelOnDelete: true,
+      },
+    });
+  }
+}
