@@ -57,6 +57,13 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    */
   readonly startSchedule?: boolean;
   /**
+   * The posture the group belongs to: the value of the posture tag put on its snapshots, which
+   * the retention checks before deleting.
+   *
+   * @default - the stack's name
+   */
+  readonly postureName?: string;
+  /**
    * The quiesce scripts (Linux only).
    *
    * @default QuiesceScripts.generic()

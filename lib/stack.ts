@@ -11,14 +11,23 @@ export interface AppConsistentSnapshotStackProps extends ros.StackProps {
    * @default - none; add them with addGroup()
    */
   readonly groups?: Readonly<Record<string, AppConsistentSnapshotOptions>>;
+  /**
+   * A stack that holds parts of groups built elsewhere (role attachments, script deployments,
+   * schedule shards of a large fleet) rather than groups of its own.
+   *
+   * @default false
+   */
+  readonly fleet?: boolean;
 }
 
 /** A ROS stack holding one or more application groups. */
 export class AppConsistentSnapshotStack extends ros.Stack {
   private readonly groups = new Map<string, AppConsistentSnapshot>();
+  private readonly fleet: boolean;
 
   constructor(scope: ros.Construct, id: string, props: AppConsistentSnapshotStackProps = {}) {
     super(scope, id, { synthesizer: deterministicSynthesizer(), ...props });
+    this.fleet = props.fleet ?? false;
     for (const [name, options] of Object.entries(props.groups ?? {})) {
       this.addGroup(name, options);
     }
@@ -40,6 +49,6 @@ export class AppConsistentSnapshotStack extends ros.Stack {
   }
 
   protected onValidate(): string[] {
-    return this.groups.size === 0 ? ['the stack holds no application group: add one with addGroup()'] : [];
+    return this.groups.size === 0 && !this.fleet ? ['the stack holds no application group: add one with addGroup()'] : [];
   }
 }

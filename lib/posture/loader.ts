@@ -1,12 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ros from '@alicloud/ros-cdk-core';
 import * as YAML from 'yaml';
 import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from '../app-consistent-snapshot';
 import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { Schedule } from '../schedule';
-import { AppConsistentSnapshotStack } from '../stack';
 import { ValidationError, checkPattern } from '../validation';
 
 /** The posture file format version this package reads. */
@@ -300,11 +298,4 @@ export function loadPostureFile(file: string): Posture {
   }
 }
 
-/** Builds the posture's stack(s) in an app. */
-export function buildPostureStacks(app: ros.App, posture: Posture): AppConsistentSnapshotStack[] {
-  const stack = new AppConsistentSnapshotStack(app, posture.stackName, { description: posture.description });
-  for (const g of posture.groups) {
-    stack.addGroup(g.name, g.options);
-  }
-  return [stack];
-}
+export { buildPostureStacks } from './stacks';
