@@ -5,6 +5,7 @@ import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { Schedule } from './schedule';
 import { SCHEDULE_TEMPLATE_SUFFIX, ScheduleExecution, SnapshotSchedule, scheduleShards } from './snapshot-schedule';
+import { ResourceScope, checkResourceScope } from './policy-scope';
 import { checkTargets } from './targets';
 import { RoleAttachment } from './role-attachment';
 import { PreparedScriptInstall, ScriptDeployment, prepareScriptInstall } from './script-deployment';
@@ -63,6 +64,13 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    * @default - the stack's name
    */
   readonly postureName?: string;
+  /**
+   * The account and region of the instances: the instance role's and the execution role's
+   * writes are then allowed there only (reads stay on `*`, as RAM requires).
+   *
+   * @default - the policies apply to `*`
+   */
+  readonly resourceScope?: ResourceScope;
   /**
    * The quiesce scripts (Linux only).
    *
@@ -127,6 +135,7 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
     throw new ValidationError('os', `must be one of ${Object.values(OperatingSystem).join(', ')}`, props.os);
   }
   checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  checkResourceScope('resourceScope', props.resourceScope);
   if (props.instanceIds !== undefined && props.schedule === undefined && isResolved(props.instanceIds) && props.instanceIds.length > MAX_OOS_LOOP_ITEMS) {
     throw new ValidationError('instanceIds', `must list at most ${MAX_OOS_LOOP_ITEMS} instances without a schedule (an OOS loop takes at most ${MAX_OOS_LOOP_ITEMS}; a scheduled group runs larger fleets in shards of ${MAX_OOS_LOOP_ITEMS}): add a schedule or split the group`, `${props.instanceIds.length} instances`);
   }
@@ -196,8 +205,8 @@ export class AppConsistentSnapshot extends ros.Construct {
     this.props = props;
     this.groupName = props.groupName;
     this.role = props.existingRoleName !== undefined
-      ? SnapshotRole.fromRoleName(this, 'Role', props.existingRoleName)
-      : new SnapshotRole(this, 'Role', { roleName: props.roleName ?? `AppSnapshot-${props.groupName}` });
+      ? SnapshotRole.fromRoleName(this, 'Role', props.existingRoleName, { resourceScope: props.resourceScope })
+      : new SnapshotRole(this, 'Role', { roleName: props.roleName ?? `AppSnapshot-${props.groupName}`, resourceScope: props.resourceScope });
     if (props.instanceIds !== undefined && (props.deployToInstances ?? true)) {
       this.enrollment = new GroupEnrollment(this, { group: this, instanceIds: props.instanceIds, inPlace: true });
     }
@@ -226,7 +235,12 @@ export class AppConsistentSnapshot extends ros.Construct {
       executed.push(this.schedule.executedTemplate);
     }
     if (createExecutionRole && executionRoleName !== undefined) {
-      this.executionRole = new ExecutionRole(this, 'ExecutionRole', { roleName: executionRoleName, templates: executed });
+      this.executionRole = new ExecutionRole(this, 'ExecutionRole', {
+        roleName: executionRoleName,
+        templates: executed,
+        resourceScope: props.resourceScope,
+        passRoles: [this.role.roleName],
+      });
     }
     if (this.schedule !== undefined && (props.startSchedule ?? true)) {
       const shards = scheduleShards({ instanceIds: props.instanceIds, tags: props.targetTags });

@@ -3,7 +3,8 @@ import * as ram from '@alicloud/ros-cdk-ram';
 import { uniqueResourceId } from './logical-id';
 import { ScopedTemplate, TemplateLike, requiredActions } from './oos/required-actions';
 import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
-import { ValidationError, checkPattern } from './validation';
+import { ResourceScope, checkNoWildcard, checkResourceScope, policyStatements } from './policy-scope';
+import { checkPattern } from './validation';
 
 /** The service that assumes the execution role. */
 export const OOS_SERVICE_PRINCIPAL = 'oos.aliyuncs.com';
@@ -28,6 +29,18 @@ export interface ExecutionRoleProps {
   readonly roleName: string;
   /** The OOS templates whose executions assume the role (with the templates they nest). */
   readonly templates: readonly ExecutedTemplate[];
+  /**
+   * The account and region the templates act in: the writes are then allowed there only.
+   *
+   * @default - the policy applies to `*`
+   */
+  readonly resourceScope?: ResourceScope;
+  /**
+   * The roles the executions may pass to instances (`ram:PassRole`, when the templates attach one).
+   *
+   * @default - none named: with a scope, any role of the account
+   */
+  readonly passRoles?: readonly string[];
 }
 
 /**
@@ -47,10 +60,8 @@ export class ExecutionRole extends ros.Construct {
     super(scope, id);
     checkPattern('executionRoleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
     this.actions = executionActions(props.templates);
-    const wildcard = this.actions.find((a) => a.endsWith(':*') || a === '*');
-    if (wildcard) {
-      throw new ValidationError('executionRole', 'must not allow a wildcard action', wildcard);
-    }
+    checkNoWildcard('executionRole', this.actions);
+    checkResourceScope('resourceScope', props.resourceScope);
     this.role = new ram.RosRole(this, uniqueResourceId(this, 'Role'), {
       roleName: props.roleName,
       description: 'Assumed by OOS to run the application-consistent snapshot automation',
@@ -61,7 +72,7 @@ export class ExecutionRole extends ros.Construct {
       policies: [{
         policyName: ros.Token.isUnresolved(props.roleName) ? ros.Fn.join('-', [props.roleName, 'Policy']) : `${props.roleName.replace(/\./g, '-')}-Policy`.slice(0, 128),
         description: 'Exactly the API calls of the snapshot automation',
-        policyDocument: { version: '1', statement: [{ effect: 'Allow', action: [...this.actions], resource: ['*'] }] },
+        policyDocument: { version: '1', statement: policyStatements(this.actions, props.resourceScope, props.passRoles) },
       }],
     }, true);
     this.roleName = props.roleName;

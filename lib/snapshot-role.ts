@@ -2,22 +2,45 @@ import * as ros from '@alicloud/ros-cdk-core';
 import * as ram from '@alicloud/ros-cdk-ram';
 import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { uniqueResourceId } from './logical-id';
+import { ResourceScope, checkNoWildcard, checkResourceScope, policyStatements } from './policy-scope';
 import { ValidationError, checkPattern, isResolved } from './validation';
 
-/** The API actions the plugin calls with the instance's role: exactly these. */
-export const SNAPSHOT_POLICY_ACTIONS: readonly string[] = [
+/**
+ * The snapshot policy as Alibaba documents it for app-snapshot-plugin, with two wildcards. The
+ * package never deploys a wildcard: it deploys {@link SNAPSHOT_POLICY_ACTIONS}, the same
+ * permissions spelled out (a test checks them against the ECS SDK's API names).
+ */
+export const DOCUMENTED_SNAPSHOT_POLICY_ACTIONS: readonly string[] = [
   'ecs:DescribeSnapshot*',
   'ecs:CreateSnapshot*',
   'ecs:TagResources',
   'ecs:DescribeDisks',
 ];
 
+/** The API actions the plugin may call with the instance's role: the documented policy, no wildcard. */
+export const SNAPSHOT_POLICY_ACTIONS: readonly string[] = [
+  'ecs:CreateSnapshot',
+  'ecs:CreateSnapshotGroup',
+  'ecs:DescribeDisks',
+  'ecs:DescribeSnapshotGroups',
+  'ecs:DescribeSnapshotLinks',
+  'ecs:DescribeSnapshotMonitorData',
+  'ecs:DescribeSnapshotPackage',
+  'ecs:DescribeSnapshots',
+  'ecs:DescribeSnapshotsUsage',
+  'ecs:TagResources',
+];
+
 /** The service that may assume the instance role. */
 export const ECS_SERVICE_PRINCIPAL = 'ecs.aliyuncs.com';
 
-/** The snapshot policy document, in the shape of the ros-cdk-ram L1 properties. */
-export function snapshotPolicyDocument(): ram.RosRole.PolicyDocumentProperty {
-  return { version: '1', statement: [{ effect: 'Allow', action: [...SNAPSHOT_POLICY_ACTIONS], resource: ['*'] }] };
+/**
+ * The snapshot policy document, in the shape of the ros-cdk-ram L1 properties: on `*`, or with
+ * a scope, the writes on the scope's region and account.
+ */
+export function snapshotPolicyDocument(scope?: ResourceScope): ram.RosRole.PolicyDocumentProperty {
+  checkNoWildcard('snapshotPolicy', SNAPSHOT_POLICY_ACTIONS);
+  return { version: '1', statement: policyStatements(SNAPSHOT_POLICY_ACTIONS, scope) };
 }
 
 /** The trust policy that lets only the ECS service assume the role. */
@@ -52,6 +75,12 @@ export interface SnapshotRolePolicyOptions {
    * @default - `${roleName}-Policy`, cut to 128 characters
    */
   readonly policyName?: string;
+  /**
+   * The account and region the instances are in: the policy's writes are then allowed there only.
+   *
+   * @default - the policy applies to `*`
+   */
+  readonly resourceScope?: ResourceScope;
 }
 
 /** Properties of a {@link SnapshotRole}. */
@@ -111,6 +140,7 @@ export class SnapshotRole extends ros.Construct implements ISnapshotRole {
   constructor(scope: ros.Construct, id: string, props: SnapshotRoleProps) {
     super(scope, id);
     checkRoleName('roleName', props.roleName);
+    checkResourceScope('resourceScope', props.resourceScope);
     const policyName = resolvePolicyName(props.roleName, props.policyName);
     this.role = new ram.RosRole(this, uniqueResourceId(this, 'Role'), {
       roleName: props.roleName,
@@ -120,7 +150,7 @@ export class SnapshotRole extends ros.Construct implements ISnapshotRole {
         {
           policyName,
           description: SNAPSHOT_POLICY_DESCRIPTION,
-          policyDocument: snapshotPolicyDocument(),
+          policyDocument: snapshotPolicyDocument(props.resourceScope),
         },
       ],
     }, true);
@@ -137,13 +167,14 @@ class ImportedSnapshotRole extends ros.Construct implements ISnapshotRole {
   constructor(scope: ros.Construct, id: string, roleName: string, options: SnapshotRolePolicyOptions) {
     super(scope, id);
     checkRoleName('roleName', roleName);
+    checkResourceScope('resourceScope', options.resourceScope);
     if (isResolved(roleName) && roleName.length === 0) {
       throw new ValidationError('roleName', 'must not be empty', roleName);
     }
     this.grant = new ram.RosManagedPolicy(this, uniqueResourceId(this, 'Policy'), {
       policyName: resolvePolicyName(roleName, options.policyName),
       description: SNAPSHOT_POLICY_DESCRIPTION,
-      policyDocument: snapshotPolicyDocument(),
+      policyDocument: snapshotPolicyDocument(options.resourceScope),
       roles: [roleName],
     }, true);
     this.roleName = roleName;

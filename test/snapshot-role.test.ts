@@ -1,5 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { SNAPSHOT_POLICY_ACTIONS, SnapshotRole } from '../lib/snapshot-role';
+import { ecsApiNames } from '../lib/oos/lint/ecs-sdk-model';
+import { DOCUMENTED_SNAPSHOT_POLICY_ACTIONS, SNAPSHOT_POLICY_ACTIONS, SnapshotRole } from '../lib/snapshot-role';
 import { newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
 
 describe('SnapshotRole', () => {
@@ -19,7 +20,33 @@ describe('SnapshotRole', () => {
     const policy = role.Properties.Policies[0];
     expect(policy.PolicyName).toBe('AppSnapshot-db-Policy');
     expect(policy.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: [...SNAPSHOT_POLICY_ACTIONS], Resource: ['*'] }]);
-    expect(SNAPSHOT_POLICY_ACTIONS).toEqual(['ecs:DescribeSnapshot*', 'ecs:CreateSnapshot*', 'ecs:TagResources', 'ecs:DescribeDisks']);
+    expect(SNAPSHOT_POLICY_ACTIONS.some((a) => a.includes('*'))).toBe(false);
+  });
+
+  test('the deployed actions are the documented policy with its wildcards spelled out over the ECS API', () => {
+    const apis = ecsApiNames().map((a) => `ecs:${a}`);
+    const expanded = DOCUMENTED_SNAPSHOT_POLICY_ACTIONS.flatMap((a) => (a.endsWith('*') ? apis.filter((api) => api.startsWith(a.slice(0, -1))) : [a]));
+    expect(expanded).toContain('ecs:CreateSnapshotGroup');
+    expect(expanded).toContain('ecs:DescribeSnapshotGroups');
+    expect([...SNAPSHOT_POLICY_ACTIONS].sort()).toEqual([...new Set(expanded)].sort());
+  });
+
+  test('scoped to an account and region: reads on *, writes on that region and account only', () => {
+    const stack = new ros.Stack(newApp(), 'S');
+    new SnapshotRole(stack, 'Role', { roleName: 'AppSnapshot-db', resourceScope: { accountId: '1234567890123456', regionId: 'cn-hangzhou' } });
+    const statements = onlyResource(templateOf(stack), 'ALIYUN::RAM::Role').Properties.Policies[0].PolicyDocument.Statement;
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: SNAPSHOT_POLICY_ACTIONS.filter((a) => /:Describe/.test(a)), Resource: ['*'] },
+      { Effect: 'Allow', Action: ['ecs:CreateSnapshot', 'ecs:CreateSnapshotGroup', 'ecs:TagResources'], Resource: ['acs:ecs:cn-hangzhou:1234567890123456:*'] },
+    ]);
+  });
+
+  test.each([
+    [{ accountId: '12ab', regionId: 'cn-hangzhou' }, /`resourceScope.accountId` must be the account id \(digits only\), got "12ab"/],
+    [{ accountId: '1234', regionId: 'Hangzhou' }, /`resourceScope.regionId` must be a region id such as cn-hangzhou, got "Hangzhou"/],
+  ])('refuses a bad scope (%#)', (scope, error) => {
+    const stack = new ros.Stack(newApp(), 'S');
+    expect(() => new SnapshotRole(stack, 'Role', { roleName: 'R', resourceScope: scope })).toThrow(error);
   });
 
   test('an existing role gets the policy attached and no role is created', () => {

@@ -4,6 +4,7 @@ import * as YAML from 'yaml';
 import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from '../app-consistent-snapshot';
 import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
+import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN, ResourceScope } from '../policy-scope';
 import { Schedule } from '../schedule';
 import { ValidationError, checkPattern } from '../validation';
 
@@ -30,13 +31,15 @@ export interface Posture {
   readonly stackName: string;
   /** The posture's name: the value of the `app-snapshot:posture` tag on its snapshots. */
   readonly postureName: string;
+  /** The account and region of every group's instances, when given: the roles are scoped to them. */
+  readonly resourceScope?: ResourceScope;
   readonly description?: string;
   readonly groups: readonly PostureGroup[];
 }
 
 type Obj = Record<string, unknown>;
 
-const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'groups'];
+const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'account', 'groups'];
 const GROUP_KEYS = [
   'name', 'os', 'instances', 'targets', 'schedule', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
   'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName',
@@ -241,7 +244,23 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
   if (!Array.isArray(top.groups) || top.groups.length === 0) {
     throw new ValidationError('groups', 'must be a non-empty list of groups', top.groups);
   }
-  const groups = top.groups.map((g, i) => parseGroup(`groups[${i}]`, g, baseDir));
+  let resourceScope: ResourceScope | undefined;
+  if (top.account !== undefined) {
+    const a = expectObject('account', top.account, ['id', 'region']);
+    if (typeof a.id === 'number') {
+      throw new ValidationError('account.id', 'must be a quoted string: a 16-digit account id loses digits as a YAML number', a.id);
+    }
+    const id = optional<string>('account.id', a.id, 'string');
+    const region = optional<string>('account.region', a.region, 'string');
+    if (id === undefined || region === undefined) {
+      throw new ValidationError('account', 'must give both id (the account id) and region (e.g. cn-hangzhou) to scope the roles', a);
+    }
+    checkPattern('account.id', id, ACCOUNT_ID_PATTERN, 'must be the account id (digits only; quote it in YAML)');
+    checkPattern('account.region', region, REGION_ID_PATTERN, 'must be a region id such as cn-hangzhou');
+    resourceScope = { accountId: id, regionId: region };
+  }
+  const groups = top.groups.map((g, i) => parseGroup(`groups[${i}]`, g, baseDir))
+    .map((g) => (resourceScope ? { ...g, options: { ...g.options, resourceScope } } : g));
   const seen = new Map<string, number>();
   groups.forEach((g, i) => {
     const first = seen.get(g.name);
@@ -271,7 +290,7 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
       }
     }
   }));
-  return { stackName, postureName, description, groups };
+  return { stackName, postureName, description, resourceScope, groups };
 }
 
 /** Reads, parses and validates a posture file (YAML or JSON). */

@@ -54,6 +54,11 @@ function apiNames(): Map<string, string> {
   return apiNamesByLowerCase;
 }
 
+/** Every API name the ECS SDK models, sorted. */
+export function ecsApiNames(): string[] {
+  return [...apiNames().values()].sort();
+}
+
 /** The SDK's name and version, for messages. */
 export function ecsSdkLabel(): string {
   const { name, version } = require('@alicloud/ecs20140526/package.json') as { name: string; version: string };
