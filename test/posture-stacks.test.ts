@@ -100,6 +100,21 @@ describe('a fleet too large for one stack', () => {
   });
 });
 
+describe('10,000 instances', () => {
+  test('by id, a scheduled MySQL tier synthesizes within every limit, every instance covered once', () => {
+    const ids = instanceIds(10000, 'ten');
+    const s = synth({ version: 1, stackName: 'Ten', groups: [{ name: 'db', os: 'linux', scripts: 'mysql', instances: ids, schedule: 'cron(0 0 2 ? * *)' }] });
+    expectWithinLimits(s);
+    expect(Object.keys(s.stacks)).toHaveLength(11);
+    const all = [...ids].sort();
+    for (const [type, prop] of [['ALIYUN::ECS::RamRoleAttachment', 'InstanceIds'], ['ALIYUN::ECS::RunCommand', 'InstanceIds']]) {
+      expect(resources(s, type).flatMap((x) => x.r.Properties[prop] as string[]).sort()).toEqual(all);
+    }
+    const shards = resources(s, 'ALIYUN::OOS::Execution').map((x) => x.r.Properties.Parameters.instanceIds as string[]);
+    expect(shards.map((x) => x.length)).toEqual(Array(10).fill(1000));
+  });
+});
+
 describe('many groups', () => {
   test('are packed in order over several core stacks when their templates do not fit one', () => {
     const groups = Array.from({ length: 12 }, (_, i) => ({ name: `tier${i + 1}`, os: 'linux', instances: instanceIds(2, `t${i}`), schedule: 'cron(0 0 2 ? * *)' }));
