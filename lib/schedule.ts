@@ -269,9 +269,17 @@ export class Schedule {
       return `every ${n === '1' ? unit : `${n} ${unit}s`}, until ${this.endDate}`;
     }
     const [s, mi, h, dom, mon, dow] = this.expression.split(' ');
-    const time = /^\d+$/.test(h) && /^\d+$/.test(mi) && /^\d+$/.test(s)
-      ? `at ${h.padStart(2, '0')}:${mi.padStart(2, '0')}${s === '0' ? '' : `:${s.padStart(2, '0')}`} ${tz}`
-      : `at seconds ${s}, minutes ${mi}, hours ${h} (${tz})`;
+    const step = (f: string) => /^(?:\*|0)\/(\d+)$/.exec(f)?.[1];
+    let time: string;
+    if (/^\d+$/.test(h) && /^\d+$/.test(mi) && /^\d+$/.test(s)) {
+      time = `at ${h.padStart(2, '0')}:${mi.padStart(2, '0')}${s === '0' ? '' : `:${s.padStart(2, '0')}`} ${tz}`;
+    } else if (s === '0' && step(mi) !== undefined && h === '*') {
+      time = `every ${step(mi)} minutes (${tz})`;
+    } else if (s === '0' && /^\d+$/.test(mi) && step(h) !== undefined) {
+      time = `every ${step(h)} hours at minute ${mi} (${tz})`;
+    } else {
+      time = `at seconds ${s}, minutes ${mi}, hours ${h} (${tz})`;
+    }
     const days = dom === '?' || dom === '*'
       ? (dow === '?' || dow === '*' ? 'every day' : `on ${dow}`)
       : `on day ${dom} of the month`;

@@ -1,7 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { exitCodeMarkdownTable } from '../lib/plugin/exit-codes';
+import { Schedule } from '../lib/schedule';
 import { REPO_ROOT } from './helpers';
 
 const README = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
@@ -38,5 +40,23 @@ describe('README', () => {
     const r = spawnSync('npx', ['tsc', '-p', path.join(dir, 'tsconfig.json')], { cwd: REPO_ROOT, encoding: 'utf8' });
     expect(r.stdout + r.stderr).not.toMatch(/error TS/);
     expect(r.status).toBe(0);
+  });
+});
+
+describe('README: common schedules', () => {
+  const m = /<!-- schedules:begin[^>]*-->\n([\s\S]*?)\n<!-- schedules:end -->/.exec(README);
+  const rows = (m ? m[1].split('\n').slice(2) : []).map((line) => line.split('|').slice(1, -1).map((c) => c.trim()));
+
+  test('the table is there', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+  });
+
+  test.each(rows.map((r) => [r[0], r[1], r[2]]))('%s: %s is valid and reads "%s"', (_, cell, words) => {
+    const value = YAML.parse(cell.replace(/^`|`$/g, ''));
+    const schedule = typeof value === 'string'
+      ? Schedule.parse(value)
+      : Schedule.parse(value.expression, { timeZone: value.timeZone, endDate: value.endDate === undefined ? undefined : String(value.endDate) });
+    expect(schedule.describe()).toBe(words);
+    expect(schedule.nextRuns(1, new Date('2026-01-01T00:00:00Z'))).toHaveLength(1);
   });
 });
