@@ -4,12 +4,11 @@ import { checkLoopSize } from './instance-ids';
 import { INSTANCE_SELECTORS, OosTemplateDocument } from './instance-template';
 import { uniqueResourceId } from './logical-id';
 import { OOS_FORMAT_VERSION } from './oos/limits';
-import { requiredActions } from './oos/required-actions';
 import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { INSTANCE_ID_PATTERN, OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
-import { automationExecutedTemplate, renderTemplateContent } from './snapshot-automation';
+import { automationExecutedTemplate, automationRequiredActions, renderTemplateContent } from './snapshot-automation';
 import { TargetSelection, checkTargets, loopItems, targetParameters, targetTasks } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
@@ -387,18 +386,15 @@ export class FleetEnrollment extends ros.Construct {
     });
     this.document = documents.parent;
     this.instanceDocument = documents.instance;
-    const { nested } = this.executedTemplate;
-    this.requiredActions = requiredActions(this.document, nested);
-    this.instanceTemplate = new RosOosTemplate(this, uniqueResourceId(this, 'InstanceTemplate'), {
-      templateName: this.instanceTemplateName,
-      content: renderTemplateContent('content', this.instanceDocument),
-      standaloneDocuments: { '': this.instanceDocument },
-    });
-    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
-      templateName: this.templateName,
-      content: renderTemplateContent('content', this.document),
-      standaloneDocuments: { '': this.document },
-    });
+    this.requiredActions = automationRequiredActions(this.document, this.instanceDocument);
+    const oosTemplate = (localId: string, templateName: string, document: OosTemplateDocument) =>
+      new RosOosTemplate(this, uniqueResourceId(this, localId), {
+        templateName,
+        content: renderTemplateContent('content', document),
+        standaloneDocuments: { '': document },
+      });
+    this.instanceTemplate = oosTemplate('InstanceTemplate', this.instanceTemplateName, this.instanceDocument);
+    this.template = oosTemplate('Template', this.templateName, this.document);
     // Created after (and deleted before) the template it runs.
     this.template.addRosDependency(this.instanceTemplate.logicalId);
   }
