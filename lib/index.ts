@@ -1,5 +1,6 @@
 export * from './app-consistent-snapshot';
 export * from './default-stack';
+export * from './enrollment';
 export * from './instance-ids';
 export * from './oos/execution';
 export * from './oos/template';

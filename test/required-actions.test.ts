@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { CLOUD_PRODUCT_ACTION_CALLS, requiredActions } from '../lib/oos/required-actions';
+import { findEcsApi } from '../lib/oos/lint/ecs-sdk-model';
+import { ASSOCIATED_ACTIONS, CLOUD_PRODUCT_ACTION_CALLS, requiredActions } from '../lib/oos/required-actions';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { automationRequiredActions, buildInstanceDocument, buildSnapshotTemplate, snapshotTemplateSpec } from '../lib/snapshot-automation';
 import { REPO_ROOT, instanceIds } from './helpers';
@@ -47,5 +48,27 @@ describe('requiredActions', () => {
     expect(() => requiredActions({ Tasks: [{ Name: 'x', Action: 'ACS::ECS::DeleteInstance' }] })).toThrow(/task x: the permissions of action ACS::ECS::DeleteInstance are not known/);
     expect(() => requiredActions({ Tasks: [{ Name: 'y', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: '{{ api }}' } }] })).toThrow(/task y: ACS::ExecuteAPI needs literal Service and API/);
     expect(() => requiredActions({ Tasks: [{ Name: 'z', Action: 'ACS::Loop', Properties: {} }] })).toThrow(/ACS::Loop are not known/);
+  });
+
+  test('an API call brings the actions associated with it: AttachInstanceRamRole needs ram:PassRole', () => {
+    const attach = { Name: 'attach', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: 'AttachInstanceRamRole' } };
+    expect(requiredActions({ Tasks: [attach] })).toEqual(['ecs:AttachInstanceRamRole', 'ram:PassRole']);
+    // Also when the call sits in a nested template, and once however often it is made.
+    const child = { Tasks: [attach, { ...attach, Name: 'again' }] };
+    const parent = { Tasks: [{ Name: 'each', Action: 'ACS::Template', Properties: { TemplateName: 'child' } }] };
+    expect(requiredActions(parent, { child })).toEqual(['ecs:AttachInstanceRamRole', 'ram:PassRole']);
+    // A call without associated actions brings none.
+    expect(requiredActions({ Tasks: [{ ...attach, Properties: { Service: 'ECS', API: 'DescribeInstanceRamRole' } }] })).toEqual(['ecs:DescribeInstanceRamRole']);
+  });
+
+  test('the table of associated actions names real ECS APIs, and RAM actions without wildcards', () => {
+    for (const [action, extra] of Object.entries(ASSOCIATED_ACTIONS)) {
+      const [service, api] = action.split(':');
+      expect(service).toBe('ecs');
+      expect(findEcsApi(api)?.match).toBe('exact');
+      for (const a of extra) {
+        expect(a).toMatch(/^[a-z]+:[A-Z][A-Za-z]+$/);
+      }
+    }
   });
 });

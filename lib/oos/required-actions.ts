@@ -11,6 +11,15 @@ export const CLOUD_PRODUCT_ACTION_CALLS: Readonly<Record<string, readonly string
   'ACS::ECS::RunCommand': ['ecs:RunCommand', 'ecs:DescribeInvocations', 'ecs:DescribeInvocationResults'],
 };
 
+/**
+ * The actions RAM checks besides an API's own when that API is called: the "associated
+ * operations" of the authorization table in the API's documentation, by `service:API`.
+ * AttachInstanceRamRole hands a role to an instance, so the caller must be allowed to pass it.
+ */
+export const ASSOCIATED_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'ecs:AttachInstanceRamRole': ['ram:PassRole'],
+};
+
 /** Actions that call no API of their own. */
 const LOCAL_ACTIONS = new Set(['ACS::Choice', 'ACS::Sleep', 'ACS::Notify', 'ACS::TimerTrigger']);
 
@@ -47,7 +56,8 @@ function ramService(service: string): string {
 }
 
 /**
- * The sorted, de-duplicated RAM actions the template's tasks call. Throws for an action it
+ * The sorted, de-duplicated RAM actions the template's tasks call, with the actions associated
+ * with them ({@link ASSOCIATED_ACTIONS}). Throws for an action it
  * cannot account for, so that a new task cannot silently widen or break the role.
  *
  * An `ACS::Template` task runs another template: its actions are those of that template's
@@ -57,7 +67,8 @@ function ramService(service: string): string {
  * actions, which are nested templates too, need only their API calls (see the README).
  */
 export function requiredActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike | ScopedTemplate>> = {}): string[] {
-  return [...collectActions(document, nested, [])].sort();
+  const actions = collectActions(document, nested, []);
+  return [...new Set([...actions].flatMap((a) => [a, ...(ASSOCIATED_ACTIONS[a] ?? [])]))].sort();
 }
 
 function collectActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike | ScopedTemplate>>, running: readonly string[]): Set<string> {

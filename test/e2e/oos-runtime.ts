@@ -152,9 +152,10 @@ class TemplateRun {
     return typeof value === 'string' && value.includes('{{') ? this.resolve(value, item) : value;
   }
 
-  public outputsOf(task: OosTemplate['Tasks'][number], result: unknown): Record<string, unknown> {
+  /** A task's outputs; OOS substitutes `{{ }}` references in selectors too (public templates rely on it). */
+  public outputsOf(task: OosTemplate['Tasks'][number], result: unknown, item?: unknown): Record<string, unknown> {
     return Object.fromEntries(Object.entries(task.Outputs ?? {}).map(([name, o]) =>
-      [name, typedOutput(o.Type, jq(o.ValueSelector, result), `${task.Name}.${name}`)]));
+      [name, typedOutput(o.Type, jq(String(this.resolve(o.ValueSelector, item)), result), `${task.Name}.${name}`)]));
   }
 
   /** Runs one task; returns the failure message, or undefined on success. */
@@ -244,7 +245,12 @@ class TemplateRun {
             return `${props.PropertySelector} is ${JSON.stringify(values)}, not one of the desired values ${JSON.stringify(desired)}`;
           }
         }
-        this.taskOutputs[task.Name] = this.outputsOf(task, response);
+        // A selector that fails (jq's error(...)) fails the task, with jq's message.
+        try {
+          this.taskOutputs[task.Name] = this.outputsOf(task, response, item);
+        } catch (e) {
+          return `${props.API}: ${(e as Error).message}`;
+        }
         return undefined;
       }
       case 'ACS::ECS::RunCommand': {

@@ -1,0 +1,401 @@
+import * as ros from '@alicloud/ros-cdk-core';
+import { ExecutedTemplate } from './execution-role';
+import { checkLoopSize } from './instance-ids';
+import { INSTANCE_SELECTORS, OosTemplateDocument } from './instance-template';
+import { uniqueResourceId } from './logical-id';
+import { OOS_FORMAT_VERSION } from './oos/limits';
+import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
+import { INSTANCE_ID_PATTERN, OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
+import { QuiesceScripts } from './quiesce-scripts';
+import { prepareScriptInstall } from './script-deployment';
+import { automationExecutedTemplate, automationRequiredActions, renderTemplateContent } from './snapshot-automation';
+import { TargetSelection, checkTargets, loopItems, targetParameters, targetTasks } from './targets';
+import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
+
+/**
+ * Enrollment of instances selected by tags. ROS resources that attach the role and install the
+ * scripts (ALIYUN::ECS::RamRoleAttachment, ALIYUN::ECS::RunCommand) need instance ids when the
+ * stack is deployed; instances selected by tags are only known when a template runs. So OOS
+ * enrolls them: a parent template selects the instances (by tags, or ids) and runs, for each, a
+ * per-instance template that
+ * 1. `checkInstanceRunning`  ACS::CheckFor DescribeInstances: Status is Running;
+ * 2. `checkCloudAssistant`   ACS::CheckFor DescribeCloudAssistantStatus: the agent is up;
+ * 3. `describeRamRole`       ACS::ExecuteAPI DescribeInstanceRamRole: the role the instance holds,
+ *                            judged by a selector: none (attach ours), ours (keep it), another
+ *                            (the selector raises an error naming both roles: an instance holds
+ *                            one role, so the instance fails and the others go on);
+ * 4. `attachRamRole`         ACS::ExecuteAPI AttachInstanceRamRole, looping over the list step 3
+ *                            selected: `[instanceId]` when the instance holds no role, `[]`
+ *                            otherwise (an empty loop does nothing, so no ACS::Choice is needed);
+ *                            a per-instance failure reported in FailCount fails the task;
+ * 5. `installScripts`        ACS::ECS::RunCommand (Linux only): the same installation command as
+ *                            the ScriptDeployment's, which is idempotent.
+ * Both templates are run again at the start of every scheduled run, so an instance tagged later
+ * is enrolled, then snapshotted, by the next run (see docs/fleets.md).
+ */
+
+/** The name of the parent's task that runs the per-instance enrollment for each instance. */
+export const ENROLL_TASK_NAME = 'enrollInstances';
+
+/** What the enrollment templates' names add to the automation template's name. */
+export const ENROLL_TEMPLATE_SUFFIX = '-Enroll';
+export const ENROLL_INSTANCE_TEMPLATE_SUFFIX = '-EnrollInstance';
+
+/** The longest automation template name that leaves room for the enrollment suffixes (OOS allows 200). */
+export const ENROLLED_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH = 200 - ENROLL_INSTANCE_TEMPLATE_SUFFIX.length;
+
+/** Task names of the per-instance enrollment template. */
+export const ENROLLMENT_TASKS = {
+  checkRunning: 'checkInstanceRunning',
+  checkAgent: 'checkCloudAssistant',
+  ramRole: 'describeRamRole',
+  attach: 'attachRamRole',
+  install: 'installScripts',
+} as const;
+
+/** The roles the instance holds, as a sorted list of names (DescribeInstanceRamRole). */
+const HELD_ROLES = '[.InstanceRamRoleSets.InstanceRamRoleSet[]? | .RamRoleName // empty | select(. != "")] | unique';
+
+/**
+ * jq over DescribeInstanceRamRole: `attach` (no role), `keep` (ours), or an error naming both
+ * roles. OOS substitutes the references first; the parameters' patterns keep them to letters,
+ * digits, `.` and `-`, which cannot end the jq string.
+ */
+const ROLE_ACTION = `${HELD_ROLES} | if . == [] then "attach" elif . == ["{{ ramRoleName }}"] then "keep" else error("instance {{ instanceId }} holds the RAM role \\(join(", ")), not {{ ramRoleName }}: an instance holds one role at a time, so it cannot be enrolled; detach that role, or make it the group's role") end`;
+
+/** The jq selectors of the per-instance enrollment template. */
+export const ENROLLMENT_SELECTORS = {
+  instanceStatus: INSTANCE_SELECTORS.instanceStatus,
+  agentStatus: INSTANCE_SELECTORS.agentStatus,
+  /** DescribeInstanceRamRole: `attach` or `keep`; another role is an error. */
+  roleAction: ROLE_ACTION,
+  /** DescribeInstanceRamRole: `[instanceId]` when the role must be attached, `[]` otherwise (a List output). */
+  toAttach: `${ROLE_ACTION} | select(. == "attach") | "{{ instanceId }}"`,
+  /** AttachInstanceRamRole: the instance attached, or an error with ECS's reasons when FailCount says it was not. */
+  attached: 'if (.FailCount // 0) > 0 then error("AttachInstanceRamRole did not attach {{ ramRoleName }} to {{ ACS::TaskLoopItem }}: \\([.AttachInstanceRamRoleResults.AttachInstanceRamRoleResult[]? | select(.Success != true) | "\\(.Code // "") \\(.Message // "")"] | join("; "))") else "{{ ACS::TaskLoopItem }}" end',
+  /** The parent's per-instance result, from the per-instance template's outputs. */
+  result: '{instanceId, roleAttached: (.roleAction == "attach")}',
+} as const;
+
+/** Everything the enrollment documents are built from, each value resolved or a ROS token. */
+export interface EnrollmentSpec {
+  readonly os: OperatingSystem;
+  readonly description: string;
+  readonly targets: TargetSelection;
+  /** The snapshot role the instances must hold. */
+  readonly ramRoleName: string;
+  readonly concurrency: number;
+  readonly maxErrors: number;
+  /** The name of the per-instance template (the default of the parent's `instanceTemplateName`). */
+  readonly instanceTemplateName: string;
+  /** The RAM role OOS executions assume by default (`''`: the caller's identity). */
+  readonly oosAssumeRole: string;
+  /** Linux: the command that installs the quiesce scripts ({@link prepareScriptInstall}); Windows: none. */
+  readonly installCommand?: string;
+  /** Seconds Cloud Assistant lets the installation run. */
+  readonly installTimeoutSeconds: number;
+}
+
+/** The two enrollment documents. */
+export interface EnrollmentDocuments {
+  /** The template to execute: selects the instances and runs `instance` for each. */
+  readonly parent: OosTemplateDocument;
+  /** The per-instance template. */
+  readonly instance: OosTemplateDocument;
+}
+
+const ref = (name: string) => `{{ ${name} }}`;
+
+const REGION_PARAMETER = { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' };
+
+/** An ECS call of the per-instance template; `check` adds the selector and desired values of an ACS::CheckFor. */
+function ecsTask(name: string, description: string, api: string, parameters: Record<string, unknown>,
+  check?: { readonly selector: string; readonly desired: string }, more: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    Name: name,
+    Action: check ? 'ACS::CheckFor' : 'ACS::ExecuteAPI',
+    Description: { en: description },
+    Properties: {
+      Service: 'ECS',
+      API: api,
+      Parameters: { RegionId: ref('regionId'), ...parameters },
+      ...(check ? { PropertySelector: check.selector, DesiredValues: [check.desired] } : {}),
+    },
+    ...more,
+  };
+}
+
+function buildInstanceDocument(spec: EnrollmentSpec): OosTemplateDocument {
+  const T = ENROLLMENT_TASKS;
+  const S = ENROLLMENT_SELECTORS;
+  const instance = ref('instanceId');
+  const tasks: Array<Record<string, unknown>> = [
+    ecsTask(T.checkRunning, 'The instance must be Running: a stopped instance runs no command', 'DescribeInstances',
+      { InstanceIds: [instance] }, { selector: S.instanceStatus, desired: 'Running' }),
+    ecsTask(T.checkAgent, 'The Cloud Assistant agent must be up: without it no command reaches the instance', 'DescribeCloudAssistantStatus',
+      { InstanceId: [instance] }, { selector: S.agentStatus, desired: 'true' }),
+    ecsTask(T.ramRole, 'Reads the RAM role the instance holds: none (attach ours), ours (keep it) or another (the instance fails, naming both)',
+      'DescribeInstanceRamRole', { InstanceIds: [instance] }, undefined, {
+        Outputs: {
+          roleAction: { Type: 'String', ValueSelector: S.roleAction },
+          toAttach: { Type: 'List', ValueSelector: S.toAttach },
+        },
+      }),
+    ecsTask(T.attach, 'Attaches the snapshot role when the instance holds none (a loop over an empty list does nothing)',
+      'AttachInstanceRamRole', { RamRoleName: ref('ramRoleName'), InstanceIds: [ref('ACS::TaskLoopItem')] }, undefined, {
+        Outputs: { attached: { Type: 'String', ValueSelector: S.attached } },
+        Loop: {
+          Items: ref(`${T.ramRole}.toAttach`),
+          RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 },
+          Outputs: { attached: { AggregateType: 'Fn::ListJoin', AggregateField: 'attached' } },
+        },
+      }),
+  ];
+  if (spec.os === OperatingSystem.LINUX) {
+    if (spec.installCommand === undefined) {
+      throw new ValidationError('scripts', 'must be given for Linux instances (enrollment installs the quiesce scripts)', spec.installCommand);
+    }
+    tasks.push({
+      Name: T.install,
+      Action: 'ACS::ECS::RunCommand',
+      Description: { en: 'Installs /tmp/prescript.sh and /tmp/postscript.sh (root:root, 0700) with their persistent copy: the ScriptDeployment\'s command, idempotent' },
+      Properties: {
+        regionId: ref('regionId'),
+        instanceId: instance,
+        commandType: 'RunShellScript',
+        commandContent: spec.installCommand,
+        timeout: spec.installTimeoutSeconds,
+      },
+    });
+  } else if (spec.installCommand !== undefined) {
+    throw new ValidationError('scripts', 'apply to Linux only (Windows quiesces through VSS: enrollment attaches the role only)', '(scripts)');
+  }
+  return {
+    FormatVersion: OOS_FORMAT_VERSION,
+    Description: { en: `${spec.description}: one instance` },
+    Parameters: {
+      regionId: REGION_PARAMETER,
+      instanceId: { Type: 'String', Label: { en: 'Instance' }, AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId', AllowedPattern: INSTANCE_ID_PATTERN },
+      ramRoleName: { Type: 'String', Label: { en: 'RAM role of the instances' }, AllowedPattern: RAM_ROLE_NAME_PATTERN },
+      OOSAssumeRole: { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole },
+    },
+    RamRole: ref('OOSAssumeRole'),
+    Tasks: tasks,
+    Outputs: {
+      instanceId: { Type: 'String', Value: instance },
+      roleAction: { Type: 'String', Value: ref(`${T.ramRole}.roleAction`) },
+    },
+  };
+}
+
+function buildParentDocument(spec: EnrollmentSpec, instance: OosTemplateDocument): OosTemplateDocument {
+  return {
+    FormatVersion: OOS_FORMAT_VERSION,
+    Description: { en: spec.description },
+    Parameters: {
+      regionId: REGION_PARAMETER,
+      ...targetParameters(spec.targets, 'ECS instances to enroll (the snapshot role attached where none is, the quiesce scripts installed on Linux)'),
+      ramRoleName: { Type: 'String', Label: { en: 'RAM role of the instances' }, AllowedPattern: RAM_ROLE_NAME_PATTERN, Default: spec.ramRoleName },
+      rateControl: {
+        Type: 'Json',
+        Label: { en: 'Rate control' },
+        AssociationProperty: 'RateControl',
+        Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
+      },
+      instanceTemplateName: {
+        Type: 'String',
+        Label: { en: 'Per-instance template' },
+        Description: { en: 'The OOS template run for each instance (created with this one)' },
+        AllowedPattern: OOS_TEMPLATE_NAME_PATTERN,
+        Default: spec.instanceTemplateName,
+      },
+      OOSAssumeRole: { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole },
+    },
+    RamRole: ref('OOSAssumeRole'),
+    Tasks: [
+      ...targetTasks(spec.targets),
+      {
+        Name: ENROLL_TASK_NAME,
+        Action: 'ACS::Template',
+        Description: { en: 'Runs the per-instance enrollment for each instance' },
+        Properties: {
+          TemplateName: ref('instanceTemplateName'),
+          Parameters: Object.fromEntries(Object.keys(instance.Parameters).map((name) =>
+            [name, name === 'instanceId' ? ref('ACS::TaskLoopItem') : ref(name)])),
+        },
+        Loop: {
+          Items: loopItems(spec.targets),
+          RateControl: ref('rateControl'),
+          Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } },
+        },
+        Outputs: { result: { Type: 'Json', ValueSelector: ENROLLMENT_SELECTORS.result } },
+      },
+    ],
+    Outputs: { enrolled: { Type: 'List', Value: ref(`${ENROLL_TASK_NAME}.results`) } },
+  };
+}
+
+/**
+ * Builds the enrollment documents: the parent (instances by tags through ACS::SelectTargets, or
+ * by ids; a loop of ACS::Template with the rate control; each enrolled instance's id and whether
+ * its role was attached now as output `enrolled`) and the per-instance template.
+ */
+export function buildEnrollmentDocuments(spec: EnrollmentSpec): EnrollmentDocuments {
+  const instance = buildInstanceDocument(spec);
+  return { parent: buildParentDocument(spec, instance), instance };
+}
+
+/** Properties of a {@link FleetEnrollment}. */
+export interface FleetEnrollmentProps {
+  /** OS of the instances: Linux gets the role and the scripts, Windows the role only. */
+  readonly os: OperatingSystem;
+  /**
+   * The instances that carry all these tags, selected at each run (`ACS::SelectTargets`).
+   * Give either this or `instanceIds`.
+   *
+   * @default - the instances listed in `instanceIds`
+   */
+  readonly targetTags?: Readonly<Record<string, string>>;
+  /**
+   * The instances by id (at most 1,000).
+   *
+   * @default - the instances selected by `targetTags`
+   */
+  readonly instanceIds?: string[];
+  /** The snapshot role the instances must hold (attached where they hold none). */
+  readonly roleName: string;
+  /**
+   * The name of the snapshot automation's template: the enrollment templates are named after it
+   * with `-Enroll` and `-EnrollInstance` (so it may have at most 185 characters).
+   */
+  readonly templateName: string;
+  /**
+   * The quiesce scripts to install (Linux; refused for Windows): the same installation command
+   * as a ScriptDeployment's.
+   *
+   * @default - none (Windows)
+   */
+  readonly scripts?: QuiesceScripts;
+  /**
+   * How many instances are enrolled at once.
+   *
+   * @default 10
+   */
+  readonly concurrency?: number;
+  /**
+   * How many instances may fail before the execution stops.
+   *
+   * @default 0
+   */
+  readonly maxErrors?: number;
+  /**
+   * Seconds Cloud Assistant lets the script installation run.
+   *
+   * @default 120
+   */
+  readonly installTimeoutSeconds?: number;
+  /**
+   * The RAM role OOS executions assume by default (the `OOSAssumeRole` parameter).
+   *
+   * @default - none: executions run with the identity that starts them
+   */
+  readonly executionRoleName?: string;
+  /**
+   * The parent template's description.
+   *
+   * @default - a description naming the OS
+   */
+  readonly description?: string;
+}
+
+/** A template name with a suffix (a ROS join for a parameter). */
+function suffixed(templateName: string, suffix: string): string {
+  return isResolved(templateName) ? `${templateName}${suffix}` : ros.Fn.join('', [templateName, suffix]);
+}
+
+/** Checks the props that are resolved. */
+function checkEnrollmentProps(props: FleetEnrollmentProps): void {
+  checkOosTemplateName('templateName', props.templateName);
+  if (isResolved(props.templateName) && props.templateName.length > ENROLLED_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH) {
+    throw new ValidationError('templateName',
+      `must be at most ${ENROLLED_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} characters (the enrollment template is named after it with \`${ENROLL_INSTANCE_TEMPLATE_SUFFIX}\`, and OOS allows 200)`, props.templateName);
+  }
+  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  if (props.instanceIds !== undefined) {
+    checkLoopSize('instanceIds', props.instanceIds);
+  }
+  checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
+  checkIntegerRange('concurrency', props.concurrency, 1, 1000);
+  checkIntegerRange('maxErrors', props.maxErrors, 0, 1000);
+  checkIntegerRange('installTimeoutSeconds', props.installTimeoutSeconds, 10, 86400);
+  // Scripts for Linux only, and always for Linux: buildEnrollmentDocuments checks that.
+  if (props.os === OperatingSystem.WINDOWS && props.installTimeoutSeconds !== undefined) {
+    throw new ValidationError('installTimeoutSeconds', 'applies to Linux only (nothing is installed on Windows)', props.installTimeoutSeconds);
+  }
+}
+
+/**
+ * Enrollment of a group's instances by OOS: two `ALIYUN::OOS::Template` resources, named after
+ * the automation's template with `-Enroll` (the one to execute) and `-EnrollInstance`. For each
+ * instance selected (by tags at each run, or by ids) the per-instance template checks it is
+ * Running with Cloud Assistant up, attaches the snapshot role when it holds none (an instance
+ * holding another role fails, naming both), and on Linux installs the quiesce scripts with the
+ * ScriptDeployment's command. The construct's values are the OOS parameters' defaults.
+ */
+export class FleetEnrollment extends ros.Construct {
+  /** The enrollment template resource (the one to execute). */
+  public readonly template: RosOosTemplate;
+  /** The per-instance enrollment template resource. */
+  public readonly instanceTemplate: RosOosTemplate;
+  /** The enrollment template document. */
+  public readonly document: OosTemplateDocument;
+  /** The per-instance enrollment template document. */
+  public readonly instanceDocument: OosTemplateDocument;
+  /** The enrollment template's name. */
+  public readonly templateName: string;
+  /** The per-instance enrollment template's name. */
+  public readonly instanceTemplateName: string;
+  /** The RAM actions an execution needs, derived from both templates. */
+  public readonly requiredActions: string[];
+  /** sha256 of the installed scripts (Linux), for the automation's `scriptChecksums`. */
+  public readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
+
+  /** The template executions run, with the per-instance template it nests (for the execution role's actions). */
+  public get executedTemplate(): ExecutedTemplate {
+    return automationExecutedTemplate(this.document, this.instanceDocument);
+  }
+
+  constructor(scope: ros.Construct, id: string, props: FleetEnrollmentProps) {
+    super(scope, id);
+    checkEnrollmentProps(props);
+    const install = props.scripts !== undefined ? prepareScriptInstall(props.scripts) : undefined;
+    this.scriptChecksums = install?.checksums;
+    this.templateName = suffixed(props.templateName, ENROLL_TEMPLATE_SUFFIX);
+    this.instanceTemplateName = suffixed(props.templateName, ENROLL_INSTANCE_TEMPLATE_SUFFIX);
+    const documents = buildEnrollmentDocuments({
+      os: props.os,
+      description: props.description ?? `Enrolls ${props.os} ECS instances in application-consistent snapshots: the snapshot role attached where none is${props.os === OperatingSystem.LINUX ? ', the quiesce scripts installed' : ''}`,
+      targets: { instanceIds: props.instanceIds, tags: props.targetTags },
+      ramRoleName: props.roleName,
+      concurrency: props.concurrency ?? 10,
+      maxErrors: props.maxErrors ?? 0,
+      instanceTemplateName: this.instanceTemplateName,
+      oosAssumeRole: props.executionRoleName ?? '',
+      installCommand: install?.commandContent,
+      installTimeoutSeconds: props.installTimeoutSeconds ?? 120,
+    });
+    this.document = documents.parent;
+    this.instanceDocument = documents.instance;
+    this.requiredActions = automationRequiredActions(this.document, this.instanceDocument);
+    const oosTemplate = (localId: string, templateName: string, document: OosTemplateDocument) =>
+      new RosOosTemplate(this, uniqueResourceId(this, localId), {
+        templateName,
+        content: renderTemplateContent('content', document),
+        standaloneDocuments: { '': document },
+      });
+    this.instanceTemplate = oosTemplate('InstanceTemplate', this.instanceTemplateName, this.instanceDocument);
+    this.template = oosTemplate('Template', this.templateName, this.document);
+    // Created after (and deleted before) the template it runs.
+    this.template.addRosDependency(this.instanceTemplate.logicalId);
+  }
+}
