@@ -1,10 +1,14 @@
 import * as ros from '@alicloud/ros-cdk-core';
+import { FleetEnrollment } from './enrollment';
 import { ExecutionRole } from './execution-role';
+import { RosOosExecution } from './oos/execution';
+import { sha256Hex } from './plugin/command';
 import { MAX_OOS_LOOP_ITEMS } from './instance-ids';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { Schedule } from './schedule';
 import { SCHEDULE_TEMPLATE_SUFFIX, ScheduleExecution, SnapshotSchedule, scheduleShards } from './snapshot-schedule';
+import { uniqueResourceId } from './logical-id';
 import { ResourceScope, checkResourceScope } from './policy-scope';
 import { checkTargets } from './targets';
 import { RoleAttachment } from './role-attachment';
@@ -176,6 +180,10 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly enrollment?: GroupEnrollment;
   /** The OOS automation. */
   public readonly automation: SnapshotAutomation;
+  /** The enrollment templates of a tag-targeted group. */
+  public readonly fleetEnrollment?: FleetEnrollment;
+  /** The execution that enrolls a tag-targeted group's instances when the stack is created. */
+  public readonly enrollmentRun?: RosOosExecution;
   /** The scheduled template, with a schedule. */
   public readonly schedule?: SnapshotSchedule;
   /** The executions that start the schedule, unless placed elsewhere. */
@@ -222,12 +230,26 @@ export class AppConsistentSnapshot extends ros.Construct {
       sharded: props.schedule !== undefined,
     });
     const executed = [this.automation.executedTemplate];
+    if (props.targetTags !== undefined) {
+      this.fleetEnrollment = new FleetEnrollment(this, 'Enrollment', {
+        os: props.os,
+        targetTags: props.targetTags,
+        roleName: this.role.roleName,
+        templateName,
+        scripts: props.os === OperatingSystem.LINUX ? props.scripts ?? QuiesceScripts.generic() : undefined,
+        concurrency: props.concurrency,
+        maxErrors: props.maxErrors,
+        executionRoleName,
+      });
+      executed.push(this.fleetEnrollment.executedTemplate);
+    }
     if (props.schedule !== undefined) {
       this.schedule = new SnapshotSchedule(this, 'Schedule', {
         schedule: props.schedule,
         templateName: `${templateName}${SCHEDULE_TEMPLATE_SUFFIX}`,
         targets: { instanceIds: props.instanceIds, tags: props.targetTags },
         automation: { templateName, executedTemplate: this.automation.executedTemplate },
+        enrollment: this.fleetEnrollment,
         executionRoleName,
         groupName: props.groupName,
       });
@@ -241,6 +263,9 @@ export class AppConsistentSnapshot extends ros.Construct {
         resourceScope: props.resourceScope,
         passRoles: [this.role.roleName],
       });
+    }
+    if (this.fleetEnrollment !== undefined) {
+      this.enrollmentRun = this.enrollAtDeploy(this.fleetEnrollment);
     }
     if (this.schedule !== undefined && (props.startSchedule ?? true)) {
       const shards = scheduleShards({ instanceIds: props.instanceIds, tags: props.targetTags });
@@ -259,6 +284,26 @@ export class AppConsistentSnapshot extends ros.Construct {
   }
 
   /**
+   * Runs the enrollment once when the stack is created, so that the instances tagged by then hold
+   * the role and the scripts before any snapshot; ROS waits for it to succeed. A changed
+   * enrollment template replaces it, and so runs it again.
+   */
+  private enrollAtDeploy(enrollment: FleetEnrollment): RosOosExecution {
+    const fingerprint = sha256Hex(JSON.stringify([enrollment.document, enrollment.instanceDocument])).slice(0, 8).toUpperCase();
+    const run = new RosOosExecution(this, uniqueResourceId(this, `EnrollmentRun${fingerprint}`), {
+      templateName: enrollment.templateName,
+      mode: 'Automatic',
+      safetyCheck: 'Skip',
+      description: `Enrolls the instances of group ${this.groupName} (role and scripts) when the stack is created`,
+      resourceOptions: { successStatuses: ['Success'], failureStatuses: ['Failed', 'Cancelled'], timeout: 3600, cancelOnDelete: true },
+    });
+    const needed: ros.RosResource[] = [this.role.grant, enrollment.template, enrollment.instanceTemplate];
+    if (this.executionRole) needed.push(this.executionRole.role);
+    needed.forEach((r) => run.addRosDependency(r.logicalId));
+    return run;
+  }
+
+  /**
    * Makes an execution start only once everything it uses exists: the templates, the roles,
    * and (in this construct) the role attachment and the scripts on the instances.
    */
@@ -269,6 +314,8 @@ export class AppConsistentSnapshot extends ros.Construct {
     if (this.schedule) needed.push(this.schedule.template);
     if (this.executionRole) needed.push(this.executionRole.role);
     if (this.enrollment) needed.push(...this.enrollment.resources);
+    if (this.fleetEnrollment) needed.push(this.fleetEnrollment.template, this.fleetEnrollment.instanceTemplate);
+    if (this.enrollmentRun) needed.push(this.enrollmentRun);
     needed.filter(sameStack).forEach((r) => resource.addRosDependency(r.logicalId));
   }
 }

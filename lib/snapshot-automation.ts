@@ -405,10 +405,13 @@ export function renderTemplateContent(field: string, document: OosTemplateDocume
     const command = (task.Properties as Record<string, unknown> | undefined)?.commandContent;
     if (task.Action === 'ACS::ECS::RunCommand' && typeof command === 'string') {
       const encoded = Buffer.from(command, 'utf8').toString('base64').length;
-      const budget = RUN_COMMAND_MAX_BASE64_BYTES - RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES;
+      // Room is kept for the values OOS substitutes, when the command has any.
+      const budget = RUN_COMMAND_MAX_BASE64_BYTES - (command.includes('{{') ? RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES : 0);
       if (encoded > budget) {
         throw new ValidationError(`${field}.Tasks.${String(task.Name)}.commandContent`,
-          `must be at most ${budget} bytes after Base64 (Cloud Assistant's ${RUN_COMMAND_MAX_BASE64_BYTES} less ${RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES} kept for the values OOS substitutes)`, `${encoded} bytes`);
+          budget === RUN_COMMAND_MAX_BASE64_BYTES
+            ? `must be at most ${budget} bytes after Base64 (Cloud Assistant's limit)`
+            : `must be at most ${budget} bytes after Base64 (Cloud Assistant's ${RUN_COMMAND_MAX_BASE64_BYTES} less ${RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES} kept for the values OOS substitutes)`, `${encoded} bytes`);
       }
     }
   }

@@ -108,6 +108,32 @@ describe('tag targets', () => {
     expect(resourcesOfType(t, 'ALIYUN::ECS::RunCommand')).toHaveLength(0);
   });
 
+  test('the instances are enrolled by OOS: once when the stack is created, then before each scheduled run', () => {
+    const { t, group } = synth({ instanceIds: undefined, targetTags: { tier: 'db' } });
+    expect(t.Resources.DbEnrollmentTemplate.Properties.TemplateName).toBe('AppConsistentSnapshot-db-Enroll');
+    const runs = resourcesOfType(t, 'ALIYUN::OOS::Execution');
+    const [runId, run] = runs.find(([, e]) => e.Properties.TemplateName === 'AppConsistentSnapshot-db-Enroll')!;
+    expect(runId).toMatch(/^DbEnrollmentRun[0-9A-F]{8}$/);
+    expect(run.Properties.ResourceOptions).toEqual({ SuccessStatuses: ['Success'], FailureStatuses: ['Failed', 'Cancelled'], Timeout: 3600, CancelOnDelete: true });
+    expect([run.DependsOn].flat().sort()).toEqual(['DbEnrollmentInstanceTemplate', 'DbEnrollmentTemplate', 'DbExecutionRoleRole', 'DbRole']);
+    // The schedule starts after the first enrollment, and enrolls again at each run first.
+    const [, start] = runs.find(([, e]) => e.Properties.TemplateName === 'AppConsistentSnapshot-db-Schedule')!;
+    expect([start.DependsOn].flat()).toContain(runId);
+    expect(content(t, 'DbScheduleTemplate').Tasks.map((x: { Name: string }) => x.Name)).toEqual([SCHEDULE_TASKS.trigger, SCHEDULE_TASKS.enroll, SCHEDULE_TASKS.snapshot]);
+    // The automation verifies the scripts the enrollment installs.
+    expect(JSON.stringify(content(t, 'DbAutomationInstanceTemplate'))).toContain(group.fleetEnrollment!.scriptChecksums!.prescript);
+    expect(group.executionRole!.actions).toEqual(expect.arrayContaining(['ecs:AttachInstanceRamRole', 'ram:PassRole']));
+  });
+
+  test('with the account known, the execution role may pass only the group\'s instance role', () => {
+    const { t } = synth({ instanceIds: undefined, targetTags: { tier: 'db' }, resourceScope: { accountId: '1234567890123456', regionId: 'cn-hangzhou' } });
+    const statements = t.Resources.DbExecutionRoleRole.Properties.Policies[0].PolicyDocument.Statement;
+    expect(statements.find((x: { Action: string[] }) => x.Action.includes('ram:PassRole'))).toEqual({
+      Effect: 'Allow', Action: ['ram:PassRole'],
+      Resource: ['acs:ram::1234567890123456:role/AppSnapshot-db', 'acs:ram::1234567890123456:role/appsnapshot-db'],
+    });
+  });
+
   test.each([
     [{ instanceIds: instanceIds(1), targetTags: { a: 'b' } }, /`instanceIds` or targetTags must be given, not both/],
     [{ instanceIds: undefined }, /`instanceIds` or targetTags must be given, not both and not neither/],
