@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkLoopSize } from './instance-ids';
 import { uniqueResourceId } from './logical-id';
-import { OosTemplateDocument, buildInstanceTemplate } from './instance-template';
+import { OosTemplateDocument, SNAPSHOT_TAG_VALUE_PATTERN, buildInstanceTemplate } from './instance-template';
 import { OOS_CONTENT_MAX_BYTES, OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { ExecutedTemplate } from './execution-role';
@@ -160,6 +160,21 @@ export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
    * @default - none: executions run with the identity that starts them
    */
   readonly executionRoleName?: string;
+  /**
+   * The posture the snapshots belong to: every snapshot of a group the automation creates is
+   * tagged `app-snapshot:posture` with it (a letter or digit, then up to 127 letters, digits,
+   * `_` or `-`). Retention deletes only groups tagged with its own posture and group.
+   *
+   * @default - the stack's name
+   */
+  readonly postureName?: string;
+  /**
+   * The application group the snapshots belong to, tagged `app-snapshot:group` on every
+   * snapshot (same rule as `postureName`).
+   *
+   * @default - the template name
+   */
+  readonly groupName?: string;
 }
 
 /**
@@ -186,6 +201,10 @@ export interface SnapshotTemplateSpec {
   readonly instanceTemplateName: string;
   /** The RAM role OOS executions assume by default (`''`: the caller's identity). */
   readonly oosAssumeRole: string;
+  /** The value of the `app-snapshot:posture` tag of the snapshots. */
+  readonly postureName: string;
+  /** The value of the `app-snapshot:group` tag of the snapshots. */
+  readonly groupName: string;
 }
 
 const flag = (b: boolean) => (b ? 'true' : 'false');
@@ -245,6 +264,7 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     parameters.enableWriters = flagParam('Include VSS writers', spec.enableWriters);
   }
   parameters.requireAppConsistent = flagParam('Fail unless application-consistent', spec.requireAppConsistent);
+  Object.assign(parameters, snapshotTagParameters(spec, parent));
   if (parent) {
     parameters.rateControl = {
       Type: 'Json',
@@ -262,6 +282,34 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
   }
   parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole };
   return parameters;
+}
+
+/**
+ * The posture and group names the snapshots are tagged with (and retention selects by), as OOS
+ * parameters; with the spec's values as defaults when `withDefaults`.
+ */
+export function snapshotTagParameters(spec: { readonly postureName: string; readonly groupName: string }, withDefaults: boolean): Record<string, Record<string, unknown>> {
+  const param = (label: string, value: string) => ({
+    Type: 'String',
+    Label: { en: label },
+    AllowedPattern: SNAPSHOT_TAG_VALUE_PATTERN,
+    ...(withDefaults ? { Default: value } : {}),
+  });
+  return {
+    postureName: param('Posture (tag app-snapshot:posture)', spec.postureName),
+    groupName: param('Group (tag app-snapshot:group)', spec.groupName),
+  };
+}
+
+/** The rule of {@link SNAPSHOT_TAG_VALUE_PATTERN}, for error messages. */
+export const SNAPSHOT_TAG_VALUE_RULE = 'must be a letter or digit followed by up to 127 letters, digits, `_` or `-` (it is the value of a snapshot tag)';
+
+/**
+ * Throws unless a posture or group name fits {@link SNAPSHOT_TAG_VALUE_PATTERN}; `defaultNote`
+ * says where a defaulted value came from, so that the error explains a value nobody typed.
+ */
+export function checkSnapshotTagValue(field: string, value: string, defaultNote?: string): void {
+  checkPattern(field, value, SNAPSHOT_TAG_VALUE_PATTERN, defaultNote ? `${SNAPSHOT_TAG_VALUE_RULE}; ${defaultNote}` : SNAPSHOT_TAG_VALUE_RULE);
 }
 
 /** The parameters the parent passes to the per-instance template: each its own, the loop item as `instanceId`. */
@@ -371,8 +419,11 @@ export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomatio
   }
 }
 
-/** Resolves the options into a template spec, with the documented defaults. */
-export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTemplateSpec {
+/**
+ * Resolves the options into a template spec, with the documented defaults; `stackName` is the
+ * default posture name.
+ */
+export function snapshotTemplateSpec(props: SnapshotAutomationProps, stackName: string): SnapshotTemplateSpec {
   return {
     os: props.os,
     description: props.description ?? `Application-consistent snapshots of ${props.os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
@@ -391,6 +442,8 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTe
     scriptChecksums: props.scriptChecksums,
     instanceTemplateName: instanceTemplateNameOf(props.templateName),
     oosAssumeRole: props.executionRoleName ?? '',
+    postureName: props.postureName ?? stackName,
+    groupName: props.groupName ?? props.templateName,
   };
 }
 
@@ -427,8 +480,9 @@ export function renderTemplateContent(field: string, document: OosTemplateDocume
  * template (named after the automation's with `-Instance`) checks the instance (Running, Cloud
  * Assistant up), reads its RAM role and disks, runs on it a wrapper that checks those facts
  * (preflight), verifies and repairs the quiesce scripts (Linux), runs the app-snapshot plugin
- * and maps its exit code, then reads the snapshot group and its snapshots' tags back and judges
- * them on the instance. The automation template loops over the instances with rate control and
+ * and maps its exit code, then reads the snapshot group back, tags its snapshots with the
+ * posture and group names (`app-snapshot:posture`, `app-snapshot:group`: what retention checks),
+ * reads the snapshots' tags and judges them on the instance. The automation template loops over the instances with rate control and
  * runs the per-instance template for each (`ACS::Template`); its output lists each instance's
  * group id, verdict and reason. The construct's values are the OOS parameters' defaults.
  */
@@ -465,7 +519,10 @@ export class SnapshotAutomation extends ros.Construct {
     if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {
       this.node.addWarning(`timeoutSeconds is ${props.timeoutSeconds}: the documentation warns that an I/O pause over ${TIMEOUT_SECONDS_WARNING} s may not complete in time`);
     }
-    const spec = snapshotTemplateSpec(props);
+    const stackName = ros.Stack.of(this).stackName;
+    checkSnapshotTagValue('postureName', props.postureName ?? stackName, props.postureName === undefined ? `it defaults to the stack's name: set postureName` : undefined);
+    checkSnapshotTagValue('groupName', props.groupName ?? props.templateName, props.groupName === undefined ? 'it defaults to the template name: set groupName' : undefined);
+    const spec = snapshotTemplateSpec(props, stackName);
     this.document = buildSnapshotTemplate(spec);
     this.instanceDocument = buildInstanceDocument(spec);
     this.templateName = props.templateName;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
-import { INSTANCE_SELECTORS, INSTANCE_TASKS } from '../lib/instance-template';
+import { INSTANCE_SELECTORS, INSTANCE_TASKS, SNAPSHOT_TAG_KEYS } from '../lib/instance-template';
 import { lintTemplateObject } from '../lib/oos/lint';
 import { EXIT_CODES, PackageExitCode } from '../lib/plugin/exit-codes';
 import { OperatingSystem } from '../lib/plugin/parameters';
@@ -15,7 +15,7 @@ const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.ya
 type Task = { Name: string; Action: string; Properties: Record<string, any>; Outputs?: Record<string, any>; OnError?: string; OnSuccess?: string };
 
 function instanceDocument(os: OperatingSystem) {
-  return buildInstanceDocument(snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' })) as unknown as { Tasks: Task[]; Outputs: any; Parameters: any };
+  return buildInstanceDocument(snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' }, 'S')) as unknown as { Tasks: Task[]; Outputs: any; Parameters: any };
 }
 
 /** The ECS API calls (ExecuteAPI / CheckFor) of a template, as `Action API`. */
@@ -27,6 +27,7 @@ const EXPECTED_CALLS = [
   'ACS::ExecuteAPI DescribeInstanceRamRole',
   'ACS::ExecuteAPI DescribeDisks',
   'ACS::ExecuteAPI DescribeSnapshotGroups',
+  'ACS::ExecuteAPI TagResources',
   'ACS::ExecuteAPI DescribeSnapshots',
 ];
 
@@ -40,6 +41,7 @@ describe('the per-instance template', () => {
       `${INSTANCE_TASKS.disks} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshot} ACS::ECS::RunCommand`,
       `${INSTANCE_TASKS.group} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.tag} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshots} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.verdict} ACS::ECS::RunCommand`,
     ]);
@@ -48,10 +50,20 @@ describe('the per-instance template', () => {
     const task = (name: string) => doc.Tasks.find((t) => t.Name === name)!;
     expect(task(INSTANCE_TASKS.checkRunning).Properties).toMatchObject({ PropertySelector: INSTANCE_SELECTORS.instanceStatus, DesiredValues: ['Running'] });
     expect(task(INSTANCE_TASKS.checkAgent).Properties).toMatchObject({ PropertySelector: INSTANCE_SELECTORS.agentStatus, DesiredValues: ['true'] });
-    // Every call is filtered by the instance.
-    for (const t of doc.Tasks.filter((x) => x.Properties.Service === 'ECS')) {
+    // Every call is filtered by the instance, but the tagging, which takes the snapshots of the
+    // instance's group as read back (one call per snapshot).
+    for (const t of doc.Tasks.filter((x) => x.Properties.Service === 'ECS' && x.Name !== INSTANCE_TASKS.tag)) {
       expect(JSON.stringify(t.Properties.Parameters)).toContain('{{ instanceId }}');
     }
+    const tag = task(INSTANCE_TASKS.tag) as Task & { Loop: Record<string, unknown> };
+    expect(tag.Properties.Parameters).toEqual({
+      RegionId: '{{ regionId }}',
+      ResourceType: 'snapshot',
+      ResourceId: ['{{ ACS::TaskLoopItem }}'],
+      Tag: [{ Key: SNAPSHOT_TAG_KEYS.posture, Value: '{{ postureName }}' }, { Key: SNAPSHOT_TAG_KEYS.group, Value: '{{ groupName }}' }],
+    });
+    expect(tag.Loop).toEqual({ Items: `{{ ${INSTANCE_TASKS.group}.snapshotIds }}`, RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } });
+    expect(SNAPSHOT_TAG_KEYS).toEqual({ posture: 'app-snapshot:posture', group: 'app-snapshot:group' });
     // The facts flow from the reads into the commands, and the group id from the snapshot run into the reads back.
     const run = task(INSTANCE_TASKS.snapshot).Properties.commandContent as string;
     expect(run).toContain(`{{ ${INSTANCE_TASKS.ramRole}.roleNames }}`);
