@@ -8,6 +8,7 @@ export * from './plugin/parameters';
 export * from './plugin/script-paths';
 export * from './posture/loader';
 export * from './quiesce-scripts';
+export * from './retention';
 export * from './role-attachment';
 export * from './script-deployment';
 export * from './snapshot-automation';

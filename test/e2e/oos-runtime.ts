@@ -244,7 +244,12 @@ class TemplateRun {
             return `${props.PropertySelector} is ${JSON.stringify(values)}, not one of the desired values ${JSON.stringify(desired)}`;
           }
         }
-        this.taskOutputs[task.Name] = this.outputsOf(task, response);
+        // A selector that fails (jq's error(), a wrong path) fails the task, as OOS fails it.
+        try {
+          this.taskOutputs[task.Name] = this.outputsOf(task, response);
+        } catch (e) {
+          return `${props.API}: ${(e as Error).message}`;
+        }
         return undefined;
       }
       case 'ACS::ECS::RunCommand': {
