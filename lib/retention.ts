@@ -1,14 +1,20 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { ExecutedTemplate } from './execution-role';
 import { checkLoopSize } from './instance-ids';
 import { OosTemplateDocument, SNAPSHOT_TAG_KEYS } from './instance-template';
-import { uniqueResourceId } from './logical-id';
 import { OOS_FORMAT_VERSION } from './oos/limits';
-import { requiredActions } from './oos/required-actions';
-import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
-import { INSTANCE_ID_PATTERN, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
-import { automationExecutedTemplate, checkSnapshotTagValue, renderTemplateContent, snapshotTagParameters } from './snapshot-automation';
-import { TargetSelection, checkTargets, loopItems, targetParameters, targetTasks } from './targets';
+import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
+import {
+  PerInstanceLoopSpec,
+  PerInstanceTemplatePair,
+  buildPerInstanceParent,
+  childParameters,
+  checkSnapshotTagValue,
+  checkTemplateNameRoom,
+  leadingParameters,
+  snapshotTagParameters,
+  trailingParameters,
+} from './snapshot-automation';
+import { checkTargets } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
 /**
@@ -100,9 +106,8 @@ export function retentionTemplateNames(automationTemplateName: string): { templa
 }
 
 /** Everything the retention templates are built from, each value resolved or a ROS token. */
-export interface RetentionTemplateSpec {
+export interface RetentionTemplateSpec extends PerInstanceLoopSpec {
   readonly description: string;
-  readonly targets: TargetSelection;
   /** The tags a group's snapshots must carry to be deleted. */
   readonly postureName: string;
   readonly groupName: string;
@@ -112,12 +117,6 @@ export interface RetentionTemplateSpec {
   readonly maxDeletesPerRun: number;
   /** `true` / `false`. */
   readonly dryRun: string;
-  readonly concurrency: number;
-  readonly maxErrors: number;
-  /** The name of the per-instance retention template (the default of the parent's `instanceTemplateName`). */
-  readonly instanceTemplateName: string;
-  /** The RAM role OOS executions assume by default (`''`: the caller's identity). */
-  readonly oosAssumeRole: string;
 }
 
 /** Task names of the retention templates. */
@@ -193,14 +192,7 @@ function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'ins
   const def = (value: unknown) => (parent ? { Default: value } : {});
   const number = (label: string, description: string, min: number, max: number, value: number) =>
     ({ Type: 'Number', Label: { en: label }, Description: { en: description }, MinValue: min, MaxValue: max, ...def(value) });
-  const parameters: Record<string, Record<string, unknown>> = {
-    regionId: { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' },
-  };
-  if (parent) {
-    Object.assign(parameters, targetParameters(spec.targets, 'ECS instances whose snapshot groups to clean up'));
-  } else {
-    parameters.instanceId = { Type: 'String', Label: { en: 'Instance' }, AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId', AllowedPattern: INSTANCE_ID_PATTERN };
-  }
+  const parameters = leadingParameters(spec.targets, 'ECS instances whose snapshot groups to clean up', scope);
   Object.assign(parameters, snapshotTagParameters(spec, parent), {
     keepLast: number('Keep the newest', 'Keep at least this many of the newest accomplished groups of each instance',
       RETENTION_LIMITS.keepLast.min, RETENTION_LIMITS.keepLast.max, spec.keepLast),
@@ -210,21 +202,7 @@ function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'ins
       RETENTION_LIMITS.maxDeletesPerRun.min, RETENTION_LIMITS.maxDeletesPerRun.max, spec.maxDeletesPerRun),
     dryRun: { Type: 'String', Label: { en: 'Dry run (list, delete nothing)' }, AllowedValues: ['true', 'false'], ...def(spec.dryRun) },
   });
-  if (parent) {
-    parameters.rateControl = {
-      Type: 'Json',
-      Label: { en: 'Rate control' },
-      AssociationProperty: 'RateControl',
-      Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
-    };
-    parameters.instanceTemplateName = {
-      Type: 'String',
-      Label: { en: 'Per-instance template' },
-      Description: { en: 'The OOS template run for each instance (created with this one)' },
-      AllowedPattern: OOS_TEMPLATE_NAME_PATTERN,
-      Default: spec.instanceTemplateName,
-    };
-  } else {
+  if (!parent) {
     parameters.ageCutoff = {
       Type: 'String',
       Label: { en: 'Age cut-off (UTC minute)' },
@@ -232,8 +210,7 @@ function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'ins
       AllowedPattern: AGE_CUTOFF_PATTERN,
     };
   }
-  parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole };
-  return parameters;
+  return { ...parameters, ...trailingParameters(spec, scope) };
 }
 
 /**
@@ -246,34 +223,15 @@ function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'ins
  */
 export function buildRetentionDocuments(spec: RetentionTemplateSpec): { parent: OosTemplateDocument; instance: OosTemplateDocument } {
   const instanceParameters = retentionParameters(spec, 'instance');
-  const passed = Object.fromEntries(Object.keys(instanceParameters).map((name): [string, unknown] => {
-    if (name === 'instanceId') return [name, ref('ACS::TaskLoopItem')];
-    if (name === 'ageCutoff') return [name, AGE_CUTOFF];
-    return [name, ref(name)];
-  }));
   const T = RETENTION_TASKS;
-  const parent: OosTemplateDocument = {
-    FormatVersion: OOS_FORMAT_VERSION,
-    Description: { en: spec.description },
-    Parameters: retentionParameters(spec, 'parent'),
-    RamRole: ref('OOSAssumeRole'),
-    Tasks: [
-      ...targetTasks(spec.targets),
-      {
-        Name: T.instances,
-        Action: 'ACS::Template',
-        Description: { en: 'Runs the per-instance retention template for each instance' },
-        Properties: { TemplateName: ref('instanceTemplateName'), Parameters: passed },
-        Loop: {
-          Items: loopItems(spec.targets),
-          RateControl: ref('rateControl'),
-          Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } },
-        },
-        Outputs: { result: { Type: 'Json', ValueSelector: '.result' } },
-      },
-    ],
-    Outputs: { results: { Type: 'List', Value: ref(`${T.instances}.results`) } },
-  };
+  const parent = buildPerInstanceParent({
+    description: spec.description,
+    targets: spec.targets,
+    parameters: retentionParameters(spec, 'parent'),
+    taskName: T.instances,
+    taskDescription: 'Runs the per-instance retention template for each instance',
+    passed: childParameters(instanceParameters, { ageCutoff: AGE_CUTOFF }),
+  });
   const instance: OosTemplateDocument = {
     FormatVersion: OOS_FORMAT_VERSION,
     Description: { en: `${spec.description}: one instance` },
@@ -397,11 +355,30 @@ export function retentionTemplateSpec(props: SnapshotRetentionProps, stackName: 
 
 /** Throws unless the automation's template name leaves valid retention template names. */
 export function checkRetentionAutomationTemplateName(field: string, name: string): void {
-  checkOosTemplateName(field, name);
-  if (isResolved(name) && name.length > RETENTION_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH) {
-    throw new ValidationError(field,
-      `must be at most ${RETENTION_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} characters (the retention templates are named after it with \`${RETENTION_INSTANCE_TEMPLATE_SUFFIX}\`, and OOS allows 200)`, name);
+  checkTemplateNameRoom(field, name, RETENTION_INSTANCE_TEMPLATE_SUFFIX, 'the retention templates are');
+}
+
+/**
+ * Checks the props of a {@link SnapshotRetention} to be created in `scope` and resolves them into
+ * its template spec. Throws a ValidationError naming the prop.
+ */
+export function validateSnapshotRetentionProps(scope: ros.Construct, props: SnapshotRetentionProps): RetentionTemplateSpec {
+  checkRetentionAutomationTemplateName('automationTemplateName', props.automationTemplateName);
+  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  if (!props.sharded && props.instanceIds !== undefined) {
+    checkLoopSize('instanceIds', props.instanceIds);
   }
+  const { keepLast, maxAgeDays, maxDeletesPerRun, dryRun } = props;
+  checkRetentionOptions(Object.fromEntries(Object.entries({ keepLast, maxAgeDays, maxDeletesPerRun, dryRun }).filter(([, v]) => v !== undefined)), '');
+  const stackName = ros.Stack.of(scope).stackName;
+  checkSnapshotTagValue('postureName', props.postureName ?? stackName, props.postureName === undefined ? 'it defaults to the stack\'s name: set postureName' : undefined);
+  checkSnapshotTagValue('groupName', props.groupName ?? props.automationTemplateName, props.groupName === undefined ? 'it defaults to the automation template name: set groupName' : undefined);
+  checkIntegerRange('concurrency', props.concurrency, 1, 1000);
+  checkIntegerRange('maxErrors', props.maxErrors, 0, 1000);
+  if (props.executionRoleName !== undefined) {
+    checkPattern('executionRoleName', props.executionRoleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
+  }
+  return retentionTemplateSpec(props, stackName);
 }
 
 /**
@@ -409,63 +386,17 @@ export function checkRetentionAutomationTemplateName(field: string, name: string
  * template to execute (`<automation>-Retention`) and the per-instance template it runs
  * (`<automation>-RetentionInstance`), built by {@link buildRetentionDocuments}. The props'
  * values are the OOS parameters' defaults; an execution may override them (dryRun to look first).
+ * `requiredActions` and `executedTemplate` give the execution role what it needs.
  */
-export class SnapshotRetention extends ros.Construct {
-  /** The retention template resource (the one to execute). */
-  public readonly template: RosOosTemplate;
-  /** The per-instance template resource. */
-  public readonly instanceTemplate: RosOosTemplate;
-  /** The retention template document. */
-  public readonly document: OosTemplateDocument;
-  /** The per-instance template document. */
-  public readonly instanceDocument: OosTemplateDocument;
-  /** The retention template's name. */
-  public readonly templateName: string;
-  /** The per-instance template's name. */
-  public readonly instanceTemplateName: string;
-  /** The RAM actions an execution needs, derived from both templates. */
-  public readonly requiredActions: string[];
-
-  /** The template executions run, with the per-instance template it nests (for the execution role's actions). */
-  public get executedTemplate(): ExecutedTemplate {
-    return automationExecutedTemplate(this.document, this.instanceDocument);
-  }
-
+export class SnapshotRetention extends PerInstanceTemplatePair {
   constructor(scope: ros.Construct, id: string, props: SnapshotRetentionProps) {
-    super(scope, id);
-    checkRetentionAutomationTemplateName('automationTemplateName', props.automationTemplateName);
-    checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
-    if (!props.sharded && props.instanceIds !== undefined) {
-      checkLoopSize('instanceIds', props.instanceIds);
-    }
-    const { keepLast, maxAgeDays, maxDeletesPerRun, dryRun } = props;
-    checkRetentionOptions(Object.fromEntries(Object.entries({ keepLast, maxAgeDays, maxDeletesPerRun, dryRun }).filter(([, v]) => v !== undefined)), '');
-    const stackName = ros.Stack.of(this).stackName;
-    checkSnapshotTagValue('postureName', props.postureName ?? stackName, props.postureName === undefined ? 'it defaults to the stack\'s name: set postureName' : undefined);
-    checkSnapshotTagValue('groupName', props.groupName ?? props.automationTemplateName, props.groupName === undefined ? 'it defaults to the automation template name: set groupName' : undefined);
-    checkIntegerRange('concurrency', props.concurrency, 1, 1000);
-    checkIntegerRange('maxErrors', props.maxErrors, 0, 1000);
-    if (props.executionRoleName !== undefined) {
-      checkPattern('executionRoleName', props.executionRoleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
-    }
-    const spec = retentionTemplateSpec(props, stackName);
+    const spec = validateSnapshotRetentionProps(scope, props);
     const { parent, instance } = buildRetentionDocuments(spec);
-    this.document = parent;
-    this.instanceDocument = instance;
-    this.templateName = retentionTemplateNames(props.automationTemplateName).templateName;
-    this.instanceTemplateName = spec.instanceTemplateName;
-    this.requiredActions = requiredActions(parent, automationExecutedTemplate(parent, instance).nested);
-    this.instanceTemplate = new RosOosTemplate(this, uniqueResourceId(this, 'InstanceTemplate'), {
-      templateName: this.instanceTemplateName,
-      content: renderTemplateContent('content', instance),
-      standaloneDocuments: { '': instance },
+    super(scope, id, {
+      templateName: retentionTemplateNames(props.automationTemplateName).templateName,
+      instanceTemplateName: spec.instanceTemplateName,
+      document: parent,
+      instanceDocument: instance,
     });
-    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
-      templateName: this.templateName,
-      content: renderTemplateContent('content', parent),
-      standaloneDocuments: { '': parent },
-    });
-    // Created after (and deleted before) the template it runs.
-    this.template.addRosDependency(this.instanceTemplate.logicalId);
   }
 }
