@@ -1,5 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { FleetEnrollment } from './enrollment';
+import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions } from './retention';
 import { ExecutionRole } from './execution-role';
 import { RosOosExecution } from './oos/execution';
 import { sha256Hex } from './plugin/command';
@@ -46,6 +47,16 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    * @default - no schedule: executions are started by hand or by a pipeline
    */
   readonly schedule?: Schedule;
+  /**
+   * Clean-up of the group's old snapshot groups: per instance, keep the newest `keepLast` and
+   * those younger than `maxAgeDays`, delete at most `maxDeletesPerRun` others, oldest first, and
+   * only groups whose every snapshot carries this posture's and group's tags. Runs after the
+   * snapshots of each scheduled run (only when they succeeded); its template can also be run by
+   * hand, `dryRun` to look first.
+   *
+   * @default - no clean-up
+   */
+  readonly retention?: RetentionOptions;
   /**
    * Put the role attachment and the script deployment of an id-targeted group in this
    * construct. The posture builder turns it off for fleets too large for one stack and puts
@@ -154,6 +165,10 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
   if (props.existingRoleName !== undefined) checkPattern('existingRoleName', props.existingRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
   if (props.executionRoleName !== undefined) checkPattern('executionRoleName', props.executionRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
   checkAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
+  if (props.retention !== undefined) {
+    checkRetentionOptions(props.retention);
+    checkRetentionAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
+  }
   checkAutomationOptions(props.os, props);
   if (props.os === OperatingSystem.WINDOWS) {
     if (props.scripts !== undefined) {
@@ -184,6 +199,8 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly fleetEnrollment?: FleetEnrollment;
   /** The execution that enrolls a tag-targeted group's instances when the stack is created. */
   public readonly enrollmentRun?: RosOosExecution;
+  /** The retention clean-up templates, with retention. */
+  public readonly retention?: SnapshotRetention;
   /** The scheduled template, with a schedule. */
   public readonly schedule?: SnapshotSchedule;
   /** The executions that start the schedule, unless placed elsewhere. */
@@ -243,6 +260,21 @@ export class AppConsistentSnapshot extends ros.Construct {
       });
       executed.push(this.fleetEnrollment.executedTemplate);
     }
+    if (props.retention !== undefined) {
+      this.retention = new SnapshotRetention(this, 'Retention', {
+        ...props.retention,
+        automationTemplateName: templateName,
+        instanceIds: props.instanceIds,
+        targetTags: props.targetTags,
+        sharded: props.schedule !== undefined,
+        postureName: props.postureName,
+        groupName: props.groupName,
+        executionRoleName,
+        concurrency: props.concurrency,
+        maxErrors: props.maxErrors,
+      });
+      executed.push(this.retention.executedTemplate);
+    }
     if (props.schedule !== undefined) {
       this.schedule = new SnapshotSchedule(this, 'Schedule', {
         schedule: props.schedule,
@@ -250,10 +282,12 @@ export class AppConsistentSnapshot extends ros.Construct {
         targets: { instanceIds: props.instanceIds, tags: props.targetTags },
         automation: { templateName, executedTemplate: this.automation.executedTemplate },
         enrollment: this.fleetEnrollment,
+        retention: this.retention,
         executionRoleName,
         groupName: props.groupName,
       });
-      this.schedule.template.addRosDependency(this.automation.template.logicalId);
+      [this.automation.template, this.retention?.template, this.fleetEnrollment?.template]
+        .forEach((t) => t && this.schedule!.template.addRosDependency(t.logicalId));
       executed.push(this.schedule.executedTemplate);
     }
     if (createExecutionRole && executionRoleName !== undefined) {
@@ -315,6 +349,7 @@ export class AppConsistentSnapshot extends ros.Construct {
     if (this.executionRole) needed.push(this.executionRole.role);
     if (this.enrollment) needed.push(...this.enrollment.resources);
     if (this.fleetEnrollment) needed.push(this.fleetEnrollment.template, this.fleetEnrollment.instanceTemplate);
+    if (this.retention) needed.push(this.retention.template, this.retention.instanceTemplate);
     if (this.enrollmentRun) needed.push(this.enrollmentRun);
     needed.filter(sameStack).forEach((r) => resource.addRosDependency(r.logicalId));
   }

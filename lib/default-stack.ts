@@ -22,11 +22,15 @@ import {
   automationExecutedTemplate,
   buildInstanceDocument,
   buildSnapshotTemplate,
+  checkSnapshotTagValue,
   instanceTemplateNameOf,
   renderTemplateContent,
 } from './snapshot-automation';
 import { SNAPSHOT_POLICY_DESCRIPTION, SNAPSHOT_ROLE_DESCRIPTION, ecsTrustPolicyDocument, snapshotPolicyDocument } from './snapshot-role';
 import { deterministicSynthesizer } from './synth';
+
+/** The group name the default stack's snapshots are tagged with (`app-snapshot:group`). */
+export const DEFAULT_STACK_GROUP_NAME = 'default';
 
 /**
  * The embedded default: a stack whose every choice is a ROS parameter, so that it can be
@@ -167,7 +171,11 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       concurrency: 10,
       maxErrors: 0,
       pluginDeadlineSeconds: 600,
+      // The tags retention selects by: this stack is the posture, its one group `default`.
+      postureName: this.stackName,
+      groupName: DEFAULT_STACK_GROUP_NAME,
     };
+    checkSnapshotTagValue('postureName', this.stackName, 'it is the stack\'s name');
     const instanceTemplateName = instanceTemplateNameOf(templateName.valueAsString);
     const spec = (os: OperatingSystem): SnapshotTemplateSpec => ({
       ...common,

@@ -10,6 +10,7 @@ export * from './plugin/parameters';
 export * from './plugin/script-paths';
 export * from './posture/loader';
 export * from './quiesce-scripts';
+export * from './retention';
 export * from './role-attachment';
 export * from './schedule';
 export * from './script-deployment';

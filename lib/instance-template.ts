@@ -20,8 +20,12 @@ import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
  *                            it checks them first (PREFLIGHT_FAILED, with the reasons) and only then
  *                            runs the plugin. Outputs the group id and the plugin's verdict.
  * 6. `describeSnapshotGroup` ACS::ExecuteAPI DescribeSnapshotGroups: status, owner, members.
- * 7. `describeSnapshots`     ACS::ExecuteAPI DescribeSnapshots: each member's status and tags.
- * 8. `checkVerdict`          ACS::ECS::RunCommand: the verdict wrapper judges 6 and 7; its result
+ * 7. `tagSnapshots`          ACS::ExecuteAPI TagResources, once per snapshot of the group: the
+ *                            posture and group tags ({@link SNAPSHOT_TAG_KEYS}) that retention
+ *                            checks before it deletes anything. ECS documents no snapshot-group
+ *                            resource type for TagResources, so the snapshots carry them.
+ * 8. `describeSnapshots`     ACS::ExecuteAPI DescribeSnapshots: each member's status and tags.
+ * 9. `checkVerdict`          ACS::ECS::RunCommand: the verdict wrapper judges 6 and 8; its result
  *                            line is the instance's result (template output `result`).
  *
  * The selectors are jq, as OOS applies them to each API's JSON result. Each one writes a single
@@ -38,9 +42,26 @@ export const INSTANCE_TASKS = {
   disks: 'describeDisks',
   snapshot: 'runSnapshot',
   group: 'describeSnapshotGroup',
+  tag: 'tagSnapshots',
   snapshots: 'describeSnapshots',
   verdict: 'checkVerdict',
 } as const;
+
+/**
+ * The tags every snapshot of a group the automation created carries: the posture and the group
+ * it was made for. Retention deletes a group only when all its snapshots carry both, with exactly
+ * its posture's and group's values.
+ */
+export const SNAPSHOT_TAG_KEYS = {
+  posture: 'app-snapshot:posture',
+  group: 'app-snapshot:group',
+} as const;
+
+/**
+ * Posture and group names as the tags carry them: a letter or digit, then up to 127 letters,
+ * digits, `_` or `-`. Safe as tag values, and inside the jq text of the retention selector.
+ */
+export const SNAPSHOT_TAG_VALUE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$';
 
 /** The prefix of the wrappers' result line. */
 export const RESULT_LINE_PREFIX = 'APP_SNAPSHOT_RESULT ';
@@ -94,7 +115,10 @@ const PAGE_SIZE = 100;
 export interface InstanceTemplateSpec {
   readonly os: OperatingSystem;
   readonly description: string;
-  /** The parameter definitions (the parent's, with `instanceId` for the instances and no defaults). */
+  /**
+   * The parameter definitions (the parent's, with `instanceId` for the instances and no
+   * defaults); the tasks read `postureName` and `groupName` among them for the tags.
+   */
   readonly parameters: Record<string, Record<string, unknown>>;
   readonly pluginDeadlineSeconds: number;
   readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
@@ -209,6 +233,16 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
       ecsCall(T.group, 'ACS::ExecuteAPI', 'Reads the snapshot group back: status, owner and snapshots', 'DescribeSnapshotGroups',
         { InstanceId: instance, SnapshotGroupId: [output(T.snapshot, 'snapshotGroupId')] }, {},
         { group: text(S.group), members: text(S.members), snapshotIds: { Type: 'List', ValueSelector: S.snapshotIds } }),
+      {
+        // One call per snapshot: a loop over an empty list calls nothing, so a group the read
+        // back did not find still reaches the verdict, which names it.
+        ...ecsCall(T.tag, 'ACS::ExecuteAPI', 'Tags each snapshot of the group with the posture and group names, which retention checks before deleting', 'TagResources', {
+          ResourceType: 'snapshot',
+          ResourceId: [ref('ACS::TaskLoopItem')],
+          Tag: [{ Key: SNAPSHOT_TAG_KEYS.posture, Value: ref('postureName') }, { Key: SNAPSHOT_TAG_KEYS.group, Value: ref('groupName') }],
+        }),
+        Loop: { Items: output(T.group, 'snapshotIds'), RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } },
+      },
       ecsCall(T.snapshots, 'ACS::ExecuteAPI', 'Reads the status and the consistency tags of each snapshot of the group', 'DescribeSnapshots',
         { InstanceId: instance, SnapshotIds: output(T.group, 'snapshotIds'), PageSize: PAGE_SIZE }, {}, { snapshots: text(S.snapshots) }),
       {

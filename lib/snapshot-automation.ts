@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkLoopSize } from './instance-ids';
 import { uniqueResourceId } from './logical-id';
-import { OosTemplateDocument, buildInstanceTemplate } from './instance-template';
+import { OosTemplateDocument, SNAPSHOT_TAG_VALUE_PATTERN, buildInstanceTemplate } from './instance-template';
 import { OOS_CONTENT_MAX_BYTES, OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { ExecutedTemplate } from './execution-role';
@@ -37,13 +37,21 @@ export const INSTANCE_TEMPLATE_SUFFIX = '-Instance';
 /** The longest automation template name: its per-instance template's name must fit OOS's 200. */
 export const AUTOMATION_TEMPLATE_NAME_MAX_LENGTH = 200 - INSTANCE_TEMPLATE_SUFFIX.length;
 
+/**
+ * Throws unless `name` is a valid OOS template name that leaves room for `suffix` (the longest
+ * that templates named after it add; `named` says which they are, for the message).
+ */
+export function checkTemplateNameRoom(field: string, name: string, suffix: string, named: string): void {
+  checkOosTemplateName(field, name);
+  const longest = 200 - suffix.length;
+  if (isResolved(name) && name.length > longest) {
+    throw new ValidationError(field, `must be at most ${longest} characters (${named} named after it with \`${suffix}\`, and OOS allows 200)`, name);
+  }
+}
+
 /** Throws unless `name` is a valid OOS template name that leaves room for the per-instance suffix. */
 export function checkAutomationTemplateName(field: string, name: string): void {
-  checkOosTemplateName(field, name);
-  if (isResolved(name) && name.length > AUTOMATION_TEMPLATE_NAME_MAX_LENGTH) {
-    throw new ValidationError(field,
-      `must be at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} characters (the per-instance template is named after it with \`${INSTANCE_TEMPLATE_SUFFIX}\`, and OOS allows 200)`, name);
-  }
+  checkTemplateNameRoom(field, name, INSTANCE_TEMPLATE_SUFFIX, 'the per-instance template is');
 }
 
 /** Options of the OOS automation shared by the construct and the composition. */
@@ -160,6 +168,21 @@ export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
    * @default - none: executions run with the identity that starts them
    */
   readonly executionRoleName?: string;
+  /**
+   * The posture the snapshots belong to: every snapshot of a group the automation creates is
+   * tagged `app-snapshot:posture` with it (a letter or digit, then up to 127 letters, digits,
+   * `_` or `-`). Retention deletes only groups tagged with its own posture and group.
+   *
+   * @default - the stack's name
+   */
+  readonly postureName?: string;
+  /**
+   * The application group the snapshots belong to, tagged `app-snapshot:group` on every
+   * snapshot (same rule as `postureName`).
+   *
+   * @default - the template name
+   */
+  readonly groupName?: string;
 }
 
 /**
@@ -186,6 +209,10 @@ export interface SnapshotTemplateSpec {
   readonly instanceTemplateName: string;
   /** The RAM role OOS executions assume by default (`''`: the caller's identity). */
   readonly oosAssumeRole: string;
+  /** The value of the `app-snapshot:posture` tag of the snapshots. */
+  readonly postureName: string;
+  /** The value of the `app-snapshot:group` tag of the snapshots. */
+  readonly groupName: string;
 }
 
 const flag = (b: boolean) => (b ? 'true' : 'false');
@@ -202,19 +229,7 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
   const parent = scope === 'parent';
   const def = (value: unknown) => (parent ? { Default: value } : {});
   const flagParam = (label: string, value: string) => ({ Type: 'String', Label: { en: label }, AllowedValues: ['true', 'false'], ...def(value) });
-  const parameters: Record<string, Record<string, unknown>> = {
-    regionId: { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' },
-  };
-  if (parent) {
-    Object.assign(parameters, targetParameters(spec.targets, 'ECS instances to snapshot (Running, Cloud Assistant Normal, the snapshot role attached)'));
-  } else {
-    parameters.instanceId = {
-      Type: 'String',
-      Label: { en: 'Instance' },
-      AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId',
-      AllowedPattern: INSTANCE_ID_PATTERN,
-    };
-  }
+  const parameters = leadingParameters(spec.targets, 'ECS instances to snapshot (Running, Cloud Assistant Normal, the snapshot role attached)', scope);
   Object.assign(parameters, {
     ramRoleName: { Type: 'String', Label: { en: 'RAM role of the instances' }, AllowedPattern: RAM_ROLE_NAME_PATTERN, ...def(spec.ramRoleName) },
     snapshotName: { Type: 'String', Label: { en: 'Snapshot group name' }, AllowedPattern: SNAPSHOT_NAME_PATTERN, ...def(spec.snapshotName) },
@@ -245,52 +260,127 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     parameters.enableWriters = flagParam('Include VSS writers', spec.enableWriters);
   }
   parameters.requireAppConsistent = flagParam('Fail unless application-consistent', spec.requireAppConsistent);
-  if (parent) {
-    parameters.rateControl = {
-      Type: 'Json',
-      Label: { en: 'Rate control' },
-      AssociationProperty: 'RateControl',
-      Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
-    };
-    parameters.instanceTemplateName = {
-      Type: 'String',
-      Label: { en: 'Per-instance template' },
-      Description: { en: 'The OOS template run for each instance (created with this one)' },
-      AllowedPattern: OOS_TEMPLATE_NAME_PATTERN,
-      Default: spec.instanceTemplateName,
-    };
-  }
-  parameters.OOSAssumeRole = { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole };
-  return parameters;
+  Object.assign(parameters, snapshotTagParameters(spec, parent));
+  return { ...parameters, ...trailingParameters(spec, scope) };
 }
 
-/** The parameters the parent passes to the per-instance template: each its own, the loop item as `instanceId`. */
-function childParameters(instanceParameters: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.keys(instanceParameters).map((name) =>
-    [name, name === 'instanceId' ? '{{ ACS::TaskLoopItem }}' : ref(name)]));
+/** What the parent of a per-instance template loops over, how, and as whom. */
+export interface PerInstanceLoopSpec {
+  readonly targets: TargetSelection;
+  readonly concurrency: number;
+  readonly maxErrors: number;
+  /** The per-instance template's name (the default of the parent's `instanceTemplateName`). */
+  readonly instanceTemplateName: string;
+  /** The RAM role OOS executions assume by default (`''`: the caller's identity). */
+  readonly oosAssumeRole: string;
 }
 
 /**
- * Builds the parent OOS template: it loops over the instances with the rate control and runs
- * the per-instance template ({@link buildInstanceDocument}) for each through `ACS::Template`,
- * collecting each instance's result (instance, group id, verdict, reason, exit code).
+ * The first OOS parameters of a parent (the region, and the instances: `what` describes them)
+ * or of its per-instance template (the region, one `instanceId`).
  */
-export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDocument {
+export function leadingParameters(targets: TargetSelection, what: string, scope: 'parent' | 'instance'): Record<string, Record<string, unknown>> {
+  return {
+    regionId: { Type: 'String', Label: { en: 'Region' }, AssociationProperty: 'RegionId', Default: '{{ ACS::RegionId }}' },
+    ...(scope === 'parent'
+      ? targetParameters(targets, what)
+      : { instanceId: { Type: 'String', Label: { en: 'Instance' }, AssociationProperty: 'ALIYUN::ECS::Instance::InstanceId', AllowedPattern: INSTANCE_ID_PATTERN } }),
+  };
+}
+
+/**
+ * The last OOS parameters: of a parent, the rate control and the per-instance template's name;
+ * of both, the role OOS assumes.
+ */
+export function trailingParameters(spec: PerInstanceLoopSpec, scope: 'parent' | 'instance'): Record<string, Record<string, unknown>> {
+  return {
+    ...(scope === 'parent' ? {
+      rateControl: {
+        Type: 'Json',
+        Label: { en: 'Rate control' },
+        AssociationProperty: 'RateControl',
+        Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
+      },
+      instanceTemplateName: {
+        Type: 'String',
+        Label: { en: 'Per-instance template' },
+        Description: { en: 'The OOS template run for each instance (created with this one)' },
+        AllowedPattern: OOS_TEMPLATE_NAME_PATTERN,
+        Default: spec.instanceTemplateName,
+      },
+    } : {}),
+    OOSAssumeRole: { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole },
+  };
+}
+
+/**
+ * The posture and group names the snapshots are tagged with (and retention selects by), as OOS
+ * parameters; with the spec's values as defaults when `withDefaults`.
+ */
+export function snapshotTagParameters(spec: { readonly postureName: string; readonly groupName: string }, withDefaults: boolean): Record<string, Record<string, unknown>> {
+  const param = (label: string, value: string) => ({
+    Type: 'String',
+    Label: { en: label },
+    AllowedPattern: SNAPSHOT_TAG_VALUE_PATTERN,
+    ...(withDefaults ? { Default: value } : {}),
+  });
+  return {
+    postureName: param('Posture (tag app-snapshot:posture)', spec.postureName),
+    groupName: param('Group (tag app-snapshot:group)', spec.groupName),
+  };
+}
+
+/** The rule of {@link SNAPSHOT_TAG_VALUE_PATTERN}, for error messages. */
+export const SNAPSHOT_TAG_VALUE_RULE = 'must be a letter or digit followed by up to 127 letters, digits, `_` or `-` (it is the value of a snapshot tag)';
+
+/**
+ * Throws unless a posture or group name fits {@link SNAPSHOT_TAG_VALUE_PATTERN}; `defaultNote`
+ * says where a defaulted value came from, so that the error explains a value nobody typed.
+ */
+export function checkSnapshotTagValue(field: string, value: string, defaultNote?: string): void {
+  checkPattern(field, value, SNAPSHOT_TAG_VALUE_PATTERN, defaultNote ? `${SNAPSHOT_TAG_VALUE_RULE}; ${defaultNote}` : SNAPSHOT_TAG_VALUE_RULE);
+}
+
+/**
+ * The parameters a parent passes to its per-instance template: each its own, the loop item as
+ * `instanceId`, and the values in `computed` (such as a function of the parent's).
+ */
+export function childParameters(instanceParameters: Record<string, unknown>, computed: Record<string, unknown> = {}): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(instanceParameters).map((name) =>
+    [name, name in computed ? computed[name] : name === 'instanceId' ? '{{ ACS::TaskLoopItem }}' : ref(name)]));
+}
+
+/** What a parent template of a per-instance template is built from. */
+export interface PerInstanceParentSpec {
+  readonly description: string;
+  readonly targets: TargetSelection;
+  /** The parent's parameters (with `rateControl` and `instanceTemplateName`). */
+  readonly parameters: Record<string, Record<string, unknown>>;
+  /** The name and description of the task that runs the per-instance template for each instance. */
+  readonly taskName: string;
+  readonly taskDescription: string;
+  /** What it passes to each run (see {@link childParameters}). */
+  readonly passed: Record<string, unknown>;
+}
+
+/**
+ * A parent template: it selects the instances (by tags) or takes their ids, loops over them with
+ * the rate control and runs the per-instance template for each through `ACS::Template`; its
+ * output `results` lists each instance's `result`.
+ */
+export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplateDocument {
   return {
     FormatVersion: OOS_FORMAT_VERSION,
     Description: { en: spec.description },
-    Parameters: automationParameters(spec, 'parent'),
+    Parameters: spec.parameters,
     RamRole: ref('OOSAssumeRole'),
     Tasks: [
       ...targetTasks(spec.targets),
       {
-        Name: SNAPSHOT_TASK_NAME,
+        Name: spec.taskName,
         Action: 'ACS::Template',
-        Description: { en: 'Runs the per-instance template (preflight, snapshot, verdict) for each instance' },
-        Properties: {
-          TemplateName: ref('instanceTemplateName'),
-          Parameters: childParameters(automationParameters(spec, 'instance')),
-        },
+        Description: { en: spec.taskDescription },
+        Properties: { TemplateName: ref('instanceTemplateName'), Parameters: spec.passed },
         Loop: {
           Items: loopItems(spec.targets),
           RateControl: ref('rateControl'),
@@ -299,8 +389,24 @@ export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDo
         Outputs: { result: { Type: 'Json', ValueSelector: '.result' } },
       },
     ],
-    Outputs: { results: { Type: 'List', Value: ref(`${SNAPSHOT_TASK_NAME}.results`) } },
+    Outputs: { results: { Type: 'List', Value: ref(`${spec.taskName}.results`) } },
   };
+}
+
+/**
+ * Builds the parent OOS template: it loops over the instances with the rate control and runs
+ * the per-instance template ({@link buildInstanceDocument}) for each through `ACS::Template`,
+ * collecting each instance's result (instance, group id, verdict, reason, exit code).
+ */
+export function buildSnapshotTemplate(spec: SnapshotTemplateSpec): OosTemplateDocument {
+  return buildPerInstanceParent({
+    description: spec.description,
+    targets: spec.targets,
+    parameters: automationParameters(spec, 'parent'),
+    taskName: SNAPSHOT_TASK_NAME,
+    taskDescription: 'Runs the per-instance template (preflight, snapshot, verdict) for each instance',
+    passed: childParameters(automationParameters(spec, 'instance')),
+  });
 }
 
 /** The automation as executions run it: the template, and the per-instance template it runs by `{{ instanceTemplateName }}`. */
@@ -371,8 +477,11 @@ export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomatio
   }
 }
 
-/** Resolves the options into a template spec, with the documented defaults. */
-export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTemplateSpec {
+/**
+ * Resolves the options into a template spec, with the documented defaults; `stackName` is the
+ * default posture name.
+ */
+export function snapshotTemplateSpec(props: SnapshotAutomationProps, stackName: string): SnapshotTemplateSpec {
   return {
     os: props.os,
     description: props.description ?? `Application-consistent snapshots of ${props.os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
@@ -391,6 +500,8 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps): SnapshotTe
     scriptChecksums: props.scriptChecksums,
     instanceTemplateName: instanceTemplateNameOf(props.templateName),
     oosAssumeRole: props.executionRoleName ?? '',
+    postureName: props.postureName ?? stackName,
+    groupName: props.groupName ?? props.templateName,
   };
 }
 
@@ -425,26 +536,32 @@ export function renderTemplateContent(field: string, document: OosTemplateDocume
   return content;
 }
 
+/** What a {@link PerInstanceTemplatePair} is made of. */
+export interface PerInstanceTemplatePairProps {
+  /** The name of the template to execute. */
+  readonly templateName: string;
+  /** The name of the per-instance template it runs (the default of its `instanceTemplateName`). */
+  readonly instanceTemplateName: string;
+  readonly document: OosTemplateDocument;
+  readonly instanceDocument: OosTemplateDocument;
+}
+
 /**
- * The OOS automation: two `ALIYUN::OOS::Template` resources (`OOS-2019-06-01`). The per-instance
- * template (named after the automation's with `-Instance`) checks the instance (Running, Cloud
- * Assistant up), reads its RAM role and disks, runs on it a wrapper that checks those facts
- * (preflight), verifies and repairs the quiesce scripts (Linux), runs the app-snapshot plugin
- * and maps its exit code, then reads the snapshot group and its snapshots' tags back and judges
- * them on the instance. The automation template loops over the instances with rate control and
- * runs the per-instance template for each (`ACS::Template`); its output lists each instance's
- * group id, verdict and reason. The construct's values are the OOS parameters' defaults.
+ * Two `ALIYUN::OOS::Template` resources: a template to execute, which loops over instances and
+ * runs the other, the per-instance template, by `{{ instanceTemplateName }}` (`ACS::Template`).
+ * The first is created after (and deleted before) the template it runs. The snapshot automation
+ * and retention are both made this way.
  */
-export class SnapshotAutomation extends ros.Construct {
-  /** The automation template resource (the one to execute). */
+export abstract class PerInstanceTemplatePair extends ros.Construct {
+  /** The template resource to execute. */
   public readonly template: RosOosTemplate;
   /** The per-instance template resource. */
   public readonly instanceTemplate: RosOosTemplate;
-  /** The automation template document. */
+  /** The document of the template to execute. */
   public readonly document: OosTemplateDocument;
   /** The per-instance template document. */
   public readonly instanceDocument: OosTemplateDocument;
-  /** The automation template's name. */
+  /** The name of the template to execute. */
   public readonly templateName: string;
   /** The per-instance template's name. */
   public readonly instanceTemplateName: string;
@@ -456,23 +573,12 @@ export class SnapshotAutomation extends ros.Construct {
     return automationExecutedTemplate(this.document, this.instanceDocument);
   }
 
-  constructor(scope: ros.Construct, id: string, props: SnapshotAutomationProps) {
+  protected constructor(scope: ros.Construct, id: string, props: PerInstanceTemplatePairProps) {
     super(scope, id);
-    checkAutomationTemplateName('templateName', props.templateName);
-    checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
-    if (!props.sharded && props.instanceIds !== undefined) {
-      checkLoopSize('instanceIds', props.instanceIds);
-    }
-    checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
-    checkAutomationOptions(props.os, props);
-    if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {
-      this.node.addWarning(`timeoutSeconds is ${props.timeoutSeconds}: the documentation warns that an I/O pause over ${TIMEOUT_SECONDS_WARNING} s may not complete in time`);
-    }
-    const spec = snapshotTemplateSpec(props);
-    this.document = buildSnapshotTemplate(spec);
-    this.instanceDocument = buildInstanceDocument(spec);
+    this.document = props.document;
+    this.instanceDocument = props.instanceDocument;
     this.templateName = props.templateName;
-    this.instanceTemplateName = spec.instanceTemplateName;
+    this.instanceTemplateName = props.instanceTemplateName;
     this.requiredActions = automationRequiredActions(this.document, this.instanceDocument);
     this.instanceTemplate = new RosOosTemplate(this, uniqueResourceId(this, 'InstanceTemplate'), {
       templateName: this.instanceTemplateName,
@@ -480,11 +586,56 @@ export class SnapshotAutomation extends ros.Construct {
       standaloneDocuments: { '': this.instanceDocument },
     });
     this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
-      templateName: props.templateName,
+      templateName: this.templateName,
       content: renderTemplateContent('content', this.document),
       standaloneDocuments: { '': this.document },
     });
     // Created after (and deleted before) the template it runs.
     this.template.addRosDependency(this.instanceTemplate.logicalId);
+  }
+}
+
+/**
+ * Checks the props of a {@link SnapshotAutomation} to be created in `scope` and resolves them
+ * into its template spec. Throws a ValidationError naming the prop.
+ */
+export function validateSnapshotAutomationProps(scope: ros.Construct, props: SnapshotAutomationProps): SnapshotTemplateSpec {
+  checkAutomationTemplateName('templateName', props.templateName);
+  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  if (!props.sharded && props.instanceIds !== undefined) {
+    checkLoopSize('instanceIds', props.instanceIds);
+  }
+  checkPattern('roleName', props.roleName, RAM_ROLE_NAME_PATTERN, 'must be 1 to 64 characters of letters, digits, `.` and `-` (RAM role name)');
+  checkAutomationOptions(props.os, props);
+  const stackName = ros.Stack.of(scope).stackName;
+  checkSnapshotTagValue('postureName', props.postureName ?? stackName, props.postureName === undefined ? `it defaults to the stack's name: set postureName` : undefined);
+  checkSnapshotTagValue('groupName', props.groupName ?? props.templateName, props.groupName === undefined ? 'it defaults to the template name: set groupName' : undefined);
+  return snapshotTemplateSpec(props, stackName);
+}
+
+/**
+ * The OOS automation: two `ALIYUN::OOS::Template` resources (`OOS-2019-06-01`). The per-instance
+ * template (named after the automation's with `-Instance`) checks the instance (Running, Cloud
+ * Assistant up), reads its RAM role and disks, runs on it a wrapper that checks those facts
+ * (preflight), verifies and repairs the quiesce scripts (Linux), runs the app-snapshot plugin
+ * and maps its exit code, then reads the snapshot group back, tags its snapshots with the
+ * posture and group names (`app-snapshot:posture`, `app-snapshot:group`: what retention checks),
+ * reads the snapshots' tags and judges them on the instance. The automation template loops over
+ * the instances with rate control and runs the per-instance template for each (`ACS::Template`);
+ * its output lists each instance's group id, verdict and reason. The construct's values are the
+ * OOS parameters' defaults.
+ */
+export class SnapshotAutomation extends PerInstanceTemplatePair {
+  constructor(scope: ros.Construct, id: string, props: SnapshotAutomationProps) {
+    const spec = validateSnapshotAutomationProps(scope, props);
+    super(scope, id, {
+      templateName: props.templateName,
+      instanceTemplateName: spec.instanceTemplateName,
+      document: buildSnapshotTemplate(spec),
+      instanceDocument: buildInstanceDocument(spec),
+    });
+    if (props.os === OperatingSystem.LINUX && props.timeoutSeconds !== undefined && props.timeoutSeconds > TIMEOUT_SECONDS_WARNING) {
+      this.node.addWarning(`timeoutSeconds is ${props.timeoutSeconds}: the documentation warns that an I/O pause over ${TIMEOUT_SECONDS_WARNING} s may not complete in time`);
+    }
   }
 }

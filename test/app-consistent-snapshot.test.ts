@@ -71,6 +71,7 @@ describe('AppConsistentSnapshot', () => {
     expect(actions).toEqual([
       'ecs:DescribeCloudAssistantStatus', 'ecs:DescribeDisks', 'ecs:DescribeInstanceRamRole', 'ecs:DescribeInstances',
       'ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:DescribeSnapshotGroups', 'ecs:DescribeSnapshots', 'ecs:RunCommand',
+      'ecs:TagResources',
     ]);
     expect(actions.some((a: string) => a.includes('*'))).toBe(false);
     const { parent, instance } = automationOf(t);

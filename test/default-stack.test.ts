@@ -1,4 +1,4 @@
-import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
+import { DEFAULT_STACK_GROUP_NAME, DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { newApp, templateOf } from './helpers';
 
@@ -49,6 +49,7 @@ describe('DefaultAppConsistentSnapshotStack (the embedded default)', () => {
     expect(role.Properties.Policies[0].PolicyDocument.Statement[0].Action).toEqual([
       'ecs:DescribeCloudAssistantStatus', 'ecs:DescribeDisks', 'ecs:DescribeInstanceRamRole', 'ecs:DescribeInstances',
       'ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:DescribeSnapshotGroups', 'ecs:DescribeSnapshots', 'ecs:RunCommand',
+      'ecs:TagResources',
     ]);
     const parts: unknown[] = t.Resources.AutomationTemplate.Properties.Content['Fn::If'][1]['Fn::Join'][1];
     const at = parts.findIndex((p) => JSON.stringify(p) === JSON.stringify({ Ref: 'ExecutionRoleName' }));
@@ -91,5 +92,13 @@ describe('DefaultAppConsistentSnapshotStack (the embedded default)', () => {
     expect(document.Parameters.instanceIds.Default).toEqual(['i-abcdefgh0001', 'i-abcdefgh0002']);
     expect(document.Parameters.timeoutInSeconds.Default).toBe(30);
     expect(document.Parameters.ramRoleName.Default).toBe('sample-RoleName');
+    // The snapshots are tagged with the stack as the posture and `default` as the group.
+    expect(document.Parameters.postureName.Default).toBe('AppConsistentSnapshot');
+    expect(document.Parameters.groupName.Default).toBe(DEFAULT_STACK_GROUP_NAME);
+    expect(DEFAULT_STACK_GROUP_NAME).toBe('default');
+  });
+
+  test('refuses a stack name that cannot be the posture name', () => {
+    expect(() => new DefaultAppConsistentSnapshotStack(newApp(), 'D'.repeat(129))).toThrow(/`postureName` must be a letter or digit .*; it is the stack's name, got "D{100,}/);
   });
 });

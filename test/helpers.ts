@@ -79,3 +79,16 @@ export function unpackedCommand(command: string): string {
   const body = require('zlib').gunzipSync(Buffer.from(m[1].replace(/\n/g, ''), 'base64')).toString('utf8') as string;
   return command.slice(0, m.index) + body + command.slice(m.index + m[0].length);
 }
+
+/**
+ * The OOS templates of templates/posture/example.posture.yaml, in the order synthesis writes them:
+ * per group the per-instance snapshot template, the automation, then (tag targets) the enrollment
+ * pair, (retention) the retention pair and (schedule) the scheduled template.
+ */
+export const EXAMPLE_OOS_TEMPLATES: readonly string[] = [
+  ...['mysql-tier', 'app-tier', 'mssql-tier'].flatMap((g) => [
+    `AppConsistentSnapshot-${g}-Instance`, `AppConsistentSnapshot-${g}`,
+    ...(g === 'app-tier' ? [`AppConsistentSnapshot-${g}-EnrollInstance`, `AppConsistentSnapshot-${g}-Enroll`] : []),
+    `AppConsistentSnapshot-${g}-RetentionInstance`, `AppConsistentSnapshot-${g}-Retention`, `AppConsistentSnapshot-${g}-Schedule`,
+  ]),
+];

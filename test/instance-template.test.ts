@@ -1,21 +1,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
-import { INSTANCE_SELECTORS, INSTANCE_TASKS } from '../lib/instance-template';
+import { INSTANCE_SELECTORS, INSTANCE_TASKS, SNAPSHOT_TAG_KEYS } from '../lib/instance-template';
 import { lintTemplateObject } from '../lib/oos/lint';
 import { EXIT_CODES, PackageExitCode } from '../lib/plugin/exit-codes';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { buildInstanceDocument, snapshotTemplateSpec } from '../lib/snapshot-automation';
 import { synthesize } from '../lib/synth';
-import { REPO_ROOT, instanceIds, tempDir, unpackedCommand } from './helpers';
+import { EXAMPLE_OOS_TEMPLATES, REPO_ROOT, instanceIds, tempDir, unpackedCommand } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
 
 type Task = { Name: string; Action: string; Properties: Record<string, any>; Outputs?: Record<string, any>; OnError?: string; OnSuccess?: string };
 
 function instanceDocument(os: OperatingSystem) {
-  return buildInstanceDocument(snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' })) as unknown as { Tasks: Task[]; Outputs: any; Parameters: any };
+  return buildInstanceDocument(snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' }, 'S')) as unknown as { Tasks: Task[]; Outputs: any; Parameters: any };
 }
 
 /** The ECS API calls (ExecuteAPI / CheckFor) of a template, as `Action API`. */
@@ -27,6 +27,7 @@ const EXPECTED_CALLS = [
   'ACS::ExecuteAPI DescribeInstanceRamRole',
   'ACS::ExecuteAPI DescribeDisks',
   'ACS::ExecuteAPI DescribeSnapshotGroups',
+  'ACS::ExecuteAPI TagResources',
   'ACS::ExecuteAPI DescribeSnapshots',
 ];
 
@@ -40,6 +41,7 @@ describe('the per-instance template', () => {
       `${INSTANCE_TASKS.disks} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshot} ACS::ECS::RunCommand`,
       `${INSTANCE_TASKS.group} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.tag} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshots} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.verdict} ACS::ECS::RunCommand`,
     ]);
@@ -48,10 +50,20 @@ describe('the per-instance template', () => {
     const task = (name: string) => doc.Tasks.find((t) => t.Name === name)!;
     expect(task(INSTANCE_TASKS.checkRunning).Properties).toMatchObject({ PropertySelector: INSTANCE_SELECTORS.instanceStatus, DesiredValues: ['Running'] });
     expect(task(INSTANCE_TASKS.checkAgent).Properties).toMatchObject({ PropertySelector: INSTANCE_SELECTORS.agentStatus, DesiredValues: ['true'] });
-    // Every call is filtered by the instance.
-    for (const t of doc.Tasks.filter((x) => x.Properties.Service === 'ECS')) {
+    // Every call is filtered by the instance, but the tagging, which takes the snapshots of the
+    // instance's group as read back (one call per snapshot).
+    for (const t of doc.Tasks.filter((x) => x.Properties.Service === 'ECS' && x.Name !== INSTANCE_TASKS.tag)) {
       expect(JSON.stringify(t.Properties.Parameters)).toContain('{{ instanceId }}');
     }
+    const tag = task(INSTANCE_TASKS.tag) as Task & { Loop: Record<string, unknown> };
+    expect(tag.Properties.Parameters).toEqual({
+      RegionId: '{{ regionId }}',
+      ResourceType: 'snapshot',
+      ResourceId: ['{{ ACS::TaskLoopItem }}'],
+      Tag: [{ Key: SNAPSHOT_TAG_KEYS.posture, Value: '{{ postureName }}' }, { Key: SNAPSHOT_TAG_KEYS.group, Value: '{{ groupName }}' }],
+    });
+    expect(tag.Loop).toEqual({ Items: `{{ ${INSTANCE_TASKS.group}.snapshotIds }}`, RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } });
+    expect(SNAPSHOT_TAG_KEYS).toEqual({ posture: 'app-snapshot:posture', group: 'app-snapshot:group' });
     // The facts flow from the reads into the commands, and the group id from the snapshot run into the reads back.
     const run = task(INSTANCE_TASKS.snapshot).Properties.commandContent as string;
     expect(run).toContain(`{{ ${INSTANCE_TASKS.ramRole}.roleNames }}`);
@@ -113,8 +125,7 @@ describe('every OOS template the package emits', () => {
     expect(files).toEqual([
       'D.AutomationInstanceTemplate-Linux.oos.json', 'D.AutomationInstanceTemplate-Windows.oos.json',
       'D.AutomationTemplate-Linux.oos.json', 'D.AutomationTemplate-Windows.oos.json',
-      'AppSnapshotProduction.AppConsistentSnapshot-app-tier-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json',
-      'AppSnapshotProduction.AppConsistentSnapshot-win-files-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-win-files.oos.json',
+      ...EXAMPLE_OOS_TEMPLATES.map((t) => `AppSnapshotProduction.${t}.oos.json`),
     ]);
   });
 
@@ -122,10 +133,13 @@ describe('every OOS template the package emits', () => {
     for (const file of files) {
       const doc = read(file);
       expect(lintTemplateObject(doc, { name: file, strict: true })).toMatchObject({ errorCount: 0, warningCount: 0 });
+      // The enrollment, retention and scheduled templates are tested in their own files.
+      if (/-(Enroll|EnrollInstance|Retention|RetentionInstance|Schedule)\.oos\.json$/.test(file)) continue;
       if (/Instance/.test(file)) {
         expect(ecsCalls(doc)).toEqual(EXPECTED_CALLS);
       } else {
-        expect(doc.Tasks.map((t: Task) => t.Action)).toEqual(['ACS::Template']);
+        // A tag-targeted group selects its instances first.
+        expect(doc.Tasks.map((t: Task) => t.Action)).toEqual(/app-tier/.test(file) ? ['ACS::SelectTargets', 'ACS::Template'] : ['ACS::Template']);
       }
     }
   });

@@ -419,8 +419,10 @@ describe('the report in process', () => {
     expect(partial.groups[0].retention).toEqual({ keepLast: 3, maxAgeDays: null, maxDeletesPerRun: null, dryRun: null });
 
     const diff = diffReports(plain, kept);
-    expect(diff.summary).toBe('1 group changed.');
-    expect(diff.changed[0].changes).toEqual([{ field: 'retention', before: null, after: kept.groups[0].retention }]);
+    // Retention adds the clean-up templates to the stack: its resource count changes too.
+    expect(diff.summary).toBe('1 group changed, posture settings changed.');
+    expect(diff.changed[0].changes.find((c) => c.field === 'retention')).toEqual({ field: 'retention', before: null, after: kept.groups[0].retention });
+    expect(diff.changed[0].changes.map((c) => c.field).filter((f) => !/^(retention|executionRole)/.test(f))).toEqual([]);
     expect(renderDiffMarkdown(diff)).toContain('| `retention` | none | keep the last 7, delete after 30 days, at most 20 deletions a run, dry run (lists, deletes nothing) |');
     const less = diffReports(partial, kept);
     expect(less.changed[0].changes.map((c) => c.field)).toEqual(['retention.dryRun', 'retention.keepLast', 'retention.maxAgeDays', 'retention.maxDeletesPerRun']);

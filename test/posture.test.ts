@@ -28,13 +28,24 @@ describe('posture file: loading', () => {
   test('maps the example into construct options', () => {
     const p = loadPostureFile(path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml'));
     expect(p.stackName).toBe('AppSnapshotProduction');
-    const [app, win] = p.groups;
-    expect(app.name).toBe('app-tier');
-    expect(app.options).toMatchObject({
-      os: OperatingSystem.LINUX, roleName: 'AppSnapshot-app-tier', enableFsFreeze: true, timeoutSeconds: 15,
-      snapshotName: 'app-tier-nightly', requireAppConsistent: true, concurrency: 2, maxErrors: 0,
+    expect(p.postureName).toBe('production');
+    const [mysql, app, mssql] = p.groups;
+    expect(p.groups.map((g) => g.name)).toEqual(['mysql-tier', 'app-tier', 'mssql-tier']);
+    expect(mysql.options).toMatchObject({
+      os: OperatingSystem.LINUX, instanceIds: ['i-bp1mysqlprimary01', 'i-bp1mysqlprimary02'], snapshotName: 'mysql-nightly',
+      requireAppConsistent: true, concurrency: 1, maxErrors: 0, retention: { keepLast: 7, maxAgeDays: 30, maxDeletesPerRun: 10 },
     });
-    expect(win.options).toMatchObject({ os: OperatingSystem.WINDOWS, existingRoleName: 'CorpWindowsRole', attachRole: false, enableWriters: true, excludeDiskIds: ['d-bp1scratchdisk001'] });
+    expect(mysql.options.scripts!.render().prescript).toContain('/var/run/mysqld/mysqld.sock');
+    expect(mysql.options.schedule!.toTimerTrigger()).toMatchObject({ Type: 'cron', Expression: '0 0 2 ? * *', TimeZone: 'Asia/Shanghai' });
+    expect(app.options).toMatchObject({
+      os: OperatingSystem.LINUX, targetTags: { tier: 'app', env: 'prod' }, enableFsFreeze: true, timeoutSeconds: 15,
+      concurrency: 5, maxErrors: 1, retention: { keepLast: 4 },
+    });
+    expect(app.options.schedule!.toTimerTrigger()).toMatchObject({ Type: 'rate', Expression: '6 hour' });
+    expect(mssql.options).toMatchObject({
+      os: OperatingSystem.WINDOWS, existingRoleName: 'CorpWindowsRole', attachRole: false, enableWriters: true,
+      excludeDiskIds: ['d-bp1tempdbscratch1'], retention: { maxAgeDays: 14, dryRun: true },
+    });
   });
 
   test('script files resolve relative to the posture file', () => {

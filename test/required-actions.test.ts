@@ -19,13 +19,13 @@ describe('requiredActions', () => {
     }
   });
 
-  test('the snapshot automation needs RunCommand with its invocations, and exactly the reads of its preflight and verdict', () => {
+  test('the snapshot automation needs RunCommand with its invocations, exactly the reads of its preflight and verdict, and the tagging of the snapshots', () => {
     for (const os of [OperatingSystem.LINUX, OperatingSystem.WINDOWS]) {
-      const spec = snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' });
+      const spec = snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T' }, 'S');
       expect(automationRequiredActions(buildSnapshotTemplate(spec), buildInstanceDocument(spec))).toEqual([
         'ecs:DescribeCloudAssistantStatus', 'ecs:DescribeDisks', 'ecs:DescribeInstanceRamRole', 'ecs:DescribeInstances',
         'ecs:DescribeInvocationResults', 'ecs:DescribeInvocations', 'ecs:DescribeSnapshotGroups', 'ecs:DescribeSnapshots',
-        'ecs:RunCommand',
+        'ecs:RunCommand', 'ecs:TagResources',
       ]);
     }
   });

@@ -2,6 +2,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
 import { EXIT_CODES } from '../lib/plugin/exit-codes';
 import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
+import { SNAPSHOT_TAG_VALUE_PATTERN } from '../lib/instance-template';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
 import { automationOf, instanceIds, newApp, templateOf, unpackedCommand } from './helpers';
 
@@ -95,6 +96,19 @@ describe('SnapshotAutomation: the OOS template resource', () => {
     expect(d('requireAppConsistent')).toBe('false');
   });
 
+  test('the posture and group names the snapshots are tagged with: the stack\'s and the template\'s names by default', () => {
+    const { content, instance } = synth();
+    expect(content.Parameters.postureName).toEqual({ Type: 'String', Label: { en: 'Posture (tag app-snapshot:posture)' }, AllowedPattern: SNAPSHOT_TAG_VALUE_PATTERN, Default: 'S' });
+    expect(content.Parameters.groupName).toMatchObject({ AllowedPattern: SNAPSHOT_TAG_VALUE_PATTERN, Default: 'AppConsistentSnapshot-db' });
+    // The per-instance template takes them from the parent, checked by the same pattern.
+    expect(instance.content.Parameters.postureName).toEqual({ Type: 'String', Label: { en: 'Posture (tag app-snapshot:posture)' }, AllowedPattern: SNAPSHOT_TAG_VALUE_PATTERN });
+    const given = synth({ postureName: 'prod', groupName: 'db' }).content.Parameters;
+    expect([given.postureName.Default, given.groupName.Default]).toEqual(['prod', 'db']);
+    const pattern = new RegExp(SNAPSHOT_TAG_VALUE_PATTERN);
+    for (const ok of ['a', '0', 'prod-db_1', 'x'.repeat(128)]) expect(pattern.test(ok)).toBe(true);
+    for (const bad of ['', '-a', '_a', 'a b', 'a"b', 'a.b', 'x'.repeat(129)]) expect(pattern.test(bad)).toBe(false);
+  });
+
   test('parameters that reach the --params= list are guarded by AllowedPattern against , and "', () => {
     const { content } = synth();
     const pattern = new RegExp(content.Parameters.snapshotDescription.AllowedPattern);
@@ -186,10 +200,20 @@ describe('SnapshotAutomation: bad input', () => {
     ['writers off while app consistency is required', { os: OperatingSystem.WINDOWS, enableWriters: false }, /`enableWriters` must be true when application consistency is required/],
     ['writers on Linux', { enableWriters: true }, /`enableWriters` applies to Windows only/],
     ['a concurrency of 0', { concurrency: 0 }, /`concurrency` must be an integer from 1 to 1000, got 0/],
+    ['a posture name with a space', { postureName: 'my posture' }, /`postureName` must be a letter or digit followed by up to 127 letters, digits, `_` or `-` \(it is the value of a snapshot tag\), got "my posture"/],
+    ['a group name starting with -', { groupName: '-db' }, /`groupName` must be a letter or digit .*, got "-db"/],
+    ['a group name over 128 characters', { groupName: 'g'.repeat(129) }, /`groupName` must be a letter or digit/],
+    ['a template name, the default group name, over 128 characters', { templateName: 't'.repeat(129) }, /`groupName` must be a letter or digit .*; it defaults to the template name: set groupName, got "t{100,}/],
     ['more instances than one OOS loop takes', { instanceIds: Array.from({ length: 1001 }, (_, i) => `i-loop${String(i).padStart(8, '0')}`) }, /`instanceIds` must list at most 1000 instances \(an OOS loop takes at most 1000 items\): split the group, got "1001 instances"/],
   ])('refuses %s', (_, props, error) => {
     const stack = new ros.Stack(newApp(), 'S');
     expect(() => new SnapshotAutomation(stack, 'A', { ...BASE, ...props })).toThrow(error);
+  });
+
+  test('refuses a stack name that cannot be the default posture name, and says where it came from', () => {
+    const stack = new ros.Stack(newApp(), 'S'.repeat(129));
+    expect(() => new SnapshotAutomation(stack, 'A', BASE)).toThrow(/`postureName` must be a letter or digit .*; it defaults to the stack's name: set postureName, got "S{100,}/);
+    expect(() => new SnapshotAutomation(stack, 'B', { ...BASE, postureName: 'prod' })).not.toThrow();
   });
 
   test('warns about an I/O pause timeout over 16 s', () => {

@@ -6,7 +6,7 @@ import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { AppConsistentSnapshotStack } from '../lib/stack';
 import { ROS_MAX_RESOURCES, ROS_TEMPLATE_MAX_BYTES, checkRosLimits, lintOosDocument, synthesize } from '../lib/synth';
-import { REPO_ROOT, instanceIds, tempDir } from './helpers';
+import { EXAMPLE_OOS_TEMPLATES, REPO_ROOT, instanceIds, tempDir } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
 
@@ -39,15 +39,12 @@ describe('synthesize', () => {
     const out = tempDir('synth-');
     const files = synthesize((app) => buildPostureStacks(app, loadPostureFile(EXAMPLE)), out);
     const oosFiles = files.filter((f) => f.kind === 'oos-template').map((f) => f.file);
-    expect(oosFiles).toEqual([
-      'AppSnapshotProduction.AppConsistentSnapshot-app-tier-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json',
-      'AppSnapshotProduction.AppConsistentSnapshot-win-files-Instance.oos.json', 'AppSnapshotProduction.AppConsistentSnapshot-win-files.oos.json',
-    ]);
+    expect(oosFiles).toEqual(EXAMPLE_OOS_TEMPLATES.map((t) => `AppSnapshotProduction.${t}.oos.json`));
     const stack = JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.template.json'), 'utf8'));
     const content = JSON.parse(stack.Resources.AppTierAutomationTemplate.Properties.Content);
-    expect(JSON.parse(fs.readFileSync(path.join(out, oosFiles[1]), 'utf8'))).toEqual(content);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json'), 'utf8'))).toEqual(content);
     const instanceContent = JSON.parse(stack.Resources.AppTierAutomationInstanceTemplate.Properties.Content);
-    expect(JSON.parse(fs.readFileSync(path.join(out, oosFiles[0]), 'utf8'))).toEqual(instanceContent);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.AppConsistentSnapshot-app-tier-Instance.oos.json'), 'utf8'))).toEqual(instanceContent);
   });
 
   test('standalone files of the parameterized default leave out the defaults that are stack parameters', () => {
@@ -96,7 +93,7 @@ describe('synthesize', () => {
   test('a check of the OOS templates that finds a problem fails the synth with its name', () => {
     const out = tempDir('synth-');
     expect(() => synthesize((app) => buildPostureStacks(app, loadPostureFile(EXAMPLE)), out,
-      (name) => (name.endsWith('win-files') ? ['seeded finding'] : []),
+      (name) => (name.endsWith('mssql-tier') ? ['seeded finding'] : []),
     )).toThrow(/synthesis failed, nothing was written:\n- seeded finding/);
     expect(fs.readdirSync(out)).toEqual([]);
   });
@@ -155,8 +152,7 @@ describe('the OOS template checker at synth', () => {
     });
     expect(seen).toEqual([
       'D/AutomationInstanceTemplate-Linux', 'D/AutomationInstanceTemplate-Windows', 'D/AutomationTemplate-Linux', 'D/AutomationTemplate-Windows',
-      'AppSnapshotProduction/AppConsistentSnapshot-app-tier-Instance', 'AppSnapshotProduction/AppConsistentSnapshot-app-tier',
-      'AppSnapshotProduction/AppConsistentSnapshot-win-files-Instance', 'AppSnapshotProduction/AppConsistentSnapshot-win-files',
+      ...EXAMPLE_OOS_TEMPLATES.map((t) => `AppSnapshotProduction/${t}`),
     ]);
   });
 

@@ -5,6 +5,7 @@ import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from
 import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN, ResourceScope } from '../policy-scope';
+import { RetentionOptions } from '../retention';
 import { Schedule } from '../schedule';
 import { ValidationError, checkPattern } from '../validation';
 
@@ -41,7 +42,7 @@ type Obj = Record<string, unknown>;
 
 const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'account', 'groups'];
 const GROUP_KEYS = [
-  'name', 'os', 'instances', 'targets', 'schedule', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
+  'name', 'os', 'instances', 'targets', 'schedule', 'retention', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
   'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName',
 ];
 
@@ -174,6 +175,18 @@ function parseSchedule(field: string, v: unknown): Schedule {
   }, field);
 }
 
+/** `retention: {keepLast, maxAgeDays, maxDeletesPerRun, dryRun}`. */
+function parseRetention(field: string, v: unknown): RetentionOptions {
+  const o = expectObject(field, v, ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'dryRun']);
+  const out = {
+    keepLast: optional<number>(`${field}.keepLast`, o.keepLast, 'number'),
+    maxAgeDays: optional<number>(`${field}.maxAgeDays`, o.maxAgeDays, 'number'),
+    maxDeletesPerRun: optional<number>(`${field}.maxDeletesPerRun`, o.maxDeletesPerRun, 'number'),
+    dryRun: optional<boolean>(`${field}.dryRun`, o.dryRun, 'boolean'),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as RetentionOptions;
+}
+
 /** Rewrites a construct-level field name into the posture file's path for that group. */
 function postureField(groupPath: string, field: string): string {
   const [head, ...rest] = field.split(/(?=[.[])/);
@@ -200,6 +213,7 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     os,
     ...targets,
     schedule: g.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, g.schedule),
+    retention: g.retention === undefined ? undefined : parseRetention(`${field}.retention`, g.retention),
     ...parseRole(`${field}.role`, g.role),
     scripts: g.scripts === undefined ? undefined : quiesceScriptsFromPosture(g.scripts, `${field}.scripts`, baseDir),
     enableFsFreeze: optional<boolean>(`${field}.fsFreeze`, g.fsFreeze, 'boolean'),

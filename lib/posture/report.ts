@@ -344,7 +344,7 @@ function scheduleReport(group: AppConsistentSnapshot, now: Date): ScheduleReport
 function groupReport(group: AppConsistentSnapshot, deployed: DeployedTemplates, now: Date): GroupReport {
   const props = group.props;
   // The values the automation template carries, with the same defaults it applies.
-  const spec = snapshotTemplateSpec({ ...props, roleName: group.role.roleName, templateName: group.automation.templateName });
+  const spec = snapshotTemplateSpec({ ...props, roleName: group.role.roleName, templateName: group.automation.templateName }, ros.Stack.of(group).stackName);
   const linux = props.os === OperatingSystem.LINUX;
   const permissions = groupRolePermissions(group, deployed);
   const none: RolePermissions = { trustedServices: [], policies: [] };

@@ -3,6 +3,7 @@
  * instance whose preflight passes, the snapshot run against the plugin stand-in for every
  * plugin outcome, and the verdict run on the groups the stand-in created.
  */
+import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { EXIT_CODES, PackageExitCode, describeExitCode } from '../../lib/plugin/exit-codes';
 import { executionParameters } from './oos-runtime';
 import { INSTANCE, Run, RunOptions, execute, synthStack } from './harness';
@@ -32,6 +33,12 @@ describe('the synthesized automation command against the plugin stand-in', () =>
     expect(r.result.snapshotGroupId).toBe(r.groups[0].SnapshotGroupId);
     expect(r.groups[0].Name).toBe('e2e-nightly');
     expect(r.groups[0].Tags).toContainEqual({ Key: 'APPConsistent', Value: 'True' });
+    // Every snapshot of the group now carries the posture (the stack) and the group, for retention.
+    const snapshots = r.run.ecs.state.groups.find((g) => g.SnapshotGroupId === r.groups[0].SnapshotGroupId)!.snapshots;
+    expect(snapshots).toHaveLength(1);
+    for (const s of snapshots) {
+      expect(s.Tags).toEqual(expect.arrayContaining([{ Key: SNAPSHOT_TAG_KEYS.posture, Value: 'E2E' }, { Key: SNAPSHOT_TAG_KEYS.group, Value: 'db' }]));
+    }
     expect(r.file('order')).toBe('prescript\npostscript\n');
     expect(r.file('writable')).toBe('yes\n');
     // The plugin got exactly the eight documented parameters.
@@ -115,6 +122,8 @@ describe('the synthesized automation command against the plugin stand-in', () =>
     expect(() => executionParameters(SYNTH.parent, { snapshotDescription: 'a,b' })).toThrow(/does not match/);
     expect(() => executionParameters(SYNTH.parent, { requireAppConsistent: 'yes' })).toThrow(/is not allowed/);
     expect(() => executionParameters(SYNTH.parent, { instanceTemplateName: 'x.y' })).toThrow(/does not match/);
+    expect(() => executionParameters(SYNTH.parent, { postureName: 'a"b' })).toThrow(/does not match/);
+    expect(() => executionParameters(SYNTH.parent, { groupName: '-db' })).toThrow(/does not match/);
     // The per-instance template checks what it is given too, should it be executed by hand.
     const given = executionParameters(SYNTH.parent);
     const childValues = (changes: Record<string, unknown>) => ({

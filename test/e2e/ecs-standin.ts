@@ -1,9 +1,10 @@
 /**
- * A stand-in for the ECS API calls the per-instance template makes (nothing here reaches
- * Alibaba Cloud). It answers from a small cloud state: one instance, its disks and role, and the
- * snapshot groups the plugin stand-in created. It refuses a request parameter that the ECS SDK's
- * request model does not have, and checks every response it builds against the SDK's response
- * model, so that the template's selectors run over responses shaped as ECS shapes them.
+ * A stand-in for the ECS API calls the package's templates make (nothing here reaches Alibaba
+ * Cloud). It answers from a small cloud state: one instance, its disks and role, and snapshot
+ * groups (those the plugin stand-in created, or those a test set up). It refuses a request
+ * parameter that the ECS SDK's request model does not have or that is shaped otherwise, and
+ * checks every response it builds against the SDK's response model, so that the templates'
+ * selectors run over responses shaped as ECS shapes them.
  */
 import { FieldType, findEcsApi } from '../../lib/oos/lint/ecs-sdk-model';
 import { SnapshotGroupRecord } from '../standin/scenario';
@@ -31,6 +32,8 @@ export interface CloudGroup {
   readonly SnapshotGroupId: string;
   InstanceId: string;
   Status: string;
+  /** As ECS reports it (UTC, ISO 8601); absent: ECS sends no CreationTime. */
+  CreationTime?: string;
   snapshots: CloudSnapshot[];
 }
 
@@ -39,14 +42,25 @@ export interface CloudState {
   instance: { id: string; status: string; agent: string; roles: string[] };
   disks: CloudDisk[];
   groups: CloudGroup[];
+  /** APIs that answer with an error (the code and message), e.g. a policy that lacks them. */
+  refuse?: Record<string, string>;
 }
 
-/** The groups the plugin stand-in recorded, as ECS would hold them (tags on every snapshot). */
-export function groupsFromStandIn(records: readonly SnapshotGroupRecord[]): CloudGroup[] {
+/** A time as ECS writes it: UTC, to the second (`2024-05-01T10:30:00Z`). */
+export function ecsTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * The groups the plugin stand-in recorded, as ECS would hold them (tags on every snapshot),
+ * created at `created` (default: now).
+ */
+export function groupsFromStandIn(records: readonly SnapshotGroupRecord[], created: Date = new Date()): CloudGroup[] {
   return records.map((g) => ({
     SnapshotGroupId: g.SnapshotGroupId,
     InstanceId: g.InstanceId,
     Status: g.Status,
+    CreationTime: ecsTime(created),
     snapshots: g.Disks.map((d) => ({ SnapshotId: d.SnapshotId, DiskId: d.DiskId, Status: d.Status, Tags: g.Tags.map((t) => ({ ...t })) })),
   }));
 }
@@ -88,8 +102,11 @@ export class EcsStandIn {
     for (const name of Object.keys(parameters)) {
       if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
     }
+    checkShape(parameters, { kind: 'model', fields: model.model.request }, `${api} request`);
     if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
     this.calls.push({ api, parameters });
+    const refused = this.state.refuse?.[api];
+    if (refused !== undefined) throw new Error(refused);
     const response = { RequestId: `req-${this.calls.length}`, ...this.respond(api, parameters) };
     checkShape(response, { kind: 'model', fields: model.model.response }, api);
     return response;
@@ -126,15 +143,59 @@ export class EcsStandIn {
         return { Disks: { Disk: found }, TotalCount: found.length };
       }
       case 'DescribeSnapshotGroups': {
-        const ids = required('SnapshotGroupId');
-        const found = groups.filter((g) => ids.includes(g.SnapshotGroupId) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
+        // The templates filter by the group's id (the read back) or by the instance (retention).
+        const ids = list(p.SnapshotGroupId);
+        if (ids.length === 0 && p.InstanceId === undefined) throw new Error(`${api}: the template must filter by SnapshotGroupId or InstanceId`);
+        const found = groups.filter((g) => (ids.length === 0 || ids.includes(g.SnapshotGroupId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
           .map((g) => ({
             SnapshotGroupId: g.SnapshotGroupId,
             InstanceId: g.InstanceId,
             Status: g.Status,
-            Snapshots: { Snapshot: g.snapshots.map((s) => ({ SnapshotId: s.SnapshotId, SourceDiskId: s.DiskId, Progress: '100%', Available: true })) },
+            ...(g.CreationTime !== undefined ? { CreationTime: g.CreationTime } : {}),
+            Snapshots: {
+              Snapshot: g.snapshots.map((s) => ({
+                SnapshotId: s.SnapshotId,
+                SourceDiskId: s.DiskId,
+                Progress: '100%',
+                Available: true,
+                Tags: { Tag: s.Tags.map((t) => ({ Key: t.Key, Value: t.Value })) },
+              })),
+            },
           }));
-        return { SnapshotGroups: { SnapshotGroup: found } };
+        return this.page(api, p, found, (page) => ({ SnapshotGroups: { SnapshotGroup: page } }));
+      }
+      case 'TagResources': {
+        // As documented: ResourceType snapshot (among others), 1-50 ResourceId, 1-20 Tag.
+        if (p.ResourceType !== 'snapshot') throw new Error(`${api}: the stand-in tags snapshots only, not ${String(p.ResourceType)}`);
+        const ids = required('ResourceId');
+        const tags = p.Tag as Array<{ Key?: string; Value?: string }> | undefined;
+        if (ids.length > 50) throw new Error(`${api}: at most 50 ResourceId, got ${ids.length}`);
+        if (!Array.isArray(tags) || tags.length < 1 || tags.length > 20 || tags.some((t) => !t.Key)) {
+          throw new Error(`${api}: Tag must list 1 to 20 tags, each with a Key`);
+        }
+        const snapshots = ids.map((id) => {
+          const found = groups.flatMap((g) => g.snapshots).find((s) => s.SnapshotId === id);
+          if (!found) throw new Error(`InvalidResourceId.NotFound: ${api}: no snapshot ${id}`);
+          return found;
+        });
+        for (const s of snapshots) {
+          for (const t of tags) {
+            const existing = s.Tags.find((x) => x.Key === t.Key);
+            if (existing) existing.Value = t.Value ?? ''; else s.Tags.push({ Key: t.Key!, Value: t.Value ?? '' });
+          }
+        }
+        return {};
+      }
+      case 'DeleteSnapshotGroup': {
+        const id = String(p.SnapshotGroupId ?? '');
+        const at = groups.findIndex((g) => g.SnapshotGroupId === id);
+        if (at < 0) throw new Error(`InvalidSnapshotGroupId.NotFound: ${api}: no snapshot group ${id}`);
+        const [removed] = groups.splice(at, 1);
+        return {
+          OperationProgressSet: {
+            OperationProgress: removed.snapshots.map((s) => ({ OperationStatus: 'Success', RelatedItemSet: { RelatedItem: [{ Name: 'SnapshotId', Value: s.SnapshotId }] } })),
+          },
+        };
       }
       case 'DescribeSnapshots': {
         // As ECS: no SnapshotIds means every snapshot (of the instance, when filtered by it).
@@ -152,5 +213,22 @@ export class EcsStandIn {
       default:
         throw new Error(`the stand-in does not answer ${api}`);
     }
+  }
+
+  /**
+   * One page of a list, as the APIs paged by token answer: MaxResults 1-100 (default 10), and a
+   * NextToken when more items follow (absent on the last page).
+   */
+  private page<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>): Record<string, unknown> {
+    const size = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
+    if (!Number.isInteger(size) || size < 1 || size > 100) throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be 1 to 100, got ${String(p.MaxResults)}`);
+    let start = 0;
+    if (p.NextToken !== undefined && p.NextToken !== '') {
+      const m = /^page-(\d+)$/.exec(String(p.NextToken));
+      if (!m || Number(m[1]) >= items.length) throw new Error(`InvalidParameter.NextToken: ${api}: ${String(p.NextToken)}`);
+      start = Number(m[1]);
+    }
+    const end = start + size;
+    return { ...shape(items.slice(start, end)), ...(end < items.length ? { NextToken: `page-${end}` } : {}) };
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The OOS runtime stand-in's own rules for loops over API actions and ACS::SelectTargets (the
- * templates' end-to-end tests rely on them).
+ * The OOS runtime stand-in's own rules for loops over API actions, ACS::SelectTargets, the time
+ * functions and references in selectors (the templates' end-to-end tests rely on them).
  */
 import { SELECTED_IDS_SELECTOR, targetTasks } from '../../lib/targets';
 import { OosTemplate, runTemplate } from './oos-runtime';
@@ -82,5 +82,60 @@ describe('loops over API actions in the runtime', () => {
     expect(failed.message).toContain('OperationDenied');
     const tolerated = await runTemplate(deleting(['ssg-broken', 'ssg-b'], 1), {}, fleet(0, []));
     expect(tolerated.status).toBe('Success');
+  });
+});
+
+describe('time functions and ACS::CurrentUTCTime in the runtime', () => {
+  const NOW = new Date(Date.UTC(2024, 4, 10, 8, 30, 45));
+  /** A template whose one task passes `value` to an API, so that the runtime resolves it. */
+  const passing = (value: unknown, parameters: OosTemplate['Parameters'] = {}): OosTemplate => ({
+    Parameters: { regionId: { Type: 'String', Default: 'cn-hangzhou' }, ...parameters },
+    Tasks: [{ Name: 'call', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: 'Echo', Parameters: { RegionId: '{{ regionId }}', Value: value } } }],
+  });
+  const seen = async (value: unknown, values: Record<string, unknown> = {}, parameters: OosTemplate['Parameters'] = {}) => {
+    const calls: Call[] = [];
+    const run = await runTemplate(passing(value, parameters), values, {
+      now: NOW,
+      callApi: (_s, api, p) => { calls.push({ api, parameters: p }); return {}; },
+      runCommand: async () => { throw new Error('no commands here'); },
+    });
+    if (run.status !== 'Success') throw new Error(run.message);
+    return calls[0].parameters.Value;
+  };
+
+  test('ACS::CurrentUTCTime is the injected time, ISO 8601 UTC', async () => {
+    expect(await seen('{{ ACS::CurrentUTCTime }}')).toBe('2024-05-10T08:30:45Z');
+  });
+
+  test('the public idiom for "now minus N days": FormatUTCTime(AddHour(now, Eval(-N*24)), format)', async () => {
+    const cutoff = { 'Fn::FormatUTCTime': [{ 'Fn::AddHour': ['{{ ACS::CurrentUTCTime }}', { 'Fn::Eval': ['-{{ days }}*24'] }] }, '%Y-%m-%dT%H:%MZ'] };
+    const days = { days: { Type: 'Number', Default: 30 } };
+    expect(await seen(cutoff, {}, days)).toBe('2024-04-10T08:30Z');
+    expect(await seen(cutoff, { days: 0 }, days)).toBe('2024-05-10T08:30Z');
+    // Across a leap day and a year.
+    expect(await seen(cutoff, { days: 366 }, days)).toBe('2023-05-10T08:30Z');
+    expect(await seen({ 'Fn::FormatUTCTime': ['2024-03-01T00:15Z', '%Y-%m-%dT00:00Z'] })).toBe('2024-03-01T00:00Z');
+  });
+
+  test('Fn::Eval evaluates arithmetic only; unknown functions and directives are errors', async () => {
+    expect(await seen({ 'Fn::Eval': ['-(2+3)*24/2'] })).toBe(-60);
+    await expect(seen({ 'Fn::Eval': ['process.exit(1)'] })).rejects.toThrow(/arithmetic only/);
+    await expect(seen({ 'Fn::FormatUTCTime': ['{{ ACS::CurrentUTCTime }}', '%s'] })).rejects.toThrow(/does not support %s/);
+    await expect(seen({ 'Fn::AddHour': ['yesterday', 1] })).rejects.toThrow(/"yesterday" is not a UTC time/);
+    await expect(seen({ 'Fn::Jq': ['.', {}] })).rejects.toThrow(/does not evaluate Fn::Jq/);
+  });
+
+  test('references in a ValueSelector are substituted before jq runs, as public templates rely on', async () => {
+    const doc: OosTemplate = {
+      Parameters: { regionId: { Type: 'String', Default: 'cn-hangzhou' }, want: { Type: 'String', Default: 'b' } },
+      Tasks: [{
+        Name: 'read', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: 'List', Parameters: { RegionId: '{{ regionId }}' } },
+        Outputs: { found: { Type: 'List', ValueSelector: '.Items[] | select(.Name == "{{ want }}") | .Id' } },
+      }],
+      Outputs: { found: { Type: 'List', Value: '{{ read.found }}' } },
+    };
+    const env = { callApi: () => ({ Items: [{ Name: 'a', Id: 1 }, { Name: 'b', Id: 2 }] }), runCommand: async () => ({ output: '', exitCode: 0 }) };
+    expect((await runTemplate(doc, {}, env)).outputs.found).toEqual([2]);
+    expect((await runTemplate(doc, { want: 'a' }, env)).outputs.found).toEqual([1]);
   });
 });

@@ -52,6 +52,8 @@ export interface OosEnvironment {
   runCommand(task: string, instanceId: string, commandType: string, content: string): Promise<{ output: string; exitCode: number }>;
   /** The templates an ACS::Template task may run, by name. */
   readonly templates?: Readonly<Record<string, OosTemplate>>;
+  /** The time `{{ ACS::CurrentUTCTime }}` stands for (default: the real current time). */
+  readonly now?: Date;
 }
 
 /** A template as the runtime reads it. */
@@ -128,13 +130,21 @@ class TemplateRun {
       return value.map((v) => this.resolve(v, item));
     }
     if (value !== null && typeof value === 'object') {
+      if (isFunctionCall(value)) {
+        const [name, args] = Object.entries(value)[0];
+        return callFunction(name, this.resolve(args, item));
+      }
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v, item)]));
     }
     return value;
   }
 
   private lookup(ref: string, item: unknown): unknown {
-    const builtins: Record<string, unknown> = { 'ACS::RegionId': 'cn-hangzhou', 'ACS::ExecutionId': 'exec-test0000000001' };
+    const builtins: Record<string, unknown> = {
+      'ACS::RegionId': 'cn-hangzhou',
+      'ACS::ExecutionId': 'exec-test0000000001',
+      'ACS::CurrentUTCTime': formatUtcTime(this.env.now ?? new Date(), UTC_TIME_FORMAT),
+    };
     if (ref === 'ACS::TaskLoopItem') {
       if (item === undefined) throw new Error('{{ ACS::TaskLoopItem }} outside a loop');
       return item;
@@ -316,4 +326,103 @@ export async function runTemplate(doc: OosTemplate, values: Record<string, unkno
   }
   const outputs = Object.fromEntries(Object.entries(doc.Outputs ?? {}).map(([name, o]) => [name, run.resolve(o.Value)]));
   return { status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
+}
+
+/**
+ * The intrinsic functions the package's templates use, as OOS documents them (the exact output
+ * formats where the documentation gives none are marked): `Fn::AddHour` shifts a UTC time by a
+ * number of hours, `Fn::FormatUTCTime` formats one with strftime directives, `Fn::Eval` evaluates
+ * a one-line expression (here: arithmetic only). Public templates compute "now minus N days" as
+ * `Fn::FormatUTCTime: [Fn::AddHour: ['{{ ACS::CurrentUTCTime }}', Fn::Eval: ['-N*24']], format]`.
+ * Any other function is an error, so that a template needing more fails the test.
+ */
+
+/** How `ACS::CurrentUTCTime` and `Fn::AddHour` write a time: ISO 8601 UTC to the second (the format is unconfirmed). */
+const UTC_TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ';
+
+/** Whether a value is one intrinsic function call, `{ 'Fn::Name': args }`. */
+function isFunctionCall(value: object): boolean {
+  const keys = Object.keys(value);
+  return !Array.isArray(value) && keys.length === 1 && keys[0].startsWith('Fn::');
+}
+
+/** Calls an intrinsic function on its resolved arguments. */
+function callFunction(name: string, args: unknown): unknown {
+  const list = Array.isArray(args) ? args : [args];
+  switch (name) {
+    case 'Fn::AddHour': {
+      const [time, hours] = list;
+      const h = Number(hours);
+      if (list.length !== 2 || !Number.isFinite(h)) throw new Error(`Fn::AddHour takes [time, hours], got ${JSON.stringify(args)}`);
+      return formatUtcTime(new Date(parseUtcTime(time).getTime() + h * 3_600_000), UTC_TIME_FORMAT);
+    }
+    case 'Fn::FormatUTCTime': {
+      const [time, format] = list;
+      if (list.length !== 2 || typeof format !== 'string') throw new Error(`Fn::FormatUTCTime takes [time, format], got ${JSON.stringify(args)}`);
+      return formatUtcTime(parseUtcTime(time), format);
+    }
+    case 'Fn::Eval': {
+      if (list.length !== 1 || typeof list[0] !== 'string') throw new Error(`Fn::Eval takes [expression], got ${JSON.stringify(args)}`);
+      return evaluateArithmetic(list[0]);
+    }
+    default:
+      throw new Error(`the runtime does not evaluate ${name}`);
+  }
+}
+
+/** A UTC time as OOS passes it: ISO 8601 with `Z`, seconds optional. */
+function parseUtcTime(value: unknown): Date {
+  const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?Z$/.exec(value) : null;
+  if (!m) throw new Error(`${JSON.stringify(value)} is not a UTC time`);
+  const [, y, mo, d, h, mi, sec] = m;
+  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec ?? 0)));
+}
+
+/** strftime's %Y %m %d %H %M %S in UTC; any other directive is an error. */
+function formatUtcTime(date: Date, format: string): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const fields: Record<string, string> = {
+    Y: String(date.getUTCFullYear()).padStart(4, '0'),
+    m: two(date.getUTCMonth() + 1),
+    d: two(date.getUTCDate()),
+    H: two(date.getUTCHours()),
+    M: two(date.getUTCMinutes()),
+    S: two(date.getUTCSeconds()),
+    '%': '%',
+  };
+  return format.replace(/%(.)/g, (_, c: string) => {
+    if (!(c in fields)) throw new Error(`Fn::FormatUTCTime: the runtime does not support %${c}`);
+    return fields[c];
+  });
+}
+
+/** `+ - * /`, parentheses, unary minus and numbers; anything else is an error. */
+function evaluateArithmetic(text: string): number {
+  const tokens = text.match(/\d+(?:\.\d+)?|[-+*/()]|\S/g) ?? [];
+  let at = 0;
+  const peek = () => tokens[at];
+  const expression = (): number => {
+    let v = term();
+    while (peek() === '+' || peek() === '-') v = tokens[at++] === '+' ? v + term() : v - term();
+    return v;
+  };
+  const term = (): number => {
+    let v = factor();
+    while (peek() === '*' || peek() === '/') v = tokens[at++] === '*' ? v * factor() : v / factor();
+    return v;
+  };
+  const factor = (): number => {
+    const t = tokens[at++];
+    if (t === '-') return -factor();
+    if (t === '(') {
+      const v = expression();
+      if (tokens[at++] !== ')') throw new Error(`Fn::Eval: unbalanced parentheses in ${JSON.stringify(text)}`);
+      return v;
+    }
+    if (t !== undefined && /^\d/.test(t)) return Number(t);
+    throw new Error(`Fn::Eval: the runtime evaluates arithmetic only, not ${JSON.stringify(text)}`);
+  };
+  const value = expression();
+  if (at !== tokens.length) throw new Error(`Fn::Eval: the runtime evaluates arithmetic only, not ${JSON.stringify(text)}`);
+  return value;
 }

@@ -3,7 +3,7 @@
  * The ECS stand-in is set up so that one rule fails at a time; the wrappers run for real.
  */
 import { PackageExitCode } from '../../lib/plugin/exit-codes';
-import { INSTANCE_TASKS } from '../../lib/instance-template';
+import { INSTANCE_TASKS, SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { CloudState } from './ecs-standin';
 import { DISK, INSTANCE, ROLE, Run, RunOptions, execute, synthStack } from './harness';
 
@@ -120,9 +120,13 @@ describe('the verdict from the tags, after a successful snapshot run', () => {
     const r = await after(() => undefined);
     const { group, snapshot } = where(r);
     const calls = r.ecs.calls.map((c) => c.api);
-    expect(calls).toEqual(['DescribeInstances', 'DescribeCloudAssistantStatus', 'DescribeInstanceRamRole', 'DescribeDisks', 'DescribeSnapshotGroups', 'DescribeSnapshots']);
+    expect(calls).toEqual(['DescribeInstances', 'DescribeCloudAssistantStatus', 'DescribeInstanceRamRole', 'DescribeDisks', 'DescribeSnapshotGroups', 'TagResources', 'DescribeSnapshots']);
     expect(r.ecs.calls[4].parameters).toEqual({ RegionId: 'cn-hangzhou', InstanceId: INSTANCE, SnapshotGroupId: [group] });
-    expect(r.ecs.calls[5].parameters).toEqual({ RegionId: 'cn-hangzhou', InstanceId: INSTANCE, SnapshotIds: [snapshot], PageSize: 100 });
+    expect(r.ecs.calls[5].parameters).toEqual({
+      RegionId: 'cn-hangzhou', ResourceType: 'snapshot', ResourceId: [snapshot],
+      Tag: [{ Key: SNAPSHOT_TAG_KEYS.posture, Value: 'E2E' }, { Key: SNAPSHOT_TAG_KEYS.group, Value: 'db' }],
+    });
+    expect(r.ecs.calls[6].parameters).toEqual({ RegionId: 'cn-hangzhou', InstanceId: INSTANCE, SnapshotIds: [snapshot], PageSize: 100 });
     expect(r.instanceExecution.ran).toEqual(Object.values(INSTANCE_TASKS));
   });
 
@@ -153,9 +157,19 @@ describe('the verdict from the tags, after a successful snapshot run', () => {
     expect(r.verdict!.result.message).toContain(`disk ${OTHER_DISK} of instance ${INSTANCE} has no snapshot in group ${where(r).group}`);
   });
 
-  test('a group the API does not find', async () => {
+  test('a group the API does not find: nothing to tag, and the verdict names it', async () => {
     const r = await after((c) => { c.groups = []; });
     expect(r.verdict!.result.message).toContain(`snapshot group ${where(r).group} of instance ${INSTANCE} was not found by DescribeSnapshotGroups`);
+    expect(r.ecs.calls.map((c) => c.api)).not.toContain('TagResources');
+    expect(r.instanceExecution).toMatchObject({ status: 'Failed', failedTask: INSTANCE_TASKS.verdict });
+  });
+
+  test('a tagging the API refuses stops the instance at tagSnapshots, before the verdict', async () => {
+    const r = await after((c) => { c.refuse = { TagResources: 'Forbidden.RAM: User not authorized to operate on the specified resource.' }; });
+    expect(r.instanceExecution).toMatchObject({ status: 'Failed', failedTask: INSTANCE_TASKS.tag });
+    expect(r.instanceExecution.message).toContain('TagResources: Forbidden.RAM');
+    expect(r.verdict).toBeUndefined();
+    expect(r.execution.status).toBe('Failed');
   });
 
   test('tags that say AppConsistent where the plugin logged a fallback: the tags decide (consistency not required)', async () => {
