@@ -4,12 +4,14 @@ import { checkLoopSize } from './instance-ids';
 import { INSTANCE_SELECTORS, OosTemplateDocument } from './instance-template';
 import { uniqueResourceId } from './logical-id';
 import { OOS_FORMAT_VERSION } from './oos/limits';
-import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
+import { RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { INSTANCE_ID_PATTERN, OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
-import { automationExecutedTemplate, automationRequiredActions, renderTemplateContent } from './snapshot-automation';
-import { TargetSelection, checkTargets, loopItems, targetParameters, targetTasks } from './targets';
+import {
+  automationExecutedTemplate, automationRequiredActions, buildPerInstanceParent, childParameters, leadingParameters, renderTemplateContent, trailingParameters,
+} from './snapshot-automation';
+import { TargetSelection, checkTargets } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
 /**
@@ -189,50 +191,20 @@ function buildInstanceDocument(spec: EnrollmentSpec): OosTemplateDocument {
 }
 
 function buildParentDocument(spec: EnrollmentSpec, instance: OosTemplateDocument): OosTemplateDocument {
-  return {
-    FormatVersion: OOS_FORMAT_VERSION,
-    Description: { en: spec.description },
-    Parameters: {
-      regionId: REGION_PARAMETER,
-      ...targetParameters(spec.targets, 'ECS instances to enroll (the snapshot role attached where none is, the quiesce scripts installed on Linux)'),
+  return buildPerInstanceParent({
+    description: spec.description,
+    targets: spec.targets,
+    parameters: {
+      ...leadingParameters(spec.targets, 'ECS instances to enroll (the snapshot role attached where none is, the quiesce scripts installed on Linux)', 'parent'),
       ramRoleName: { Type: 'String', Label: { en: 'RAM role of the instances' }, AllowedPattern: RAM_ROLE_NAME_PATTERN, Default: spec.ramRoleName },
-      rateControl: {
-        Type: 'Json',
-        Label: { en: 'Rate control' },
-        AssociationProperty: 'RateControl',
-        Default: { Mode: 'Concurrency', MaxErrors: spec.maxErrors, Concurrency: spec.concurrency },
-      },
-      instanceTemplateName: {
-        Type: 'String',
-        Label: { en: 'Per-instance template' },
-        Description: { en: 'The OOS template run for each instance (created with this one)' },
-        AllowedPattern: OOS_TEMPLATE_NAME_PATTERN,
-        Default: spec.instanceTemplateName,
-      },
-      OOSAssumeRole: { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: spec.oosAssumeRole },
+      ...trailingParameters(spec, 'parent'),
     },
-    RamRole: ref('OOSAssumeRole'),
-    Tasks: [
-      ...targetTasks(spec.targets),
-      {
-        Name: ENROLL_TASK_NAME,
-        Action: 'ACS::Template',
-        Description: { en: 'Runs the per-instance enrollment for each instance' },
-        Properties: {
-          TemplateName: ref('instanceTemplateName'),
-          Parameters: Object.fromEntries(Object.keys(instance.Parameters).map((name) =>
-            [name, name === 'instanceId' ? ref('ACS::TaskLoopItem') : ref(name)])),
-        },
-        Loop: {
-          Items: loopItems(spec.targets),
-          RateControl: ref('rateControl'),
-          Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } },
-        },
-        Outputs: { result: { Type: 'Json', ValueSelector: ENROLLMENT_SELECTORS.result } },
-      },
-    ],
-    Outputs: { enrolled: { Type: 'List', Value: ref(`${ENROLL_TASK_NAME}.results`) } },
-  };
+    taskName: ENROLL_TASK_NAME,
+    taskDescription: 'Runs the per-instance enrollment for each instance',
+    passed: childParameters(instance.Parameters),
+    resultSelector: ENROLLMENT_SELECTORS.result,
+    outputName: 'enrolled',
+  });
 }
 
 /**

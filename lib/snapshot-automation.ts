@@ -361,6 +361,10 @@ export interface PerInstanceParentSpec {
   readonly taskDescription: string;
   /** What it passes to each run (see {@link childParameters}). */
   readonly passed: Record<string, unknown>;
+  /** jq over each run's outputs: the instance's result. @default '.result' */
+  readonly resultSelector?: string;
+  /** The name of the template output listing the results. @default 'results' */
+  readonly outputName?: string;
 }
 
 /**
@@ -386,10 +390,10 @@ export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplate
           RateControl: ref('rateControl'),
           Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } },
         },
-        Outputs: { result: { Type: 'Json', ValueSelector: '.result' } },
+        Outputs: { result: { Type: 'Json', ValueSelector: spec.resultSelector ?? '.result' } },
       },
     ],
-    Outputs: { results: { Type: 'List', Value: ref(`${spec.taskName}.results`) } },
+    Outputs: { [spec.outputName ?? 'results']: { Type: 'List', Value: ref(`${spec.taskName}.results`) } },
   };
 }
 

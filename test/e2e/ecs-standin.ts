@@ -88,6 +88,27 @@ export function checkShape(value: unknown, type: FieldType, path: string): void 
   }
 }
 
+/**
+ * One call to an ECS stand-in, checked as ECS would take it: the API exists in the ECS SDK, every
+ * parameter is one of its request's and shaped as the model says, the region is the execution's;
+ * the call is recorded, and the response is checked against the SDK's response model.
+ */
+export function modelCheckedCall(service: string, api: string, parameters: Record<string, unknown>,
+  calls: Array<{ api: string; parameters: Record<string, unknown> }>, respond: (p: Record<string, unknown>) => Record<string, unknown>): unknown {
+  if (service !== 'ECS') throw new Error(`the stand-in serves ECS only, not ${service}`);
+  const model = findEcsApi(api);
+  if (!model || model.match !== 'exact') throw new Error(`ECS has no API ${api}`);
+  for (const name of Object.keys(parameters)) {
+    if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
+  }
+  checkShape(parameters, { kind: 'model', fields: model.model.request }, `${api} request`);
+  if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
+  calls.push({ api, parameters });
+  const response = { RequestId: `req-${calls.length}`, ...respond(parameters) };
+  checkShape(response, { kind: 'model', fields: model.model.response }, api);
+  return response;
+}
+
 /** The ECS API stand-in. */
 export class EcsStandIn {
   /** Every call, in order. */
@@ -96,20 +117,11 @@ export class EcsStandIn {
   constructor(public readonly state: CloudState) {}
 
   public call(service: string, api: string, parameters: Record<string, unknown>): unknown {
-    if (service !== 'ECS') throw new Error(`the stand-in serves ECS only, not ${service}`);
-    const model = findEcsApi(api);
-    if (!model || model.match !== 'exact') throw new Error(`ECS has no API ${api}`);
-    for (const name of Object.keys(parameters)) {
-      if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
-    }
-    checkShape(parameters, { kind: 'model', fields: model.model.request }, `${api} request`);
-    if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
-    this.calls.push({ api, parameters });
-    const refused = this.state.refuse?.[api];
-    if (refused !== undefined) throw new Error(refused);
-    const response = { RequestId: `req-${this.calls.length}`, ...this.respond(api, parameters) };
-    checkShape(response, { kind: 'model', fields: model.model.response }, api);
-    return response;
+    return modelCheckedCall(service, api, parameters, this.calls, (p) => {
+      const refused = this.state.refuse?.[api];
+      if (refused !== undefined) throw new Error(refused);
+      return this.respond(api, p);
+    });
   }
 
   private respond(api: string, p: Record<string, unknown>): Record<string, unknown> {

@@ -13,8 +13,7 @@
  * the default), or as an API error when no instance could be attached (`'error'`); the error
  * codes are the stand-in's own.
  */
-import { findEcsApi } from '../../lib/oos/lint/ecs-sdk-model';
-import { checkShape, list } from './ecs-standin';
+import { list, modelCheckedCall } from './ecs-standin';
 
 /** An instance of the simulated account. */
 export interface FleetInstance {
@@ -67,17 +66,7 @@ export class FleetStandIn {
   }
 
   public call(service: string, api: string, parameters: Record<string, unknown>): unknown {
-    if (service !== 'ECS') throw new Error(`the stand-in serves ECS only, not ${service}`);
-    const model = findEcsApi(api);
-    if (!model || model.match !== 'exact') throw new Error(`ECS has no API ${api}`);
-    for (const name of Object.keys(parameters)) {
-      if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
-    }
-    if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
-    this.calls.push({ api, parameters });
-    const response = { RequestId: `req-${this.calls.length}`, ...this.respond(api, parameters) };
-    checkShape(response, { kind: 'model', fields: model.model.response }, api);
-    return response;
+    return modelCheckedCall(service, api, parameters, this.calls, (p) => this.respond(api, p));
   }
 
   private respond(api: string, p: Record<string, unknown>): Record<string, unknown> {
