@@ -1,16 +1,12 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { ExecutedTemplate } from './execution-role';
 import { checkLoopSize } from './instance-ids';
 import { INSTANCE_SELECTORS, OosTemplateDocument } from './instance-template';
-import { uniqueResourceId } from './logical-id';
 import { OOS_FORMAT_VERSION } from './oos/limits';
-import { RosOosTemplate, checkOosTemplateName } from './oos/template';
+import { checkOosTemplateName } from './oos/template';
 import { INSTANCE_ID_PATTERN, OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
-import {
-  automationExecutedTemplate, automationRequiredActions, buildPerInstanceParent, childParameters, leadingParameters, renderTemplateContent, trailingParameters,
-} from './snapshot-automation';
+import { PerInstanceTemplatePair, buildPerInstanceParent, childParameters, leadingParameters, trailingParameters } from './snapshot-automation';
 import { TargetSelection, checkTargets } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
@@ -314,36 +310,15 @@ function checkEnrollmentProps(props: FleetEnrollmentProps): void {
  * holding another role fails, naming both), and on Linux installs the quiesce scripts with the
  * ScriptDeployment's command. The construct's values are the OOS parameters' defaults.
  */
-export class FleetEnrollment extends ros.Construct {
-  /** The enrollment template resource (the one to execute). */
-  public readonly template: RosOosTemplate;
-  /** The per-instance enrollment template resource. */
-  public readonly instanceTemplate: RosOosTemplate;
-  /** The enrollment template document. */
-  public readonly document: OosTemplateDocument;
-  /** The per-instance enrollment template document. */
-  public readonly instanceDocument: OosTemplateDocument;
-  /** The enrollment template's name. */
-  public readonly templateName: string;
-  /** The per-instance enrollment template's name. */
-  public readonly instanceTemplateName: string;
-  /** The RAM actions an execution needs, derived from both templates. */
-  public readonly requiredActions: string[];
+export class FleetEnrollment extends PerInstanceTemplatePair {
   /** sha256 of the installed scripts (Linux), for the automation's `scriptChecksums`. */
   public readonly scriptChecksums?: { readonly prescript: string; readonly postscript: string };
 
-  /** The template executions run, with the per-instance template it nests (for the execution role's actions). */
-  public get executedTemplate(): ExecutedTemplate {
-    return automationExecutedTemplate(this.document, this.instanceDocument);
-  }
-
   constructor(scope: ros.Construct, id: string, props: FleetEnrollmentProps) {
-    super(scope, id);
     checkEnrollmentProps(props);
     const install = props.scripts !== undefined ? prepareScriptInstall(props.scripts) : undefined;
-    this.scriptChecksums = install?.checksums;
-    this.templateName = suffixed(props.templateName, ENROLL_TEMPLATE_SUFFIX);
-    this.instanceTemplateName = suffixed(props.templateName, ENROLL_INSTANCE_TEMPLATE_SUFFIX);
+    const templateName = suffixed(props.templateName, ENROLL_TEMPLATE_SUFFIX);
+    const instanceTemplateName = suffixed(props.templateName, ENROLL_INSTANCE_TEMPLATE_SUFFIX);
     const documents = buildEnrollmentDocuments({
       os: props.os,
       description: props.description ?? `Enrolls ${props.os} ECS instances in application-consistent snapshots: the snapshot role attached where none is${props.os === OperatingSystem.LINUX ? ', the quiesce scripts installed' : ''}`,
@@ -351,23 +326,12 @@ export class FleetEnrollment extends ros.Construct {
       ramRoleName: props.roleName,
       concurrency: props.concurrency ?? 10,
       maxErrors: props.maxErrors ?? 0,
-      instanceTemplateName: this.instanceTemplateName,
+      instanceTemplateName,
       oosAssumeRole: props.executionRoleName ?? '',
       installCommand: install?.commandContent,
       installTimeoutSeconds: props.installTimeoutSeconds ?? 120,
     });
-    this.document = documents.parent;
-    this.instanceDocument = documents.instance;
-    this.requiredActions = automationRequiredActions(this.document, this.instanceDocument);
-    const oosTemplate = (localId: string, templateName: string, document: OosTemplateDocument) =>
-      new RosOosTemplate(this, uniqueResourceId(this, localId), {
-        templateName,
-        content: renderTemplateContent('content', document),
-        standaloneDocuments: { '': document },
-      });
-    this.instanceTemplate = oosTemplate('InstanceTemplate', this.instanceTemplateName, this.instanceDocument);
-    this.template = oosTemplate('Template', this.templateName, this.document);
-    // Created after (and deleted before) the template it runs.
-    this.template.addRosDependency(this.instanceTemplate.logicalId);
+    super(scope, id, { templateName, instanceTemplateName, document: documents.parent, instanceDocument: documents.instance });
+    this.scriptChecksums = install?.checksums;
   }
 }
