@@ -33,6 +33,8 @@ export interface Synthesized {
   readonly templateName: string;
   /** The scheduled template, when the group has a schedule. */
   readonly schedule?: OosTemplate;
+  /** Every OOS template of the stack, by template name (what ACS::Template tasks may run). */
+  readonly templates: Record<string, OosTemplate>;
   /** The whole synthesized stack template. */
   readonly stack: { Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string | string[] }> };
 }
@@ -66,6 +68,9 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60,
     installCommand: Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8'),
     templateName: stack.Resources.DbAutomationTemplate.Properties.TemplateName,
     schedule: stack.Resources.DbScheduleTemplate ? JSON.parse(stack.Resources.DbScheduleTemplate.Properties.Content) as OosTemplate : undefined,
+    templates: Object.fromEntries(Object.values(stack.Resources as Record<string, { Type: string; Properties: Record<string, any> }>)
+      .filter((r) => r.Type === 'ALIYUN::OOS::Template')
+      .map((r) => [r.Properties.TemplateName as string, JSON.parse(r.Properties.Content) as OosTemplate])),
     stack,
   };
 }
@@ -146,7 +151,7 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
     if (options.scheduled && !synth.schedule) throw new Error('the synthesized group has no schedule');
     const entry = options.scheduled ? synth.schedule! : synth.parent;
     const execution = await runTemplate(entry, options.values ?? {}, {
-      templates: { [synth.instanceTemplateName]: synth.instance, [synth.templateName]: synth.parent },
+      templates: synth.templates,
       callApi: (service, api, parameters) => ecs.call(service, api, parameters),
       runCommand: async (task, instanceId, commandType, content) => {
         expect(instanceId).toBe(INSTANCE);
