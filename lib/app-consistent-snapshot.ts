@@ -2,8 +2,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { FleetEnrollment } from './enrollment';
 import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions } from './retention';
 import { ExecutionRole } from './execution-role';
-import { RosOosExecution } from './oos/execution';
-import { sha256Hex } from './plugin/command';
+import { RosOosExecution, executionFingerprint } from './oos/execution';
 import { MAX_OOS_LOOP_ITEMS } from './instance-ids';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
@@ -11,7 +10,7 @@ import { Schedule } from './schedule';
 import { SCHEDULE_TEMPLATE_SUFFIX, ScheduleExecution, SnapshotSchedule, scheduleShards } from './snapshot-schedule';
 import { uniqueResourceId } from './logical-id';
 import { ResourceScope, checkResourceScope } from './policy-scope';
-import { checkTargets } from './targets';
+import { checkTargets, targetsOf } from './targets';
 import { RoleAttachment } from './role-attachment';
 import { PreparedScriptInstall, ScriptDeployment, prepareScriptInstall } from './script-deployment';
 import { SnapshotAutomation, SnapshotAutomationOptions, checkAutomationOptions, checkAutomationTemplateName } from './snapshot-automation';
@@ -149,7 +148,7 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
   if (!Object.values(OperatingSystem).includes(props.os)) {
     throw new ValidationError('os', `must be one of ${Object.values(OperatingSystem).join(', ')}`, props.os);
   }
-  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  checkTargets(targetsOf(props));
   checkResourceScope('resourceScope', props.resourceScope);
   if (props.instanceIds !== undefined && props.schedule === undefined && isResolved(props.instanceIds) && props.instanceIds.length > MAX_OOS_LOOP_ITEMS) {
     throw new ValidationError('instanceIds', `must list at most ${MAX_OOS_LOOP_ITEMS} instances without a schedule (an OOS loop takes at most ${MAX_OOS_LOOP_ITEMS}; a scheduled group runs larger fleets in shards of ${MAX_OOS_LOOP_ITEMS}): add a schedule or split the group`, `${props.instanceIds.length} instances`);
@@ -279,7 +278,7 @@ export class AppConsistentSnapshot extends ros.Construct {
       this.schedule = new SnapshotSchedule(this, 'Schedule', {
         schedule: props.schedule,
         templateName: `${templateName}${SCHEDULE_TEMPLATE_SUFFIX}`,
-        targets: { instanceIds: props.instanceIds, tags: props.targetTags },
+        targets: targetsOf(props),
         automation: { templateName, executedTemplate: this.automation.executedTemplate },
         enrollment: this.fleetEnrollment,
         retention: this.retention,
@@ -302,7 +301,7 @@ export class AppConsistentSnapshot extends ros.Construct {
       this.enrollmentRun = this.enrollAtDeploy(this.fleetEnrollment);
     }
     if (this.schedule !== undefined && (props.startSchedule ?? true)) {
-      const shards = scheduleShards({ instanceIds: props.instanceIds, tags: props.targetTags });
+      const shards = scheduleShards(targetsOf(props));
       shards.forEach((ids, index) => {
         const execution = new ScheduleExecution(this, shards.length === 1 ? 'ScheduleStart' : `ScheduleStart${index + 1}`, {
           templateName: this.schedule!.templateName,
@@ -323,7 +322,7 @@ export class AppConsistentSnapshot extends ros.Construct {
    * enrollment template replaces it, and so runs it again.
    */
   private enrollAtDeploy(enrollment: FleetEnrollment): RosOosExecution {
-    const fingerprint = sha256Hex(JSON.stringify([enrollment.document, enrollment.instanceDocument])).slice(0, 8).toUpperCase();
+    const fingerprint = executionFingerprint(enrollment.document, enrollment.instanceDocument);
     const run = new RosOosExecution(this, uniqueResourceId(this, `EnrollmentRun${fingerprint}`), {
       templateName: enrollment.templateName,
       mode: 'Automatic',

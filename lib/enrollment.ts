@@ -7,7 +7,7 @@ import { INSTANCE_ID_PATTERN, OperatingSystem, RAM_ROLE_NAME_PATTERN } from './p
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
 import { PerInstanceTemplatePair, buildPerInstanceParent, childParameters, leadingParameters, trailingParameters } from './snapshot-automation';
-import { TargetSelection, checkTargets } from './targets';
+import { TargetProps, TargetSelection, checkTargets, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
 /**
@@ -214,22 +214,9 @@ export function buildEnrollmentDocuments(spec: EnrollmentSpec): EnrollmentDocume
 }
 
 /** Properties of a {@link FleetEnrollment}. */
-export interface FleetEnrollmentProps {
+export interface FleetEnrollmentProps extends TargetProps {
   /** OS of the instances: Linux gets the role and the scripts, Windows the role only. */
   readonly os: OperatingSystem;
-  /**
-   * The instances that carry all these tags, selected at each run (`ACS::SelectTargets`).
-   * Give either this or `instanceIds`.
-   *
-   * @default - the instances listed in `instanceIds`
-   */
-  readonly targetTags?: Readonly<Record<string, string>>;
-  /**
-   * The instances by id (at most 1,000).
-   *
-   * @default - the instances selected by `targetTags`
-   */
-  readonly instanceIds?: string[];
   /** The snapshot role the instances must hold (attached where they hold none). */
   readonly roleName: string;
   /**
@@ -288,7 +275,7 @@ function checkEnrollmentProps(props: FleetEnrollmentProps): void {
     throw new ValidationError('templateName',
       `must be at most ${ENROLLED_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} characters (the enrollment template is named after it with \`${ENROLL_INSTANCE_TEMPLATE_SUFFIX}\`, and OOS allows 200)`, props.templateName);
   }
-  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  checkTargets(targetsOf(props));
   if (props.instanceIds !== undefined) {
     checkLoopSize('instanceIds', props.instanceIds);
   }
@@ -322,7 +309,7 @@ export class FleetEnrollment extends PerInstanceTemplatePair {
     const documents = buildEnrollmentDocuments({
       os: props.os,
       description: props.description ?? `Enrolls ${props.os} ECS instances in application-consistent snapshots: the snapshot role attached where none is${props.os === OperatingSystem.LINUX ? ', the quiesce scripts installed' : ''}`,
-      targets: { instanceIds: props.instanceIds, tags: props.targetTags },
+      targets: targetsOf(props),
       ramRoleName: props.roleName,
       concurrency: props.concurrency ?? 10,
       maxErrors: props.maxErrors ?? 0,

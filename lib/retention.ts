@@ -14,7 +14,7 @@ import {
   snapshotTagParameters,
   trailingParameters,
 } from './snapshot-automation';
-import { checkTargets } from './targets';
+import { TargetProps, checkTargets, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
 /**
@@ -270,24 +270,12 @@ export function buildRetentionDocuments(spec: RetentionTemplateSpec): { parent: 
 }
 
 /** Properties of a {@link SnapshotRetention}. */
-export interface SnapshotRetentionProps extends RetentionOptions {
+export interface SnapshotRetentionProps extends RetentionOptions, TargetProps {
   /**
    * The snapshot automation's template name: the retention templates are named after it with
    * `-Retention` and `-RetentionInstance` (so it may have at most 182 characters).
    */
   readonly automationTemplateName: string;
-  /**
-   * The instances by id (or a ROS list parameter). Give either this or `targetTags`.
-   *
-   * @default - the instances selected by `targetTags`
-   */
-  readonly instanceIds?: string[];
-  /**
-   * The instances that carry all these tags, selected at each run (`ACS::SelectTargets`).
-   *
-   * @default - the instances listed in `instanceIds`
-   */
-  readonly targetTags?: Readonly<Record<string, string>>;
   /**
    * Accept more instance ids than one OOS loop takes (1,000): each execution must then pass at
    * most 1,000 ids.
@@ -339,7 +327,7 @@ export function retentionTemplateSpec(props: SnapshotRetentionProps, stackName: 
   const groupName = props.groupName ?? props.automationTemplateName;
   return {
     description: props.description ?? 'Deletes the application-consistent snapshot groups past retention that the automation created (tagged with its posture and group), per instance',
-    targets: { instanceIds: props.instanceIds, tags: props.targetTags },
+    targets: targetsOf(props),
     postureName,
     groupName,
     keepLast: props.keepLast ?? 1,
@@ -364,7 +352,7 @@ export function checkRetentionAutomationTemplateName(field: string, name: string
  */
 export function validateSnapshotRetentionProps(scope: ros.Construct, props: SnapshotRetentionProps): RetentionTemplateSpec {
   checkRetentionAutomationTemplateName('automationTemplateName', props.automationTemplateName);
-  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  checkTargets(targetsOf(props));
   if (!props.sharded && props.instanceIds !== undefined) {
     checkLoopSize('instanceIds', props.instanceIds);
   }

@@ -23,7 +23,7 @@ import {
   TIMEOUT_SECONDS_WARNING,
   pluginValueProblem,
 } from './plugin/parameters';
-import { TargetSelection, checkTargets, loopItems, targetParameters, targetTasks } from './targets';
+import { TargetProps, TargetSelection, checkTargets, loopItems, targetParameters, targetTasks, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
 export { OosTemplateDocument };
@@ -122,21 +122,9 @@ export interface SnapshotAutomationOptions {
 }
 
 /** Properties of a {@link SnapshotAutomation}. */
-export interface SnapshotAutomationProps extends SnapshotAutomationOptions {
+export interface SnapshotAutomationProps extends SnapshotAutomationOptions, TargetProps {
   /** OS of the instances. */
   readonly os: OperatingSystem;
-  /**
-   * The instances by id (or a ROS list parameter). Give either this or `targetTags`.
-   *
-   * @default - the instances selected by `targetTags`
-   */
-  readonly instanceIds?: string[];
-  /**
-   * The instances that carry all these tags, selected at each run (`ACS::SelectTargets`).
-   *
-   * @default - the instances listed in `instanceIds`
-   */
-  readonly targetTags?: Readonly<Record<string, string>>;
   /**
    * Accept more instance ids than one OOS loop takes (1,000): the template then has no default
    * list, and each execution must pass at most 1,000 ids (the scheduled executions pass one
@@ -489,7 +477,7 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps, stackName: 
   return {
     os: props.os,
     description: props.description ?? `Application-consistent snapshots of ${props.os} ECS instances through app-snapshot-plugin, with the exit code and consistency of each instance checked`,
-    targets: { instanceIds: props.instanceIds, tags: props.targetTags },
+    targets: targetsOf(props),
     ramRoleName: props.roleName,
     snapshotName: props.snapshotName ?? 'AppConsistentSnapshot',
     snapshotDescription: props.snapshotDescription ?? '',
@@ -605,7 +593,7 @@ export abstract class PerInstanceTemplatePair extends ros.Construct {
  */
 export function validateSnapshotAutomationProps(scope: ros.Construct, props: SnapshotAutomationProps): SnapshotTemplateSpec {
   checkAutomationTemplateName('templateName', props.templateName);
-  checkTargets({ instanceIds: props.instanceIds, tags: props.targetTags });
+  checkTargets(targetsOf(props));
   if (!props.sharded && props.instanceIds !== undefined) {
     checkLoopSize('instanceIds', props.instanceIds);
   }

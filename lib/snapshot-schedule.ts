@@ -3,8 +3,7 @@ import { ExecutedTemplate } from './execution-role';
 import { MAX_OOS_LOOP_ITEMS, chunk } from './instance-ids';
 import { OosTemplateDocument } from './instance-template';
 import { uniqueResourceId } from './logical-id';
-import { RosOosExecution } from './oos/execution';
-import { sha256Hex } from './plugin/command';
+import { RosOosExecution, executionFingerprint } from './oos/execution';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate } from './oos/template';
 import { Schedule } from './schedule';
@@ -199,10 +198,8 @@ export class ScheduleExecution extends ros.Construct {
   constructor(scope: ros.Construct, id: string, props: ScheduleExecutionProps) {
     super(scope, id);
     const of = props.shard.count > 1 ? ` (instances shard ${props.shard.index + 1} of ${props.shard.count})` : '';
-    // A running schedule keeps the trigger and the parameters it started with, and ROS does not
-    // update an execution in place: the id changes with them, so that a changed schedule or shard
-    // replaces the execution (the old one is cancelled on delete).
-    const fingerprint = sha256Hex(JSON.stringify([props.templateContent, props.instanceIds ?? null])).slice(0, 8).toUpperCase();
+    // A changed schedule (the template's trigger) or shard replaces the execution.
+    const fingerprint = executionFingerprint(props.templateContent, props.instanceIds ?? null);
     this.execution = new RosOosExecution(this, uniqueResourceId(this, `Execution${fingerprint}`), {
       templateName: props.templateName,
       mode: 'Automatic',

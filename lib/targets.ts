@@ -13,6 +13,27 @@ export interface TargetSelection {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** How constructs take a selection: `instanceIds` or `targetTags`. */
+export interface TargetProps {
+  /**
+   * The instances by id (or a ROS list parameter). Give either this or `targetTags`.
+   *
+   * @default - the instances selected by `targetTags`
+   */
+  readonly instanceIds?: string[];
+  /**
+   * The instances that carry all these tags, selected at each run (`ACS::SelectTargets`).
+   *
+   * @default - the instances listed in `instanceIds`
+   */
+  readonly targetTags?: Readonly<Record<string, string>>;
+}
+
+/** The selection a construct's props make. */
+export function targetsOf(props: TargetProps): TargetSelection {
+  return { instanceIds: props.instanceIds, tags: props.targetTags };
+}
+
 /** The name of the task that selects the instances by tags. */
 export const SELECT_TASK_NAME = 'selectInstances';
 

@@ -1,6 +1,16 @@
 import * as ros from '@alicloud/ros-cdk-core';
+import { sha256Hex } from '../plugin/command';
 import { ValidationError } from '../validation';
 import { checkOosTemplateName } from './template';
+
+/**
+ * A short fingerprint of what an execution starts with, for its logical id. A running execution
+ * keeps what it started with, and ROS does not update an execution in place: with the
+ * fingerprint in its id, a change replaces it (the old one is cancelled on delete).
+ */
+export function executionFingerprint(...parts: unknown[]): string {
+  return sha256Hex(JSON.stringify(parts)).slice(0, 8).toUpperCase();
+}
 
 /** How ROS judges an `ALIYUN::OOS::Execution` while creating it. */
 export interface RosOosExecutionResourceOptions {

@@ -4,7 +4,8 @@ import * as path from 'path';
 import * as ros from '@alicloud/ros-cdk-core';
 import { AppConsistentSnapshot, GroupEnrollment } from '../app-consistent-snapshot';
 import { MAX_OOS_LOOP_ITEMS, chunk } from '../instance-ids';
-import { ScheduleExecution } from '../snapshot-schedule';
+import { ScheduleExecution, isSharded } from '../snapshot-schedule';
+import { targetsOf } from '../targets';
 import { AppConsistentSnapshotStack } from '../stack';
 import { ROS_MAX_RESOURCES, ROS_TEMPLATE_MAX_BYTES } from '../synth';
 import { isResolved } from '../validation';
@@ -121,7 +122,7 @@ function buildSlice(scope: ros.Construct, group: AppConsistentSnapshot, slice: S
 
 /** The group's core built in a stack (no enrollment; the schedule started here unless sharded). */
 function buildCore(stack: AppConsistentSnapshotStack, posture: Posture, g: PostureGroup): AppConsistentSnapshot {
-  const sharded = g.options.schedule !== undefined && (idsOf(g)?.length ?? 0) > MAX_OOS_LOOP_ITEMS;
+  const sharded = isSharded(targetsOf(g.options));
   return stack.addGroup(g.name, {
     ...g.options,
     postureName: posture.postureName,
@@ -159,7 +160,7 @@ export function buildPostureStacks(app: ros.App, posture: Posture): AppConsisten
   for (const g of posture.groups) {
     const ids = idsOf(g);
     if (ids === undefined) continue;
-    const sharded = g.options.schedule !== undefined && ids.length > MAX_OOS_LOOP_ITEMS;
+    const sharded = isSharded(targetsOf(g.options));
     const parts = chunk(ids, MAX_OOS_LOOP_ITEMS);
     const costOf = new Map<number, Cost>();
     parts.forEach((part, index) => {
