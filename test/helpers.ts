@@ -70,9 +70,13 @@ export function automationOf(t: RosTemplate, prefix = '') {
   return { parent: parents[0], instance: children[0], task };
 }
 
-/** A Linux command with its packed body (gzip + Base64, see packShellBody) decoded in place, for reading. */
+/**
+ * A command with its packed body (gzip + Base64, see packShellBody and packPowerShellBody)
+ * decoded in place, for reading.
+ */
 export function unpackedCommand(command: string): string {
-  const m = /^if ! APP_SNAPSHOT_BODY=\$\(base64 -d <<'APP_SNAPSHOT_BODY_EOF' \| gunzip\)[^\n]*\n([A-Za-z0-9+/=\n]+?)\nAPP_SNAPSHOT_BODY_EOF\n[\s\S]*?\nfi\neval "\$APP_SNAPSHOT_BODY"\n/m.exec(command);
+  const m = /^if ! APP_SNAPSHOT_BODY=\$\(base64 -d <<'APP_SNAPSHOT_BODY_EOF' \| gunzip\)[^\n]*\n([A-Za-z0-9+/=\n]+?)\nAPP_SNAPSHOT_BODY_EOF\n[\s\S]*?\nfi\neval "\$APP_SNAPSHOT_BODY"\n/m.exec(command)
+    ?? /^\$AppSnapshotBody = @'\n([A-Za-z0-9+/=\n]+?)\n'@\n[\s\S]*?\n\. \(\[ScriptBlock\]::Create\(\$AppSnapshotSource\)\)\n/m.exec(command);
   if (!m) {
     return command;
   }

@@ -93,7 +93,7 @@ describe('the per-instance template', () => {
 
   test('Windows: the same facts as PowerShell here-strings, the preflight and verdict scripts, the whole exit-code table', () => {
     const doc = instanceDocument(OperatingSystem.WINDOWS);
-    const [run, verdict] = doc.Tasks.filter((t) => t.Action === 'ACS::ECS::RunCommand').map((t) => t.Properties.commandContent as string);
+    const [run, verdict] = doc.Tasks.filter((t) => t.Action === 'ACS::ECS::RunCommand').map((t) => unpackedCommand(t.Properties.commandContent as string));
     expect(run).toContain("$AppSnapshotDisks = @'\n{{ describeDisks.disks }}\n'@");
     expect(run).toContain("$AppSnapshotAttachedRoles = @'\n{{ describeRamRole.roleNames }}\n'@");
     expect(run.indexOf('function Invoke-Preflight')).toBeLessThan(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId'));

@@ -13,6 +13,14 @@ export enum ExitCodeSource {
   PLUGIN = 'plugin',
   /** Defined by this package's wrapper. */
   PACKAGE = 'package',
+  /**
+   * Defined by Cloud Assistant's `acs-plugin-manager` for its own failures (the plugin was not
+   * found, downloaded, started or finished in time). A plugin may return the same numbers: the
+   * manager's own failures are told apart by the line it prints, `<Func> <NAME>[.<errno>]: <tip>`.
+   *
+   * @see https://github.com/aliyun/aliyun_assist_client (agent/pluginmanager/acspluginmanager/errcode.go)
+   */
+  PLUGIN_MANAGER = 'plugin manager',
 }
 
 /** One row of the exit-code table. */
@@ -51,8 +59,32 @@ export const PLUGIN_EXIT_CODES: readonly ExitCodeEntry[] = [
   { code: 255, name: 'UNKNOWN_ERROR', meaning: 'unknown error', action: 'read the plugin output in the invocation result', source: ExitCodeSource.PLUGIN },
 ];
 
+/**
+ * The exit codes of `acs-plugin-manager` itself (232-247). The names are those the manager
+ * prints in its error line (`ErrorStrMap` of the agent's source).
+ */
+export const PLUGIN_MANAGER_EXIT_CODES: readonly ExitCodeEntry[] = [
+  { code: 232, name: 'LOCKING_ERR', meaning: 'the plugin manager could not open or take its plugin lock file', action: 'check the Cloud Assistant folder is writable and no other plugin run hangs; retry', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 233, name: 'CHECK_ENDPOINT_FAIL', meaning: 'the plugin manager found no Cloud Assistant endpoint to connect to', action: 'check the instance reaches the Cloud Assistant server; retry', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 234, name: 'PACKAGE_NOT_FOUND', meaning: 'the plugin is neither installed nor available online for this system and architecture', action: 'update the Cloud Assistant agent; check the OS is one the plugin supports', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 235, name: 'PACKAGE_FORMAT_ERR', meaning: 'the plugin package is not a zip file', action: 'retry; if it persists, update the Cloud Assistant agent', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 236, name: 'UNZIP_ERR', meaning: 'the plugin package could not be unzipped', action: 'check free disk space in the Cloud Assistant folder; retry', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 237, name: 'UNMARSHAL_ERR', meaning: 'the plugin\'s config.json could not be parsed', action: 'retry (the package is downloaded again); update the Cloud Assistant agent', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 238, name: 'PLUGIN_FORMAT_ERR', meaning: 'the plugin\'s config.json or entry point is missing, or the plugin does not fit this OS', action: 'update the Cloud Assistant agent; check the OS is one the plugin supports', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 239, name: 'MD5_CHECK_FAIL', meaning: 'the downloaded plugin package failed its MD5 check', action: 'retry; check nothing on the network alters downloads', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 240, name: 'DOWNLOAD_FAIL', meaning: 'the plugin package could not be downloaded (three tries, or the fetch timeout ran out)', action: 'check the instance reaches the Cloud Assistant server (VPC endpoint, security group); retry', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 241, name: 'LOAD_INSTALLEDPLUGINS_ERR', meaning: 'the plugin manager could not read its installed_plugins file', action: 'check the Cloud Assistant folder and its free space; update the agent', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 242, name: 'DUMP_INSTALLEDPLUGINS_ERR', meaning: 'the plugin manager could not write its installed_plugins file', action: 'check the Cloud Assistant folder is writable and has free space', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 243, name: 'GET_ONLINE_PACKAGE_INFO_ERR', meaning: 'the plugin manager could not read the online plugin list', action: 'check the instance reaches the Cloud Assistant server; retry', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 244, name: 'EXECUTABLE_PERMISSION_ERR', meaning: 'the plugin manager could not make the plugin executable', action: 'check the Cloud Assistant folder is on a file system that allows chmod (not mounted noexec)', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 245, name: 'REMOVE_FILE_ERR', meaning: 'the plugin manager could not delete a plugin folder', action: 'check the Cloud Assistant folder\'s permissions', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 246, name: 'EXECUTE_FAILED_ERR', meaning: 'the plugin process could not be started', action: 'read the manager\'s error line in the result; update the Cloud Assistant agent', source: ExitCodeSource.PLUGIN_MANAGER },
+  { code: 247, name: 'EXECUTE_TIMEOUT_ERR', meaning: 'the plugin ran past the plugin manager\'s timeout and the manager killed it (not its children)', action: 'check no file system is left frozen (fsfreeze -u) and the application is resumed; raise `pluginDeadlineSeconds`', source: ExitCodeSource.PLUGIN_MANAGER },
+];
+
 /** The package's codes by name, for code that needs one of them. */
 export const PackageExitCode = {
+  RESERVED_EXIT_CODE_REPLACED: 119,
   APP_CONSISTENCY_NOT_OBTAINED: 120,
   PLUGIN_MANAGER_NOT_FOUND: 121,
   NO_VERDICT: 122,
@@ -64,10 +96,24 @@ export const PackageExitCode = {
 } as const;
 
 /**
- * The package's own exit codes. They sit in 120-127, a range the plugin does not document,
+ * Exit codes after which Cloud Assistant powers off (193, 3009) or reboots (194, 3010) the
+ * instance once the command has finished. No command of the package may exit with one of them,
+ * whatever the plugin returned: the wrappers exit {@link PackageExitCode.RESERVED_EXIT_CODE_REPLACED}
+ * instead and name the original code in the result line.
+ *
+ * @see https://github.com/aliyun/aliyun_assist_client (agent/taskengine, SideEffect)
+ */
+export const RESERVED_EXIT_CODES = {
+  linux: [193, 194],
+  windows: [3009, 3010],
+} as const;
+
+/**
+ * The package's own exit codes. They sit in 119-127, a range the plugin does not document,
  * so a code always tells who decided it.
  */
 export const PACKAGE_EXIT_CODES: readonly ExitCodeEntry[] = [
+  { code: PackageExitCode.RESERVED_EXIT_CODE_REPLACED, name: 'RESERVED_EXIT_CODE_REPLACED', meaning: 'the plugin or the plugin manager exited with a code after which Cloud Assistant would power off or reboot the instance (193 or 194 on Linux, 3009 or 3010 on Windows); the wrapper exited with this code instead and names the original one', action: 'read the original code and the plugin output in the result; nothing was powered off or rebooted', source: ExitCodeSource.PACKAGE },
   { code: PackageExitCode.APP_CONSISTENCY_NOT_OBTAINED, name: 'APP_CONSISTENCY_NOT_OBTAINED', meaning: 'application consistency was required but the plugin fell back to a file-system-consistent snapshot', action: 'check /tmp/prescript.sh and /tmp/postscript.sh exist, are root-owned with mode 700 and succeed when run by hand', source: ExitCodeSource.PACKAGE },
   { code: PackageExitCode.PLUGIN_MANAGER_NOT_FOUND, name: 'PLUGIN_MANAGER_NOT_FOUND', meaning: 'acs-plugin-manager was not found on the instance', action: 'install or update the Cloud Assistant agent', source: ExitCodeSource.PACKAGE },
   { code: PackageExitCode.NO_VERDICT, name: 'NO_VERDICT', meaning: 'the plugin exited 0 but its output named neither an application- nor a file-system-consistent snapshot', action: 'read the plugin output; check the snapshot tags in the ECS console', source: ExitCodeSource.PACKAGE },
@@ -78,8 +124,8 @@ export const PACKAGE_EXIT_CODES: readonly ExitCodeEntry[] = [
   { code: PackageExitCode.SNAPSHOTS_NOT_CONFIRMED, name: 'SNAPSHOTS_NOT_CONFIRMED', meaning: 'the snapshot group read back from ECS does not confirm the run: it is not accomplished, a snapshot is missing, unfinished or carries no consistency tag, or the tags say file-system-consistent where the plugin logged application-consistent', action: 'inspect the group and snapshots the reason names in the ECS console; delete a group that is not usable and run again', source: ExitCodeSource.PACKAGE },
 ];
 
-/** Every exit code, plugin codes first, in ascending order. */
-export const EXIT_CODES: readonly ExitCodeEntry[] = [...PLUGIN_EXIT_CODES, ...PACKAGE_EXIT_CODES]
+/** Every exit code, in ascending order. */
+export const EXIT_CODES: readonly ExitCodeEntry[] = [...PLUGIN_EXIT_CODES, ...PACKAGE_EXIT_CODES, ...PLUGIN_MANAGER_EXIT_CODES]
   .slice()
   .sort((a, b) => a.code - b.code);
 
