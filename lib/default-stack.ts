@@ -7,11 +7,12 @@ import {
   OPTIONAL_DISK_ID_PATTERN,
   OperatingSystem,
   PLUGIN_DEFAULTS,
-  PLUGIN_VALUE_ALLOWED_PATTERN,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
   SNAPSHOT_NAME_PATTERN,
   TIMEOUT_SECONDS_RANGE,
+  WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN,
+  pluginValueRule,
 } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
@@ -80,10 +81,11 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
     });
     const snapshotDescription = new ros.RosParameter(this, 'SnapshotDescription', {
       type: ros.RosParameterType.STRING,
-      allowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      // The OS is a parameter too: the Windows rule holds for both.
+      allowedPattern: WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN,
       maxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       defaultValue: 'Application-consistent snapshot',
-      description: 'Description of the snapshot groups (no comma, quote or backslash)',
+      description: `Description of the snapshot groups: ${pluginValueRule(OperatingSystem.WINDOWS)}`,
     });
     const excludeDiskId = new ros.RosParameter(this, 'ExcludeDiskId', {
       type: ros.RosParameterType.STRING,

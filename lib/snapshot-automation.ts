@@ -15,13 +15,14 @@ import {
   MAX_EXCLUDED_DISKS,
   OperatingSystem,
   PLUGIN_DEFAULTS,
-  PLUGIN_VALUE_ALLOWED_PATTERN,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
   SNAPSHOT_NAME_PATTERN,
   TIMEOUT_SECONDS_RANGE,
   TIMEOUT_SECONDS_WARNING,
+  pluginValueAllowedPattern,
   pluginValueProblem,
+  pluginValueRule,
 } from './plugin/parameters';
 import { TargetProps, TargetSelection, checkTargets, loopItems, targetParameters, targetTasks, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
@@ -224,7 +225,8 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     snapshotDescription: {
       Type: 'String',
       Label: { en: 'Snapshot group description' },
-      AllowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      Description: { en: `At most ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters; ${pluginValueRule(spec.os)}` },
+      AllowedPattern: pluginValueAllowedPattern(spec.os),
       MaxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       ...def(spec.snapshotDescription),
     },
@@ -431,7 +433,7 @@ export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomatio
       'must be 2 to 128 characters of letters, digits, `.` `_` `-` `:`, start with a letter and not with http:// or https:// (snapshot group name)');
   }
   if (o.snapshotDescription !== undefined && isResolved(o.snapshotDescription)) {
-    const problem = pluginValueProblem(o.snapshotDescription);
+    const problem = pluginValueProblem(o.snapshotDescription, os);
     if (problem) {
       throw new ValidationError(f('snapshotDescription'), problem, o.snapshotDescription);
     }

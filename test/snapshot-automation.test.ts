@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
 import { EXIT_CODES } from '../lib/plugin/exit-codes';
-import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
+import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS, WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN } from '../lib/plugin/parameters';
 import { SNAPSHOT_TAG_VALUE_PATTERN } from '../lib/instance-template';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
 import { automationOf, instanceIds, newApp, templateOf, unpackedCommand } from './helpers';
@@ -27,7 +27,9 @@ function synth(props: Partial<SnapshotAutomationProps> = {}) {
 /** The `--params=` list of the generated command, parsed back into key/value pairs. */
 function pluginParams(command: string): Array<[string, string]> {
   const line = command.split('\n').find((l) => l.startsWith('APP_SNAPSHOT_PLUGIN_PARAMS=') || l.startsWith('$AppSnapshotPluginParams = '));
-  const list = line!.replace(/^[^']*'/, '').replace(/'$/, '');
+  // The list in the header's single-quoted string (PowerShell doubles a quote inside it).
+  const quoted = line!.replace(/^[^']*'/, '').replace(/'$/, '');
+  const list = line!.startsWith('$') ? quoted.replace(/''/g, "'") : quoted;
   return list.split(',').map((pair) => {
     const m = /^-([A-Za-z]+)=(.*)$/.exec(pair);
     if (!m) throw new Error(`malformed pair ${pair}`);
@@ -170,7 +172,16 @@ describe('SnapshotAutomation: the command run on each instance', () => {
     expect(run.Properties.commandType).toBe('RunPowerShellScript');
     expect(command).toContain("$AppSnapshotPlugin = 'app-snapshot-plugin-win'");
     expect(pluginParams(command).map(([k]) => k)).toEqual(WINDOWS_PLUGIN_PARAMETERS.map((p) => p.name));
-    expect(pluginParams(command)[1]).toEqual(['EnableWriters', '{{ enableWriters }}']);
+    // Strings in shlex single quotes: the list reaches the plugin manager with no double quote.
+    expect(pluginParams(command)).toEqual([
+      ['RamRoleName', "'{{ ramRoleName }}'"],
+      ['EnableWriters', '{{ enableWriters }}'],
+      ['ExcludeDiskId', "'{{ excludeDiskId }}'"],
+      ['Name', "'{{ snapshotName }}'"],
+      ['Description', "'{{ snapshotDescription }}'"],
+    ]);
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN);
+    expect(content.Parameters.snapshotDescription.Description.en).toMatch(/printable ASCII only \(Windows PowerShell 5\.1 reads the command in the ANSI code page\)/);
     expect(command).not.toContain('/tmp/prescript.sh');
     expect(content.Parameters.enableFsFreeze).toBeUndefined();
     expect(content.Parameters.enableWriters.Default).toBe('true');
@@ -186,7 +197,11 @@ describe('SnapshotAutomation: bad input', () => {
     ['a template name over 200 characters', { templateName: 'x'.repeat(201) }, /`templateName` must be 1 to 200 characters/],
     ['a template name with a dot', { templateName: 'a.b' }, /`templateName` must be 1 to 200 characters of letters, digits, `_` and `-`.*got "a.b"/],
     ['a comma in the description', { snapshotDescription: 'a,b' }, /`snapshotDescription` must not contain ",".*got "a,b"/],
-    ['a quote in the description', { snapshotDescription: 'say "hi"' }, /`snapshotDescription` must not contain "\\""/],
+    ['a quote in the description', { snapshotDescription: 'say "hi"' }, /`snapshotDescription` must not contain "\\"": it would end the quotes around the value/],
+    ['a backslash in the description', { snapshotDescription: 'C:\\data' }, /`snapshotDescription` must not contain "\\\\": .* escape character/],
+    ['a line break in the description', { snapshotDescription: 'a\nb' }, /`snapshotDescription` must not contain control characters or line breaks/],
+    ['a non-ASCII description on Windows', { os: OperatingSystem.WINDOWS, snapshotDescription: 'it\u2019s nightly' },
+      /`snapshotDescription` must be printable ASCII on Windows, got "\u2019" \(U\+2019\): Cloud Assistant saves the command without a byte-order mark and Windows PowerShell 5\.1 reads it in the ANSI code page/],
     ['a snapshot name starting with a digit', { snapshotName: '1st' }, /`snapshotName` must be 2 to 128 characters.*got "1st"/],
     ['a snapshot name with a comma', { snapshotName: 'a,b' }, /`snapshotName` must be 2 to 128/],
     ['a timeout of 0', { timeoutSeconds: 0 }, /`timeoutSeconds` must be an integer from 1 to 600, got 0/],
@@ -220,6 +235,13 @@ describe('SnapshotAutomation: bad input', () => {
     const { automation } = synth({ timeoutSeconds: 30 });
     const warnings = automation.node.metadata.filter((m) => m.type === 'aliyun:ros:warning').map((m) => m.data);
     expect(warnings).toEqual([expect.stringMatching(/timeoutSeconds is 30: .* over 16 s/)]);
+  });
+
+  test('accepts a non-ASCII description on Linux (bash reads the command as UTF-8), with the Linux pattern', () => {
+    const { content, command } = synth({ snapshotDescription: '\u6bcf\u665a\u7684\u5feb\u7167 caf\u00e9' });
+    expect(content.Parameters.snapshotDescription.Default).toBe('\u6bcf\u665a\u7684\u5feb\u7167 caf\u00e9');
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(PLUGIN_VALUE_ALLOWED_PATTERN);
+    expect(pluginParams(command)[7]).toEqual(['Description', '"{{ snapshotDescription }}"']);
   });
 
   test('accepts writers off on Windows when application consistency is not required', () => {
