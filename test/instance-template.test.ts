@@ -97,7 +97,7 @@ describe('the per-instance template', () => {
     expect(run).toContain("$AppSnapshotDisks = @'\n{{ describeDisks.disks }}\n'@");
     expect(run).toContain("$AppSnapshotAttachedRoles = @'\n{{ describeRamRole.roleNames }}\n'@");
     expect(run.indexOf('function Invoke-Preflight')).toBeLessThan(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId'));
-    expect(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId')).toBeLessThan(run.indexOf('Start-Job'));
+    expect(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId')).toBeLessThan(run.indexOf('\n$pluginManager = Find-PluginManager'));
     expect(verdict).toContain("$AppSnapshotSnapshots = @'\n{{ describeSnapshots.snapshots }}\n'@");
     expect(verdict).toContain('Stop-Package 127');
     for (const command of [run, verdict]) {

@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as zlib from 'zlib';
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXIT_CODES } from './exit-codes';
+import { EXIT_CODES, ExitCodeSource, PackageExitCode, RESERVED_EXIT_CODES } from './exit-codes';
 import { OperatingSystem, PLUGIN_NAME, PluginParameterValue, encodePluginParams } from './parameters';
 import {
   PERSISTENT_CHECKSUM_FILE,
@@ -22,6 +22,12 @@ export const RUN_COMMAND_MAX_BASE64_BYTES = 16 * 1024;
  * time (role names, the disks read by the preflight, the snapshot group's members).
  */
 export const RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES = 3 * 1024;
+
+/**
+ * Seconds the plugin manager's own timeout (`--timeout`) runs past the wrapper's deadline, so
+ * that the manager never kills the plugin before the wrapper's deadline does.
+ */
+export const PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS = 30;
 
 /** The directory of the files run on instances. */
 export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
@@ -64,10 +70,21 @@ export function shellExitCodeFunction(): string {
   return ['exit_code_info() {', '  case "$1" in', ...cases, '    *) return 1 ;;', '  esac', '}'].join('\n');
 }
 
-/** The PowerShell hashtable `$ExitCodeTable`, generated from the table. */
+/**
+ * The PowerShell hashtable `$ExitCodeTable`, the list `$ReservedExitCodes` (the codes after which
+ * Cloud Assistant powers off or reboots a Windows instance) with `$ReservedExitCodeReplacement`
+ * (the code exited with instead), and `$PluginManagerExitCodes` (the plugin manager's own
+ * codes), generated from the table.
+ */
 export function powershellExitCodeTable(): string {
   const rows = EXIT_CODES.map((e) => `  ${e.code} = ${powershellQuote(`${e.name}|${e.meaning}`)}`);
-  return ['$ExitCodeTable = @{', ...rows, '}'].join('\n');
+  const manager = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+  return [
+    '$ExitCodeTable = @{', ...rows, '}',
+    `$ReservedExitCodes = @(${RESERVED_EXIT_CODES.windows.join(', ')})`,
+    `$ReservedExitCodeReplacement = ${PackageExitCode.RESERVED_EXIT_CODE_REPLACED}`,
+    `$PluginManagerExitCodes = @(${manager.join(', ')})`,
+  ].join('\n');
 }
 
 /**
@@ -200,6 +217,7 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
       powershellFact('AppSnapshotDisks', options.preflight.disks),
     ], [
       powershellExitCodeTable(),
+      `$PluginManagerTimeoutMarginSeconds = ${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`,
       readTemplate('oos/windows-result.ps1'),
       readTemplate('oos/windows-preflight.ps1'),
       readTemplate('oos/windows-snapshot.ps1'),
