@@ -58,14 +58,20 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60,
       },
     },
   }), out);
-  const stack = JSON.parse(fs.readFileSync(path.join(out, 'E2E.template.json'), 'utf8'));
+  return readSynthesized(out, 'E2E');
+}
+
+/** The synthesized stack `stackName` in `out`, whose group `db` is read as the automation. */
+export function readSynthesized(out: string, stackName: string): Synthesized {
+  const stack = JSON.parse(fs.readFileSync(path.join(out, `${stackName}.template.json`), 'utf8'));
   const parent = JSON.parse(stack.Resources.DbAutomationTemplate.Properties.Content) as OosTemplate;
   const instance = JSON.parse(stack.Resources.DbAutomationInstanceTemplate.Properties.Content) as OosTemplate;
   return {
     parent,
     instance,
     instanceTemplateName: stack.Resources.DbAutomationInstanceTemplate.Properties.TemplateName,
-    installCommand: Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8'),
+    // Windows groups install no scripts.
+    installCommand: stack.Resources.DbScriptsInstallScripts ? Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8') : '',
     templateName: stack.Resources.DbAutomationTemplate.Properties.TemplateName,
     schedule: stack.Resources.DbScheduleTemplate ? JSON.parse(stack.Resources.DbScheduleTemplate.Properties.Content) as OosTemplate : undefined,
     templates: Object.fromEntries(Object.values(stack.Resources as Record<string, { Type: string; Properties: Record<string, any> }>)
