@@ -11,7 +11,7 @@ import * as path from 'path';
 
 /** The pwsh executable: on PATH, or where `dotnet tool install --global` puts it. */
 export function pwshPath(): string {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), path.join(os.homedir(), '.dotnet', 'tools'), '/root/.dotnet/tools'];
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), path.join(os.homedir(), '.dotnet', 'tools')];
   for (const dir of dirs.filter((d) => d !== '')) {
     const candidate = path.join(dir, 'pwsh');
     if (fs.existsSync(candidate)) {
