@@ -6,6 +6,7 @@ import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN, ResourceScope } from '../policy-scope';
 import { RetentionOptions } from '../retention';
+import { NotifyOn, NotifyOptions, checkNotifyOptions } from '../notify';
 import { Schedule } from '../schedule';
 import { ValidationError, checkPattern } from '../validation';
 
@@ -14,6 +15,9 @@ export const POSTURE_VERSION = 1;
 
 /** The longest posture name: it is a tag value, and OOS parameters carry it. */
 export const POSTURE_NAME_MAX_LENGTH = 128;
+
+/** The longest RPO a posture may give: a year. */
+export const MAX_RPO_HOURS = 8784;
 
 /** Posture names: a letter or digit, then letters, digits, `_` and `-`. */
 export const POSTURE_NAME_PATTERN = `^[A-Za-z0-9][A-Za-z0-9_-]{0,${POSTURE_NAME_MAX_LENGTH - 1}}$`;
@@ -25,6 +29,12 @@ export const STACK_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$';
 export interface PostureGroup {
   readonly name: string;
   readonly options: AppConsistentSnapshotOptions;
+  /**
+   * The group's recovery point objective in hours, for the audit (`rpoHours`).
+   *
+   * @default - the schedule's longest gap plus a margin (see lib/audit)
+   */
+  readonly rpoHours?: number;
 }
 
 /** A loaded, validated posture. */
@@ -36,14 +46,20 @@ export interface Posture {
   readonly resourceScope?: ResourceScope;
   readonly description?: string;
   readonly groups: readonly PostureGroup[];
+  /**
+   * Alerts of the scheduled runs (`notify`), applied to every group with a schedule.
+   *
+   * @default - no alerts
+   */
+  readonly notify?: NotifyOptions;
 }
 
 type Obj = Record<string, unknown>;
 
-const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'account', 'groups'];
+const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'account', 'notify', 'groups'];
 const GROUP_KEYS = [
   'name', 'os', 'instances', 'targets', 'schedule', 'retention', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
-  'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName',
+  'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName', 'rpoHours',
 ];
 
 /** How a construct prop is named in the posture file, for error messages. */
@@ -187,6 +203,33 @@ function parseRetention(field: string, v: unknown): RetentionOptions {
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as RetentionOptions;
 }
 
+/** `rpoHours`: a number of hours above 0 and at most a year. */
+function parseRpoHours(field: string, v: unknown): number | undefined {
+  const hours = optional<number>(field, v, 'number');
+  if (hours !== undefined && !(hours > 0 && hours <= MAX_RPO_HOURS)) {
+    throw new ValidationError(field, `must be a number of hours above 0 and at most ${MAX_RPO_HOURS} (the recovery point objective the audit judges the snapshots' age by)`, hours);
+  }
+  return hours;
+}
+
+/** `notify: {webhook: {secretParameter: NAME}, on: failures|always}`. */
+function parseNotify(field: string, v: unknown): NotifyOptions {
+  const o = expectObject(field, v, ['webhook', 'on']);
+  if (o.webhook === undefined) {
+    throw new ValidationError(`${field}.webhook`, 'is required: {secretParameter: NAME}, the OOS encrypted parameter that holds the webhook URL', undefined);
+  }
+  if (typeof o.webhook === 'string') {
+    throw new ValidationError(`${field}.webhook`, 'must name the OOS encrypted parameter that holds the URL ({secretParameter: NAME}), never the URL itself: a posture file is kept in a repository', '(not shown)');
+  }
+  const w = expectObject(`${field}.webhook`, o.webhook, ['secretParameter']);
+  const options: NotifyOptions = {
+    webhookSecretParameter: optional<string>(`${field}.webhook.secretParameter`, w.secretParameter, 'string') as string,
+    on: optional<string>(`${field}.on`, o.on, 'string') as NotifyOn | undefined,
+  };
+  checkNotifyOptions(options, field, { webhookSecretParameter: 'webhook.secretParameter', on: 'on' });
+  return options;
+}
+
 /** Rewrites a construct-level field name into the posture file's path for that group. */
 function postureField(groupPath: string, field: string): string {
   const [head, ...rest] = field.split(/(?=[.[])/);
@@ -228,6 +271,7 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     pluginDeadlineSeconds: optional<number>(`${field}.pluginDeadlineSeconds`, g.pluginDeadlineSeconds, 'number'),
     templateName: optional<string>(`${field}.templateName`, g.templateName, 'string'),
   };
+  const rpoHours = parseRpoHours(`${field}.rpoHours`, g.rpoHours);
   try {
     validateAppConsistentSnapshotProps({ ...options, groupName: name });
   } catch (e) {
@@ -238,7 +282,7 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     }
     throw e;
   }
-  return { name, options };
+  return rpoHours === undefined ? { name, options } : { name, options, rpoHours };
 }
 
 /**
@@ -273,8 +317,10 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
     checkPattern('account.region', region, REGION_ID_PATTERN, 'must be a region id such as cn-hangzhou');
     resourceScope = { accountId: id, regionId: region };
   }
+  const notify = top.notify === undefined ? undefined : parseNotify('notify', top.notify);
   const groups = top.groups.map((g, i) => parseGroup(`groups[${i}]`, g, baseDir))
-    .map((g) => (resourceScope ? { ...g, options: { ...g.options, resourceScope } } : g));
+    .map((g) => (resourceScope ? { ...g, options: { ...g.options, resourceScope } } : g))
+    .map((g) => (notify && g.options.schedule ? { ...g, options: { ...g.options, notify } } : g));
   const seen = new Map<string, number>();
   groups.forEach((g, i) => {
     const first = seen.get(g.name);
@@ -304,7 +350,7 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
       }
     }
   }));
-  return { stackName, postureName, description, resourceScope, groups };
+  return { stackName, postureName, description, resourceScope, groups, ...(notify ? { notify } : {}) };
 }
 
 /** Reads, parses and validates a posture file (YAML or JSON). */
