@@ -96,6 +96,15 @@ describe('the commands', () => {
     expect(fs.readdirSync(dir)).toEqual(['bad.yaml']);
   });
 
+  test.each([['synth'], ['posture']])('%s: a posture file that cannot be read is named by the option or the variable that gave it', async (name) => {
+    const missing = path.join(tempDir('cli-'), 'missing.yaml');
+    const byOption = await cli([name, '--posture', missing, '--out', path.join(path.dirname(missing), 'out')]);
+    expect(byOption).toEqual({ status: ExitStatus.FAILED, stdout: '', stderr: `error: \`--posture\` must name a readable posture file, got ${JSON.stringify(missing)}` });
+    const byVariable = await cli([name, '--out', path.join(path.dirname(missing), 'out')], { APP_SNAPSHOT_CONFIG: missing });
+    expect(byVariable.stderr).toBe(`error: \`APP_SNAPSHOT_CONFIG\` must name a readable posture file, got ${JSON.stringify(missing)}`);
+    expect(fs.readdirSync(path.dirname(missing))).toEqual([]);
+  });
+
   test('lint runs the OOS template checker with its own exit statuses', async () => {
     const dir = tempDir('cli-');
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ FormatVersion: 'OOS-2019-06-01', Tasks: [] }));

@@ -6,6 +6,7 @@ import { buildPostureReport, stableJson } from '../posture/report';
 import { diffReports, parsePreviousReport, renderDiffMarkdown } from '../posture/report-diff';
 import { renderReportMarkdown } from '../posture/report-markdown';
 import { CliCommand, EXIT_STATUS_HELP, ExitStatus, UsageError, parseOptions } from './command';
+import { loadPostureArgument } from './posture-file';
 
 /** The posture reported when none is given: the package's example. */
 export const EXAMPLE_POSTURE = 'templates/posture/example.posture.yaml';
@@ -63,7 +64,7 @@ ${EXIT_STATUS_HELP}`,
     }
     const previous = previousText === undefined ? undefined : parsePreviousReport(previousText, args.previous!);
     // The example is the package's own file, found from any working directory.
-    const posture = loadPostureFile(useExample ? packagePath(EXAMPLE_POSTURE) : postureFile);
+    const posture = useExample ? loadPostureFile(packagePath(EXAMPLE_POSTURE)) : loadPostureArgument(postureFile, args.posture !== undefined);
     const report = buildPostureReport(posture, { now, nowSource: args.now !== undefined ? 'option' : 'clock', postureFile });
     const files: Record<string, string> = {
       'posture.json': stableJson(report),

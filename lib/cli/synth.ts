@@ -1,7 +1,8 @@
 import { DefaultAppConsistentSnapshotStack } from '../default-stack';
-import { buildPostureStacks, loadPostureFile } from '../posture/loader';
+import { buildPostureStacks } from '../posture/loader';
 import { synthesize } from '../synth';
 import { CliCommand, EXIT_STATUS_HELP, ExitStatus, parseOptions } from './command';
+import { loadPostureArgument } from './posture-file';
 
 /** The stack the embedded default is synthesized as. */
 export const DEFAULT_STACK_NAME = 'AppConsistentSnapshot';
@@ -25,7 +26,7 @@ ${EXIT_STATUS_HELP}`,
     const config = options.posture ?? io.env.APP_SNAPSHOT_CONFIG;
     // CDK_OUTDIR is where the ros-cdk CLI (through cdk.json) wants the cloud assembly.
     const outdir = options.out ?? io.env.APP_SNAPSHOT_OUTDIR ?? io.env.CDK_OUTDIR ?? 'cdk.out';
-    const posture = config ? loadPostureFile(config) : undefined;
+    const posture = config ? loadPostureArgument(config, options.posture !== undefined) : undefined;
     const files = synthesize((app) => {
       if (posture) {
         buildPostureStacks(app, posture);
