@@ -43,8 +43,10 @@ export interface NotifyOptions {
 /** OOS encrypted parameter names, as OOS documents them: 1-180 letters, digits, `-` and `_`. */
 export const SECRET_PARAMETER_NAME_PATTERN = '^[A-Za-z0-9_-]{1,180}$';
 
-/** The prefixes OOS reserves for its own parameter names. */
-const RESERVED_PREFIX = /^(aliyun|acs|alibaba|alicloud|oos)/i;
+/** The prefixes OOS reserves for its own parameter names (in any case). */
+export const RESERVED_PARAMETER_PREFIXES: readonly string[] = ['ALIYUN', 'ACS', 'ALIBABA', 'ALICLOUD', 'OOS'];
+
+const RESERVED_PREFIX = new RegExp(`^(${RESERVED_PARAMETER_PREFIXES.join('|')})`, 'i');
 
 /** The reference OOS resolves to the encrypted parameter's value. */
 export function secretReference(name: string): string {
@@ -54,23 +56,24 @@ export function secretReference(name: string): string {
 /** The pattern of the template parameter that carries the webhook: a secret reference, nothing else. */
 export const WEBHOOK_PARAMETER_PATTERN = '^\\{\\{oos-secret:[A-Za-z0-9_-]{1,180}\\}\\}$';
 
-/** Checks notify options; `fields` names them as the caller's input does. */
-export function checkNotifyOptions(o: NotifyOptions, prefix = 'notify',
-  fields: { readonly webhookSecretParameter: string; readonly on: string } = { webhookSecretParameter: 'webhookSecretParameter', on: 'on' }): void {
-  const f = (name: string) => `${prefix}.${name}`;
+/**
+ * Checks the construct's notify options. A posture file's `notify` is checked by the posture
+ * schema (schema/posture.schema.json), which states the same rules.
+ */
+export function checkNotifyOptions(o: NotifyOptions): void {
   const name = o.webhookSecretParameter;
   if (typeof name !== 'string') {
-    throw new ValidationError(f(fields.webhookSecretParameter), 'is required: the name of the OOS encrypted parameter that holds the webhook URL', name);
+    throw new ValidationError('notify.webhookSecretParameter', 'is required: the name of the OOS encrypted parameter that holds the webhook URL', name);
   }
   if (/^[a-z]+:\/\//i.test(name) || name.includes('/')) {
-    throw new ValidationError(f(fields.webhookSecretParameter), 'must be the name of an OOS encrypted parameter, not the URL: store the URL in Parameter Store as an encrypted parameter and name it here', '(not shown)');
+    throw new ValidationError('notify.webhookSecretParameter', 'must be the name of an OOS encrypted parameter, not the URL: store the URL in Parameter Store as an encrypted parameter and name it here', '(not shown)');
   }
-  checkPattern(f(fields.webhookSecretParameter), name, SECRET_PARAMETER_NAME_PATTERN, 'must be 1 to 180 letters, digits, `-` or `_` (an OOS encrypted parameter name)');
+  checkPattern('notify.webhookSecretParameter', name, SECRET_PARAMETER_NAME_PATTERN, 'must be 1 to 180 letters, digits, `-` or `_` (an OOS encrypted parameter name)');
   if (RESERVED_PREFIX.test(name)) {
-    throw new ValidationError(f(fields.webhookSecretParameter), 'must not start with ALIYUN, ACS, ALIBABA, ALICLOUD or OOS (reserved by OOS)', name);
+    throw new ValidationError('notify.webhookSecretParameter', `must not start with ${RESERVED_PARAMETER_PREFIXES.join(', ').replace(/, (\w+)$/, ' or $1')} (reserved by OOS)`, name);
   }
   if (o.on !== undefined && !Object.values(NotifyOn).includes(o.on)) {
-    throw new ValidationError(f(fields.on), `must be one of ${Object.values(NotifyOn).join(', ')}`, o.on);
+    throw new ValidationError('notify.on', `must be one of ${Object.values(NotifyOn).join(', ')}`, o.on);
   }
 }
 
