@@ -1,7 +1,7 @@
 /** The `app-snapshot` dispatcher: help, unknown commands and options, exit statuses. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { COMMANDS, CliCommand, CliIo, ExitStatus, UsageError, globalUsage, parseOptions, runCli } from '../lib/cli';
+import { COMMANDS, CliCommand, CliIo, ExitStatus, FIRST_OWN_EXIT_STATUS, UsageError, globalUsage, parseOptions, runCli } from '../lib/cli';
 import { REPO_ROOT, tempDir } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
@@ -21,10 +21,11 @@ describe('app-snapshot --help', () => {
     expect(r.status).toBe(ExitStatus.OK);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(globalUsage());
-    expect(COMMANDS.map((c) => c.name)).toEqual(['synth', 'posture', 'lint']);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['synth', 'posture', 'audit', 'lint']);
     for (const c of COMMANDS) expect(r.stdout).toContain(`  ${c.name}`);
     expect(r.stdout).toContain(COMMANDS[0].summary);
     expect(r.stdout).toMatch(/Exit status: 0 done, 1 refused input or failed check \(nothing written\), 2 wrong command line/);
+    expect(r.stdout).toMatch(/\nA command may add statuses of its own outcomes, from 3 on \(audit: 3 findings, 4 the ECS API could not be read\); see its --help\.$/);
   });
 
   test.each(COMMANDS.map((c) => [c.name]))('%s --help, -h and help %s print the command\'s usage', async (name) => {
@@ -38,6 +39,17 @@ describe('app-snapshot --help', () => {
     }
   });
 
+  test('a command\'s own exit statuses start after the shared ones, are distinct, and its help lists them', () => {
+    const withOwn = COMMANDS.filter((c) => c.ownExitStatuses !== undefined);
+    expect(withOwn.map((c) => c.name)).toEqual(['audit']);
+    for (const c of withOwn) {
+      const statuses = c.ownExitStatuses!.map(([n]) => n);
+      expect(statuses.every((n) => n >= FIRST_OWN_EXIT_STATUS && n <= 125)).toBe(true);
+      expect(new Set(statuses).size).toBe(statuses.length);
+      for (const [n, meaning] of c.ownExitStatuses!) expect(c.usage).toContain(`${n} ${meaning}`);
+    }
+  });
+
   test('--version prints the package name and version', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
     const r = await cli(['--version']);
@@ -48,9 +60,9 @@ describe('app-snapshot --help', () => {
 
 describe('a wrong command line: exit 2 and a clear error', () => {
   test.each<[string, string[], RegExp]>([
-    ['no command', [], /^error: no command given \(commands: synth, posture, lint\)\nusage: app-snapshot <command>/],
-    ['an unknown command', ['deploy'], /^error: unknown command "deploy" \(commands: synth, posture, lint; see app-snapshot --help\)$/],
-    ['an unknown global option', ['--frobnicate'], /^error: unknown option "--frobnicate" \(commands: synth, posture, lint; see app-snapshot --help\)$/],
+    ['no command', [], /^error: no command given \(commands: synth, posture, audit, lint\)\nusage: app-snapshot <command>/],
+    ['an unknown command', ['deploy'], /^error: unknown command "deploy" \(commands: synth, posture, audit, lint; see app-snapshot --help\)$/],
+    ['an unknown global option', ['--frobnicate'], /^error: unknown option "--frobnicate" \(commands: synth, posture, audit, lint; see app-snapshot --help\)$/],
     ['help on an unknown command', ['help', 'deploy'], /^error: unknown command "deploy"/],
     ['an unknown option of synth', ['synth', '--outdir', 'x'], /^error: unknown option "--outdir" \(options: --posture, --out\) \(see --help\)$/],
     ['a positional argument to synth', ['synth', 'prod.yaml'], /^error: unexpected argument "prod.yaml" \(options: --posture, --out\) \(see --help\)$/],
@@ -96,7 +108,7 @@ describe('the commands', () => {
     expect(fs.readdirSync(dir)).toEqual(['bad.yaml']);
   });
 
-  test.each([['synth'], ['posture']])('%s: a posture file that cannot be read is named by the option or the variable that gave it', async (name) => {
+  test.each([['synth'], ['posture'], ['audit']])('%s: a posture file that cannot be read is named by the option or the variable that gave it', async (name) => {
     const missing = path.join(tempDir('cli-'), 'missing.yaml');
     const byOption = await cli([name, '--posture', missing, '--out', path.join(path.dirname(missing), 'out')]);
     expect(byOption).toEqual({ status: ExitStatus.FAILED, stdout: '', stderr: `error: \`--posture\` must name a readable posture file, got ${JSON.stringify(missing)}` });

@@ -15,7 +15,7 @@ import { AccountInstance, AccountSnapshotGroup, AccountView } from './evaluate';
  */
 
 /**
- * The ECS APIs the audit calls: the one source of its read-only RAM policy (`audit --policy`).
+ * The ECS APIs the audit calls: the one source of its read-only RAM policy (`app-snapshot audit --policy`).
  * The reader calls nothing else.
  */
 export const AUDIT_API_CALLS = ['DescribeInstances', 'DescribeSnapshotGroups'] as const;
@@ -101,7 +101,7 @@ export function classifyError(e: unknown, api: AuditApi, o: { regionId: string; 
     return new AuditApiError('credentials', `bad credentials: ECS refused the AccessKey calling ${api} with ${code}: ${oneLine(serverMessage)}${rid}; check the AccessKey id and secret`, code, requestId);
   }
   if (PERMISSION_CODES.test(code)) {
-    return new AuditApiError('permission', `permission denied: the identity may not call ${action} (${code}${rid}); grant the audit's policy (audit --policy)`, code, requestId);
+    return new AuditApiError('permission', `permission denied: the identity may not call ${action} (${code}${rid}); grant the audit's policy (app-snapshot audit --policy)`, code, requestId);
   }
   if (/Throttling/.test(code)) {
     return new AuditApiError('throttling', `throttled: ECS kept refusing ${api} with ${code} after every retry${rid}; run the audit later or raise the API's flow control`, code, requestId);

@@ -1,97 +1,65 @@
 /**
- * `audit`: what the account really holds for a posture, written as audit.json and audit.md, and
- * an exit status for CI. See docs/audit.md.
+ * `app-snapshot audit`: what the account really holds for a posture, written as audit.json and
+ * audit.md, and an exit status for CI. See docs/audit.md.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { AuditApiError, EcsAccountReader, RetryPolicy, auditPolicyDocument } from '../audit/account';
-import { DEFAULT_IN_PROGRESS_HOURS, evaluateAudit } from '../audit/evaluate';
+import { AccountView, DEFAULT_IN_PROGRESS_HOURS, evaluateAudit } from '../audit/evaluate';
 import { renderAuditMarkdown } from '../audit/report-markdown';
-import { loadPostureFile } from '../posture/loader';
 import { stableJson } from '../posture/report';
 import { REGION_ID_PATTERN } from '../policy-scope';
-import { ValidationError } from '../validation';
+import { CliCommand, ExitStatus, FIRST_OWN_EXIT_STATUS, UsageError, parseNow, parseOptions } from './command';
+import { loadPostureArgument } from './posture-file';
 
-/** The audit's exit statuses. */
-export const AUDIT_EXIT = {
-  /** Every group complies. */
-  COMPLIANT: 0,
-  /** The audit ran and found something (the files are written). */
-  FINDINGS: 1,
-  /** A wrong command line, or a posture file the loader refuses: nothing was read, nothing written. */
-  USAGE: 2,
-  /** The ECS API could not be read (credentials, permission, throttling, region, endpoint): nothing written. */
-  API_ERROR: 3,
-} as const;
+/**
+ * The audit's exit statuses: the CLI's shared ones (lib/cli/command.ts), then the audit's own
+ * outcomes. The one list: the help text and the tests take the numbers from here.
+ */
+export enum AuditExitStatus {
+  /** Every group complies (audit.json and audit.md are written). */
+  COMPLIANT = ExitStatus.OK,
+  /** Refused input: a posture file that cannot be read or that the loader refuses. Nothing read, nothing written. */
+  REFUSED = ExitStatus.FAILED,
+  /** A wrong command line. Nothing read, nothing written. */
+  USAGE = ExitStatus.USAGE,
+  /** The audit ran and found something (audit.json and audit.md are written). */
+  FINDINGS = FIRST_OWN_EXIT_STATUS,
+  /** The ECS API could not be read (credentials, permission, throttling, region, endpoint). Nothing written. */
+  API_ERROR = FIRST_OWN_EXIT_STATUS + 1,
+}
+
+/** The audit's own outcomes, as `app-snapshot --help` lists them. */
+const OWN_EXIT_STATUSES: ReadonlyArray<readonly [number, string]> = [
+  [AuditExitStatus.FINDINGS, 'findings'],
+  [AuditExitStatus.API_ERROR, 'the ECS API could not be read'],
+];
+
+/** The exit-status paragraph of the audit's help. */
+export const AUDIT_EXIT_STATUS_HELP = [
+  `Exit status: ${AuditExitStatus.COMPLIANT} every group complies, ${AuditExitStatus.REFUSED} refused input (a posture file that cannot be read or is refused),`,
+  `${AuditExitStatus.USAGE} wrong command line, ${OWN_EXIT_STATUSES.map(([n, meaning]) => `${n} ${meaning}`).join(', ')} (credentials, permission,`,
+  `throttling, region, endpoint). Only ${AuditExitStatus.COMPLIANT} and ${AuditExitStatus.FINDINGS} write audit.json and audit.md.`,
+].join('\n');
 
 const DEFAULT_OUT = 'audit-report';
 
-export const AUDIT_USAGE = `usage: audit [--posture FILE] [--region REGION] [--out DIR] [--now INSTANT] [--in-progress-hours N] [--endpoint URL]
-       audit --policy
-  --posture FILE          the posture file (default: $APP_SNAPSHOT_CONFIG)
-  --region REGION         the region to read (default: the posture's account.region, else $ALIBABA_CLOUD_REGION_ID)
-  --out DIR               where audit.json and audit.md go (default: ${DEFAULT_OUT}/)
-  --now INSTANT           judge ages at this instant, e.g. 2024-03-08T12:00:00Z (default: now)
-  --in-progress-hours N   a snapshot group in progress longer than this is a finding (default: ${DEFAULT_IN_PROGRESS_HOURS})
-  --endpoint URL          the ECS endpoint, e.g. http://127.0.0.1:8080 (default: https://ecs.<region>.aliyuncs.com)
-  --policy                print the read-only RAM policy the audit needs, and exit
-Credentials: the Alibaba Cloud credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID and
-ALIBABA_CLOUD_ACCESS_KEY_SECRET, the aliyun CLI's ~/.aliyun/config.json, an instance RAM role).
-Exit status: 0 every group complies, 1 findings, 2 wrong command line or posture file,
-3 the ECS API could not be read (credentials, permission, throttling, region, endpoint).`;
-
-/** Where the command writes, and what it takes from its environment. */
-export interface AuditIo {
-  readonly stdout: (line: string) => void;
-  readonly stderr: (line: string) => void;
-  /** The variables it reads (APP_SNAPSHOT_CONFIG, ALIBABA_CLOUD_REGION_ID). The credential chain reads the process's own. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The clock. */
-  readonly now: () => Date;
-  /** How throttled calls are retried (tests shorten the waits). */
-  readonly retry?: RetryPolicy;
-}
-
-/** A wrong command line. */
-class UsageError extends Error {}
-
 const OPTIONS = ['posture', 'region', 'out', 'now', 'in-progress-hours', 'endpoint'] as const;
-type Option = (typeof OPTIONS)[number];
 
-interface Args {
-  readonly values: Partial<Record<Option, string>>;
-  readonly help: boolean;
-  readonly policy: boolean;
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  const values: Partial<Record<Option, string>> = {};
-  let help = false;
-  let policy = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') { help = true; continue; }
-    if (arg === '--policy') { policy = true; continue; }
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    const name = m?.[1] as Option | undefined;
-    if (!m || !OPTIONS.includes(name!)) throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined || value === '' || (m[2] === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    if (values[name!] !== undefined) throw new UsageError(`--${name} given twice`);
-    values[name!] = value;
-  }
-  return { values, help, policy };
-}
-
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-
-function parseNow(text: string): Date {
-  const m = INSTANT.exec(text);
-  const date = new Date(text);
-  if (!m || Number.isNaN(date.getTime()) || new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDate() !== +m[3]) {
-    throw new UsageError(`--now must be an ISO-8601 instant with a time zone, such as 2024-03-08T12:00:00Z, got ${JSON.stringify(text)}`);
-  }
-  return date;
+/** What the audit takes besides its command line and the CLI's io (tests fix and shorten them). */
+export interface AuditCommandOptions {
+  /**
+   * The clock, when --now is not given.
+   *
+   * @default - the system clock
+   */
+  readonly now?: () => Date;
+  /**
+   * How throttled calls are retried.
+   *
+   * @default - the reader's (5 attempts, waits from 1 s, doubling)
+   */
+  readonly retry?: RetryPolicy;
 }
 
 function parseEndpoint(text: string): { endpoint: string; protocol: 'http' | 'https' } {
@@ -100,71 +68,75 @@ function parseEndpoint(text: string): { endpoint: string; protocol: 'http' | 'ht
   return { endpoint: m[2], protocol: (m[1] as 'http' | 'https' | undefined) ?? 'https' };
 }
 
-const defaultIo: AuditIo = {
-  stdout: (l) => process.stdout.write(`${l}\n`),
-  stderr: (l) => process.stderr.write(`${l}\n`),
-  env: process.env,
-  now: () => new Date(),
-};
+/**
+ * The `audit` command with its clock and retry policy given ({@link auditCommand} is the CLI's).
+ * Credentials come from the Alibaba Cloud credential chain, which reads the process's own
+ * environment and home directory.
+ */
+export function createAuditCommand(options: AuditCommandOptions = {}): CliCommand {
+  return {
+    name: 'audit',
+    summary: 'judge the live account against a posture (audit.json, audit.md)',
+    ownExitStatuses: OWN_EXIT_STATUSES,
+    usage: `usage: app-snapshot audit [--posture FILE] [--region REGION] [--out DIR] [--now INSTANT] [--in-progress-hours N] [--endpoint URL]
+       app-snapshot audit --policy
+Reads the account through the ECS API (read only) and reports per group and instance the newest
+application-consistent snapshot group and its age against the RPO; findings: missing, stale,
+stuck in progress, file-system consistent only, orphaned. See docs/audit.md.
+  --posture FILE          the posture file (default: $APP_SNAPSHOT_CONFIG)
+  --region REGION         the region to read (default: the posture's account.region, else $ALIBABA_CLOUD_REGION_ID)
+  --out DIR               where audit.json and audit.md go (default: ${DEFAULT_OUT}/)
+  --now INSTANT           judge ages at this instant, e.g. 2024-03-08T12:00:00Z (default: now)
+  --in-progress-hours N   a snapshot group in progress longer than this is a finding (default: ${DEFAULT_IN_PROGRESS_HOURS})
+  --endpoint URL          the ECS endpoint, e.g. http://127.0.0.1:8080 (default: https://ecs.<region>.aliyuncs.com)
+  --policy                print the read-only RAM policy the audit needs, and exit (no other option)
+Credentials: the Alibaba Cloud credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID and
+ALIBABA_CLOUD_ACCESS_KEY_SECRET, the aliyun CLI's ~/.aliyun/config.json, an instance RAM role).
+${AUDIT_EXIT_STATUS_HELP}`,
 
-/** Runs `audit` with its arguments; resolves to the exit status. */
-export async function runAudit(argv: readonly string[], io: AuditIo = defaultIo): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    io.stderr(`error: ${(e as Error).message} (see --help)`);
-    return AUDIT_EXIT.USAGE;
-  }
-  if (args.help) {
-    io.stdout(AUDIT_USAGE);
-    return AUDIT_EXIT.COMPLIANT;
-  }
-  if (args.policy) {
-    io.stdout(JSON.stringify(auditPolicyDocument(), undefined, 2));
-    return AUDIT_EXIT.COMPLIANT;
-  }
-  let written: string[];
-  try {
-    const v = args.values;
-    const postureFile = v.posture ?? io.env.APP_SNAPSHOT_CONFIG;
-    if (postureFile === undefined) throw new UsageError('--posture is required (or APP_SNAPSHOT_CONFIG): the audit judges the account against a posture file');
-    const now = v.now !== undefined ? parseNow(v.now) : io.now();
-    const inProgressHours = v['in-progress-hours'] === undefined ? undefined : Number(v['in-progress-hours']);
-    if (inProgressHours !== undefined && !(inProgressHours > 0)) throw new UsageError(`--in-progress-hours must be a number of hours above 0, got ${JSON.stringify(v['in-progress-hours'])}`);
-    const endpoint = v.endpoint === undefined ? undefined : parseEndpoint(v.endpoint);
-    let posture;
-    try {
-      posture = loadPostureFile(postureFile);
-    } catch (e) {
-      throw new UsageError((e as Error).message.split('\n')[0]);
-    }
-    const regionId = v.region ?? posture.resourceScope?.regionId ?? io.env.ALIBABA_CLOUD_REGION_ID;
-    if (regionId === undefined) throw new UsageError('--region is required: the posture names no account.region and ALIBABA_CLOUD_REGION_ID is not set');
-    if (!new RegExp(REGION_ID_PATTERN).test(regionId)) throw new UsageError(`--region must be a region id such as cn-hangzhou, got ${JSON.stringify(regionId)}`);
-    const reader = new EcsAccountReader({ regionId, ...endpoint, retry: io.retry });
-    const account = await reader.read(posture);
-    const report = evaluateAudit(posture, account, { now, nowSource: v.now !== undefined ? 'option' : 'clock', postureFile, inProgressHours });
-    const files = { 'audit.json': stableJson(report), 'audit.md': renderAuditMarkdown(report) };
-    const out = v.out ?? DEFAULT_OUT;
-    fs.mkdirSync(out, { recursive: true });
-    written = Object.entries(files).map(([name, text]) => {
-      fs.writeFileSync(path.join(out, name), text);
-      return path.join(out, name);
-    });
-    io.stdout(`audited ${report.summary.groups} group(s), ${report.summary.instances} instance(s) of posture ${report.postureName} in ${regionId}: ${report.compliant ? 'compliant' : `${report.summary.findings} finding(s)`}`);
-    written.forEach((f) => io.stdout(`  ${f}`));
-    for (const f of report.findings) io.stdout(`  ${f.code}: ${f.group}${f.instanceId ? ` ${f.instanceId}` : ''}: ${f.message}`);
-    return report.compliant ? AUDIT_EXIT.COMPLIANT : AUDIT_EXIT.FINDINGS;
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof ValidationError) {
-      io.stderr(`error: ${e.message}${e instanceof UsageError && /--/.test(e.message) ? ' (see --help)' : ''}`);
-      return AUDIT_EXIT.USAGE;
-    }
-    if (e instanceof AuditApiError) {
-      io.stderr(`error: ${e.message}`);
-      return AUDIT_EXIT.API_ERROR;
-    }
-    throw e;
-  }
+    async run(argv, io) {
+      if (argv.includes('--policy')) {
+        if (argv.length > 1) throw new UsageError('--policy takes no other option');
+        io.out(JSON.stringify(auditPolicyDocument(), undefined, 2));
+        return AuditExitStatus.COMPLIANT;
+      }
+      const v = parseOptions(argv, OPTIONS);
+      const postureFile = v.posture ?? io.env.APP_SNAPSHOT_CONFIG;
+      if (postureFile === undefined) throw new UsageError('--posture is required (or APP_SNAPSHOT_CONFIG): the audit judges the account against a posture file');
+      const now = v.now !== undefined ? parseNow(v.now) : (options.now ?? (() => new Date()))();
+      const inProgressHours = v['in-progress-hours'] === undefined ? undefined : Number(v['in-progress-hours']);
+      if (inProgressHours !== undefined && !(inProgressHours > 0)) throw new UsageError(`--in-progress-hours must be a number of hours above 0, got ${JSON.stringify(v['in-progress-hours'])}`);
+      const endpoint = v.endpoint === undefined ? undefined : parseEndpoint(v.endpoint);
+      // A posture file that cannot be read or is refused: refused input, exit 1 (the dispatcher's).
+      const posture = loadPostureArgument(postureFile, v.posture !== undefined);
+      const regionId = v.region ?? posture.resourceScope?.regionId ?? io.env.ALIBABA_CLOUD_REGION_ID;
+      if (regionId === undefined) throw new UsageError('--region is required: the posture names no account.region and ALIBABA_CLOUD_REGION_ID is not set');
+      if (!new RegExp(REGION_ID_PATTERN).test(regionId)) throw new UsageError(`--region must be a region id such as cn-hangzhou, got ${JSON.stringify(regionId)}`);
+      let account: AccountView;
+      try {
+        account = await new EcsAccountReader({ regionId, ...endpoint, retry: options.retry }).read(posture);
+      } catch (e) {
+        if (e instanceof AuditApiError) {
+          io.err(`error: ${e.message}`);
+          return AuditExitStatus.API_ERROR;
+        }
+        throw e;
+      }
+      const report = evaluateAudit(posture, account, { now, nowSource: v.now !== undefined ? 'option' : 'clock', postureFile, inProgressHours });
+      const files = { 'audit.json': stableJson(report), 'audit.md': renderAuditMarkdown(report) };
+      const out = v.out ?? DEFAULT_OUT;
+      fs.mkdirSync(out, { recursive: true });
+      const written = Object.entries(files).map(([name, text]) => {
+        fs.writeFileSync(path.join(out, name), text);
+        return path.join(out, name);
+      });
+      io.out(`audited ${report.summary.groups} group(s), ${report.summary.instances} instance(s) of posture ${report.postureName} in ${regionId}: ${report.compliant ? 'compliant' : `${report.summary.findings} finding(s)`}`);
+      written.forEach((f) => io.out(`  ${f}`));
+      for (const f of report.findings) io.out(`  ${f.code}: ${f.group}${f.instanceId ? ` ${f.instanceId}` : ''}: ${f.message}`);
+      return report.compliant ? AuditExitStatus.COMPLIANT : AuditExitStatus.FINDINGS;
+    },
+  };
 }
+
+/** `app-snapshot audit`. */
+export const auditCommand: CliCommand = createAuditCommand();

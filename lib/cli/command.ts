@@ -12,6 +12,13 @@ export interface CliCommand {
   /** The full help: a `usage:` line, what it does, each option, and its exit statuses. */
   readonly usage: string;
   /**
+   * The statuses of the command's own outcomes, from {@link FIRST_OWN_EXIT_STATUS} on, each with
+   * a few words for `app-snapshot --help`.
+   *
+   * @default - none: the shared statuses only
+   */
+  readonly ownExitStatuses?: ReadonlyArray<readonly [status: number, meaning: string]>;
+  /**
    * Runs the command with the arguments after its name. Returns the exit status (see
    * {@link ExitStatus}); throws {@link UsageError} for a wrong command line (exit 2) and any other
    * error for refused input (exit 1): the dispatcher prints it as one `error:` line on stderr.
@@ -29,7 +36,11 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-/** The exit statuses every command of the CLI shares. */
+/**
+ * The exit statuses every command of the CLI shares. A command may add statuses of its own
+ * outcomes from {@link FIRST_OWN_EXIT_STATUS} on, listed in its usage (the audit's:
+ * `AuditExitStatus` in lib/cli/audit.ts).
+ */
 export enum ExitStatus {
   /** Done. */
   OK = 0,
@@ -38,6 +49,9 @@ export enum ExitStatus {
   /** A wrong command line: unknown command or option, a missing or bad option value. */
   USAGE = 2,
 }
+
+/** The first exit status a command may give one of its own outcomes. */
+export const FIRST_OWN_EXIT_STATUS = 3;
 
 /** The exit-status paragraph of a command's help. */
 export const EXIT_STATUS_HELP = `Exit status: ${ExitStatus.OK} done, ${ExitStatus.FAILED} refused input or failed check (nothing written), ${ExitStatus.USAGE} wrong command line.`;
@@ -69,6 +83,19 @@ export function parseOptions<K extends string>(argv: readonly string[], names: r
     values[name!] = value;
   }
   return values;
+}
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** `--now`: an ISO-8601 instant with its offset (a local time without one would be ambiguous). */
+export function parseNow(text: string): Date {
+  const m = INSTANT.exec(text);
+  const date = new Date(text);
+  const dayExists = m !== null && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDate() === +m[3];
+  if (!m || !dayExists || Number.isNaN(date.getTime())) {
+    throw new UsageError(`--now must be an ISO-8601 instant with a time zone, such as 2024-03-08T12:00:00Z or 2024-03-08T20:00:00+08:00, got ${JSON.stringify(text)}`);
+  }
+  return date;
 }
 
 /** The process's own standard output, standard error and environment. */

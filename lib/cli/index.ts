@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import { PACKAGE_NAME, packagePath } from '../package-root';
-import { CliCommand, CliIo, EXIT_STATUS_HELP, ExitStatus, UsageError } from './command';
+import { auditCommand } from './audit';
+import { CliCommand, CliIo, EXIT_STATUS_HELP, ExitStatus, FIRST_OWN_EXIT_STATUS, UsageError } from './command';
 import { lintCommand } from './lint';
 import { postureCommand } from './posture';
 import { synthCommand } from './synth';
@@ -12,11 +13,12 @@ import { synthCommand } from './synth';
 export * from './command';
 
 /** The subcommands, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [synthCommand, postureCommand, lintCommand];
+export const COMMANDS: readonly CliCommand[] = [synthCommand, postureCommand, auditCommand, lintCommand];
 
 /** The text of `app-snapshot --help`. */
 export function globalUsage(commands: readonly CliCommand[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));
+  const own = commands.filter((c) => c.ownExitStatuses?.length).map((c) => `${c.name}: ${c.ownExitStatuses!.map(([n, meaning]) => `${n} ${meaning}`).join(', ')}`);
   return [
     'usage: app-snapshot <command> [options]',
     '       app-snapshot <command> --help     the command\'s options',
@@ -24,6 +26,7 @@ export function globalUsage(commands: readonly CliCommand[] = COMMANDS): string 
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     EXIT_STATUS_HELP,
+    ...(own.length > 0 ? [`A command may add statuses of its own outcomes, from ${FIRST_OWN_EXIT_STATUS} on (${own.join('; ')}); see its --help.`] : []),
   ].join('\n');
 }
 

@@ -5,26 +5,13 @@ import { loadPostureFile } from '../posture/loader';
 import { buildPostureReport, stableJson } from '../posture/report';
 import { diffReports, parsePreviousReport, renderDiffMarkdown } from '../posture/report-diff';
 import { renderReportMarkdown } from '../posture/report-markdown';
-import { CliCommand, EXIT_STATUS_HELP, ExitStatus, UsageError, parseOptions } from './command';
+import { CliCommand, EXIT_STATUS_HELP, ExitStatus, parseNow, parseOptions } from './command';
 import { loadPostureArgument } from './posture-file';
 
 /** The posture reported when none is given: the package's example. */
 export const EXAMPLE_POSTURE = 'templates/posture/example.posture.yaml';
 
 const DEFAULT_OUT = 'posture-report';
-
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-
-/** `--now`: an ISO-8601 instant with its offset (a local time without one would be ambiguous). */
-function parseNow(text: string): Date {
-  const m = INSTANT.exec(text);
-  const date = new Date(text);
-  const dayExists = m !== null && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDate() === +m[3];
-  if (!m || !dayExists || Number.isNaN(date.getTime())) {
-    throw new UsageError(`--now must be an ISO-8601 instant with a time zone, such as 2024-03-08T12:00:00Z or 2024-03-08T20:00:00+08:00, got ${JSON.stringify(text)}`);
-  }
-  return date;
-}
 
 /**
  * `app-snapshot posture`: writes a report of what a posture protects (posture.json, posture.md)

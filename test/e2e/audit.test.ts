@@ -10,7 +10,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
-import { AUDIT_EXIT, runAudit } from '../../lib/cli/audit';
+import { CliIo, ExitStatus, runCli } from '../../lib/cli';
+import { AUDIT_EXIT_STATUS_HELP, AuditExitStatus, createAuditCommand } from '../../lib/cli/audit';
 import { AuditReport, DRILL_TAG_KEYS } from '../../lib/audit/evaluate';
 import { REPO_ROOT, tempDir } from '../helpers';
 import { ApiAccountState, EcsApiServer, rpcSignature } from './ecs-api-server';
@@ -95,10 +96,10 @@ async function audit(extra: string[] = [], posture = POSTURE, dir = tempDir('aud
   const stdout: string[] = [];
   const stderr: string[] = [];
   const delays: number[] = [];
-  const status = await runAudit(['--posture', path.join(dir, 'posture.yaml'), '--region', 'cn-hangzhou', '--endpoint', endpoint, '--out', out, '--now', NOW.toISOString(), ...extra], {
-    stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, now: () => NOW,
-    retry: { baseDelayMs: 5, sleep: async (ms) => { delays.push(ms); } },
-  });
+  const command = createAuditCommand({ now: () => NOW, retry: { baseDelayMs: 5, sleep: async (ms) => { delays.push(ms); } } });
+  const status = await runCli(['audit', '--posture', path.join(dir, 'posture.yaml'), '--region', 'cn-hangzhou', '--endpoint', endpoint, '--out', out, '--now', NOW.toISOString(), ...extra], {
+    out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: {},
+  }, [command]);
   const exists = fs.existsSync(path.join(out, 'audit.json'));
   return {
     status, stdout, stderr, out, delays,
@@ -114,7 +115,7 @@ describe('the report and exit status of each state of the account', () => {
     await serve(compliant());
     const r = await audit();
     expect(r.stderr).toEqual([]);
-    expect(r.status).toBe(AUDIT_EXIT.COMPLIANT);
+    expect(r.status).toBe(AuditExitStatus.COMPLIANT);
     expect(r.report!.compliant).toBe(true);
     const [db, app] = r.report!.groups;
     expect(db.rpo).toEqual({ hours: 26.4, source: 'schedule', longestGapHours: 24, marginHours: 2.4 });
@@ -139,12 +140,12 @@ describe('the report and exit status of each state of the account', () => {
     expect(JSON.stringify(b.report)).toBe(JSON.stringify(a.report));
   });
 
-  test('stale: the newest group is older than the RPO: exit 1', async () => {
+  test('stale: the newest group is older than the RPO: exit 3', async () => {
     const state = compliant();
     state.groups = state.groups.filter((g) => g.SnapshotGroupId !== 'ssg-db1new');
     await serve(state);
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.FINDINGS);
+    expect(r.status).toBe(AuditExitStatus.FINDINGS);
     expect(codes(r.report!)).toEqual([['stale', 'db', DB1]]);
     expect(r.report!.findings[0].message).toContain('ssg-db1old is 31 h old, more than the RPO of 26.4 h');
     expect(r.md).toContain('`stale`');
@@ -157,7 +158,7 @@ describe('the report and exit status of each state of the account', () => {
     state.instances.push({ id: 'i-bp1auditapp000003', status: 'Running', tags: { tier: 'app' } });
     await serve(state);
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.FINDINGS);
+    expect(r.status).toBe(AuditExitStatus.FINDINGS);
     expect(codes(r.report!)).toEqual([
       ['instance-not-found', 'db', DB2],
       ['never-snapshotted', 'app', APP2],
@@ -190,7 +191,7 @@ describe('the report and exit status of each state of the account', () => {
     state.groups[0] = group('ssg-db1new', DB1, 'db', 7, { extra: [{ Key: DRILL_TAG_KEYS.verified, Value: '2024-05-10T04:10:00Z' }, { Key: DRILL_TAG_KEYS.restoreSeconds, Value: '412' }] });
     await serve(state);
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.COMPLIANT);
+    expect(r.status).toBe(AuditExitStatus.COMPLIANT);
     expect(r.report!.groups[0].instances[0].newest!.drill).toEqual({ verifiedAt: '2024-05-10T04:10:00Z', restoreSeconds: 412 });
     expect(r.report!.groups[0].instances[1].newest!.drill).toBeNull();
     expect(r.md).toContain('verified `2024-05-10T04:10:00Z`, restore 412 s');
@@ -201,7 +202,7 @@ describe('the report and exit status of each state of the account', () => {
     state.groups.push(group('ssg-cache01', 'i-bp1oldcache000001', 'cache', 50), group('ssg-cache02', 'i-bp1oldcache000001', 'cache', 20));
     await serve(state);
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.FINDINGS);
+    expect(r.status).toBe(AuditExitStatus.FINDINGS);
     expect(codes(r.report!)).toEqual([['orphaned-group', 'cache', null]]);
     expect(r.report!.orphans).toEqual([{ group: 'cache', snapshotGroupIds: ['ssg-cache02', 'ssg-cache01'], instanceIds: ['i-bp1oldcache000001'], newestCreationTime: hoursAgo(20) }]);
   });
@@ -217,7 +218,7 @@ describe('the report and exit status of each state of the account', () => {
     await serve(state);
     const r = await audit();
     expect(state.groups).toHaveLength(250);
-    expect(r.status).toBe(AUDIT_EXIT.COMPLIANT);
+    expect(r.status).toBe(AuditExitStatus.COMPLIANT);
     expect(r.report!.groups[1].instances).toHaveLength(152);
     expect(server.calls.filter((c) => c.api === 'DescribeSnapshotGroups').map((c) => c.parameters.NextToken)).toEqual([undefined, 'page-100', 'page-200']);
     expect(server.calls.filter((c) => c.api === 'DescribeInstances' && c.parameters.Tag !== undefined)).toHaveLength(2);
@@ -225,13 +226,13 @@ describe('the report and exit status of each state of the account', () => {
   });
 });
 
-describe('errors reaching the API: exit 3, named, nothing written', () => {
+describe('errors reaching the API: exit 4, named, nothing written', () => {
   test('throttling, then success after retries with exponential backoff', async () => {
     const state = compliant();
     state.throttle = { DescribeSnapshotGroups: 2 };
     await serve(state);
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.COMPLIANT);
+    expect(r.status).toBe(AuditExitStatus.COMPLIANT);
     expect(r.delays).toEqual([5, 10]);
     expect(server.requests.filter((q) => q.api === 'DescribeSnapshotGroups').map((q) => q.code)).toEqual(['Throttling.User', 'Throttling.User', undefined]);
   });
@@ -241,7 +242,7 @@ describe('errors reaching the API: exit 3, named, nothing written', () => {
     state.throttle = { DescribeInstances: 100 };
     await serve(state);
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.API_ERROR);
+    expect(r.status).toBe(AuditExitStatus.API_ERROR);
     expect(r.delays).toEqual([5, 10, 20, 40]);
     expect(r.stderr.join('\n')).toMatch(/^error: throttled: ECS kept refusing DescribeInstances with Throttling\.User after every retry \(request STANDIN-\d+\)/);
     expect(fs.existsSync(r.out)).toBe(false);
@@ -252,8 +253,8 @@ describe('errors reaching the API: exit 3, named, nothing written', () => {
     state.denied = ['DescribeSnapshotGroups'];
     await serve(state);
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.API_ERROR);
-    expect(r.stderr.join('\n')).toMatch(/^error: permission denied: the identity may not call ecs:DescribeSnapshotGroups \(Forbidden\.RAM \(request STANDIN-\d+\)\); grant the audit's policy \(audit --policy\)$/);
+    expect(r.status).toBe(AuditExitStatus.API_ERROR);
+    expect(r.stderr.join('\n')).toMatch(/^error: permission denied: the identity may not call ecs:DescribeSnapshotGroups \(Forbidden\.RAM \(request STANDIN-\d+\)\); grant the audit's policy \(app-snapshot audit --policy\)$/);
     expect(fs.existsSync(r.out)).toBe(false);
   });
 
@@ -261,7 +262,7 @@ describe('errors reaching the API: exit 3, named, nothing written', () => {
     await serve(compliant());
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'not-the-secret';
     const wrong = await audit();
-    expect(wrong.status).toBe(AUDIT_EXIT.API_ERROR);
+    expect(wrong.status).toBe(AuditExitStatus.API_ERROR);
     expect(wrong.stderr.join('\n')).toContain('error: bad credentials: ECS refused the AccessKey calling DescribeInstances with SignatureDoesNotMatch: Specified signature is not matched with our calculation.');
     process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = 'LTAI-nobody';
     const unknown = await audit();
@@ -273,7 +274,7 @@ describe('errors reaching the API: exit 3, named, nothing written', () => {
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
     const r = await audit();
-    expect(r.status).toBe(AUDIT_EXIT.API_ERROR);
+    expect(r.status).toBe(AuditExitStatus.API_ERROR);
     expect(r.stderr.join('\n')).toMatch(/^error: no credentials: the credential chain found none/);
     expect(server.requests).toEqual([]);
   });
@@ -283,22 +284,22 @@ describe('errors reaching the API: exit 3, named, nothing written', () => {
     await server.stop();
     const r = await audit();
     await serve(compliant());
-    expect(r.status).toBe(AUDIT_EXIT.API_ERROR);
+    expect(r.status).toBe(AuditExitStatus.API_ERROR);
     expect(r.stderr.join('\n')).toMatch(/^error: cannot reach the ECS endpoint 127\.0\.0\.1:\d+ for region cn-hangzhou: .*ECONNREFUSED/);
   });
 
   test('bad region: ECS does not know it', async () => {
     await serve(compliant());
     const r = await audit(['--region', 'cn-nowhere']).catch((e) => { throw e; });
-    expect(r.status).toBe(AUDIT_EXIT.USAGE);
+    expect(r.status).toBe(AuditExitStatus.USAGE);
     expect(r.stderr.join('\n')).toContain('--region given twice');
     const dir = tempDir('audit-region-');
     fs.writeFileSync(path.join(dir, 'p.yaml'), POSTURE);
     const stderr: string[] = [];
-    const status = await runAudit(['--posture', path.join(dir, 'p.yaml'), '--region', 'cn-nowhere', '--endpoint', endpoint, '--out', path.join(dir, 'out')], {
-      stdout: () => undefined, stderr: (l) => stderr.push(l), env: {}, now: () => NOW,
+    const status = await runCli(['audit', '--posture', path.join(dir, 'p.yaml'), '--region', 'cn-nowhere', '--endpoint', endpoint, '--out', path.join(dir, 'out')], {
+      out: () => undefined, err: (l) => stderr.push(l), env: {},
     });
-    expect(status).toBe(AUDIT_EXIT.API_ERROR);
+    expect(status).toBe(AuditExitStatus.API_ERROR);
     expect(stderr.join('\n')).toMatch(/^error: bad region: ECS does not know region cn-nowhere \(InvalidRegionId\.NotFound \(request STANDIN-\d+\)\)/);
   });
 });
@@ -324,23 +325,25 @@ describe('credentials through the chain', () => {
       p.on('close', (status) => resolve({ status, stdout, stderr }));
     });
     expect(child.stderr).toBe('');
-    expect(child.status).toBe(AUDIT_EXIT.COMPLIANT);
+    expect(child.status).toBe(AuditExitStatus.COMPLIANT);
     expect(child.stdout).toContain('audited 2 group(s), 4 instance(s) of posture prod in cn-hangzhou: compliant');
     expect(server.requests.length).toBeGreaterThan(0);
     expect(server.requests.every((q) => q.code === undefined)).toBe(true);
   });
 });
 
-describe('the command line', () => {
+describe('the command line (app-snapshot audit, through the dispatcher)', () => {
   const run = async (argv: string[]) => {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const status = await runAudit(argv, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, now: () => NOW });
+    const io: CliIo = { out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: {} };
+    const status = await runCli(['audit', ...argv], io);
     return { status, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
   };
 
   test.each([
-    [['--bogus'], 'unknown argument "--bogus"'],
+    [['--bogus'], 'unknown option "--bogus"'],
+    [['extra'], 'unexpected argument "extra"'],
     [['--posture'], '--posture needs a value'],
     [['--now', 'yesterday', '--posture', 'x'], '--now must be an ISO-8601 instant'],
     [[], '--posture is required'],
@@ -348,29 +351,65 @@ describe('the command line', () => {
     [['--posture', 'templates/posture/example.posture.yaml', '--region', 'Hangzhou'], '--region must be a region id'],
     [['--posture', 'templates/posture/example.posture.yaml', '--region', 'cn-hangzhou', '--endpoint', 'ftp://x'], '--endpoint must be a host'],
     [['--posture', 'templates/posture/example.posture.yaml', '--in-progress-hours', '0'], '--in-progress-hours must be a number of hours above 0'],
-    [['--posture', 'no/such/file.yaml', '--region', 'cn-hangzhou'], '`APP_SNAPSHOT_CONFIG` must name a readable posture file'],
-  ])('%j: exit 2, %s', async (argv, message) => {
+    [['--policy', '--region', 'cn-hangzhou'], '--policy takes no other option'],
+  ])('%j: exit 2 (wrong command line), %s', async (argv, message) => {
     const r = await run(argv);
-    expect(r.status).toBe(AUDIT_EXIT.USAGE);
+    expect(r.status).toBe(AuditExitStatus.USAGE);
+    expect(r.stderr).toMatch(/^error: .* \(see --help\)$/);
     expect(r.stderr).toContain(message);
+  });
+
+  test.each([
+    ['a posture file that cannot be read', () => 'no/such/file.yaml', /^error: `--posture` must name a readable posture file/],
+    ['a posture file the schema refuses', (dir: string) => {
+      fs.writeFileSync(path.join(dir, 'p.yaml'), POSTURE.replace('rpoHours: 8', 'rpoHours: 0'));
+      return path.join(dir, 'p.yaml');
+    }, /^error: `groups\[1\]\.rpoHours` must be a number of hours above 0 and at most 8784/],
+  ])('%s: exit 1 (refused input), nothing read, nothing written', async (_, file, message) => {
+    await serve(compliant());
+    const dir = tempDir('audit-refused-');
+    const r = await run(['--posture', file(dir), '--region', 'cn-hangzhou', '--endpoint', endpoint, '--out', path.join(dir, 'out')]);
+    expect(r.status).toBe(AuditExitStatus.REFUSED);
+    expect(r.stderr).toMatch(message);
+    expect(server.requests).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
+  test('the exit statuses: the CLI\'s shared three, then findings and API errors, each distinct and in the help', async () => {
+    expect([AuditExitStatus.COMPLIANT, AuditExitStatus.REFUSED, AuditExitStatus.USAGE]).toEqual([ExitStatus.OK, ExitStatus.FAILED, ExitStatus.USAGE]);
+    expect([AuditExitStatus.FINDINGS, AuditExitStatus.API_ERROR]).toEqual([3, 4]);
+    const r = await run(['--help']);
+    expect(r.status).toBe(ExitStatus.OK);
+    expect(r.stdout).toMatch(/^usage: app-snapshot audit /);
+    expect(r.stdout).toContain(AUDIT_EXIT_STATUS_HELP);
+    expect(AUDIT_EXIT_STATUS_HELP).toMatch(/0 every group complies, 1 refused input .*2 wrong command line, 3 findings, 4 the ECS API could not be read/s);
+    // docs/audit.md's table: the same numbers, in order, with their meanings' first words.
+    const table = /## Exit status\n[\s\S]*?\| Status \| Meaning \| Files \|\n\|[- |]+\|\n((?:\|.*\|\n)+)/.exec(fs.readFileSync(path.join(REPO_ROOT, 'docs', 'audit.md'), 'utf8'));
+    const rows = table![1].trim().split('\n').map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    expect(rows.map(([status, meaning, files]) => [status, meaning.split(/[ :,;(]/)[0], files])).toEqual([
+      [`\`${AuditExitStatus.COMPLIANT}\``, 'every', 'written'], [`\`${AuditExitStatus.REFUSED}\``, 'refused', 'none'], [`\`${AuditExitStatus.USAGE}\``, 'a', 'none'],
+      [`\`${AuditExitStatus.FINDINGS}\``, 'findings', 'written'], [`\`${AuditExitStatus.API_ERROR}\``, 'the', 'none'],
+    ]);
   });
 
   test('--policy prints the read-only policy of exactly the APIs the audit called', async () => {
     await serve(compliant());
     await audit();
     const r = await run(['--policy']);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(AuditExitStatus.COMPLIANT);
     const policy = JSON.parse(r.stdout);
     expect(policy).toEqual({ Version: '1', Statement: [{ Effect: 'Allow', Action: [...new Set(server.calls.map((c) => `ecs:${c.api}`))].sort(), Resource: ['*'] }] });
     expect(policy.Statement[0].Action.every((a: string) => /^ecs:Describe/.test(a))).toBe(true);
   });
 
-  test('npm run audit: the bin runs the same command (exit status of the process)', () => {
+  test('npm run audit is app-snapshot audit (exit status of the process)', () => {
     const help = spawnSync('npm', ['run', '-s', 'audit', '--', '--help'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    expect(help.status).toBe(0);
-    expect(help.stdout).toContain('Exit status: 0 every group complies, 1 findings');
+    expect(help.status).toBe(ExitStatus.OK);
+    expect(help.stdout).toMatch(/^usage: app-snapshot audit /);
+    expect(help.stdout).toContain(AUDIT_EXIT_STATUS_HELP);
     const bad = spawnSync('npm', ['run', '-s', 'audit', '--', '--posture'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    expect(bad.status).toBe(2);
+    expect(bad.status).toBe(AuditExitStatus.USAGE);
+    expect(bad.stderr).toContain('--posture needs a value');
   });
 });
 
