@@ -195,6 +195,8 @@ describe('the package in a fresh project (npm pack, npm ci --offline, tsc --stri
     const packed = JSON.parse(run('tar', ['-xOzf', tarball, 'package/package.json'], work).stdout) as PackageJson;
     expect(packed.private).toBeUndefined();
     expect(Object.keys(packed.peerDependencies ?? {}).sort()).toEqual(['@alicloud/ros-cdk-core', '@alicloud/ros-cdk-ecs', '@alicloud/ros-cdk-ram', 'constructs']);
+    // The audit's SDK and credential chain are the package's own dependencies, not the user's to add.
+    expect(packed.dependencies).toMatchObject({ '@alicloud/credentials': expect.any(String), '@alicloud/ecs20140526': expect.any(String), '@alicloud/openapi-core': expect.any(String) });
     fs.writeFileSync(path.join(app, 'package.json'), `${JSON.stringify(root, null, 2)}\n`);
     fs.writeFileSync(path.join(app, 'package-lock.json'), `${JSON.stringify(consumerLockfile(repoLock, root, tarball, packed), null, 2)}\n`);
     try {
@@ -244,7 +246,7 @@ describe('the package in a fresh project (npm pack, npm ci --offline, tsc --stri
     expect(mine).toEqual(templates(path.join(repoApp, 'cdk.out')));
   }));
 
-  test('5. app-snapshot synth from node_modules/.bin: the embedded default, a posture (identical to here), refused input', () => step('app-snapshot synth', () => {
+  test('5. app-snapshot from node_modules/.bin: synth of the embedded default and of a posture (identical to here), refused input; audit --help and --policy', () => step('app-snapshot synth and audit', () => {
     const r = run(bin('app-snapshot'), ['synth'], app);
     expect(r.stdout).toContain('synthesized from the embedded default (parameterized stack)');
     expect(Object.keys(templates(path.join(app, 'cdk.out')))).toEqual(['AppConsistentSnapshot.template.json']);
@@ -260,6 +262,12 @@ describe('the package in a fresh project (npm pack, npm ci --offline, tsc --stri
     expect(fs.existsSync(path.join(app, 'bad.out'))).toBe(false);
     expect(run(bin('app-snapshot'), ['deploy'], app, {}, 2).stderr).toMatch(/^error: unknown command "deploy"/);
     expect(run(bin('app-snapshot'), ['--help'], app).stdout).toMatch(/^usage: app-snapshot <command>/);
+    // The audit loads the ECS SDK and the credential chain from the user's node_modules.
+    expect(run(bin('app-snapshot'), ['audit', '--help'], app).stdout).toMatch(/^usage: app-snapshot audit .*\n[\s\S]*Exit status: 0 every group complies/);
+    expect(JSON.parse(run(bin('app-snapshot'), ['audit', '--policy'], app).stdout).Statement[0].Action).toEqual(['ecs:DescribeInstances', 'ecs:DescribeSnapshotGroups']);
+    const refused = run(bin('app-snapshot'), ['audit', '--posture', 'bad.yaml', '--region', 'cn-hangzhou', '--out', 'audit.out'], app, {}, 1);
+    expect(refused.stderr).toMatch(/^error: `groups\[0\]\.timeoutSeconds` must be a number \(in bad\.yaml\), got "30"$/m);
+    expect(fs.existsSync(path.join(app, 'audit.out'))).toBe(false);
   }));
 
   test('6. oos-lint from node_modules/.bin checks the standalone OOS templates', () => step('oos-lint', () => {
