@@ -199,4 +199,16 @@ describe('the loader checks the schema first, in the loader\'s words', () => {
     const clean = JSON.parse(JSON.stringify(doc));
     expect(() => parsePosture(clean, REPO_ROOT)).toThrow(message);
   });
+
+  test('a rule that depends on the group is the loader\'s, after the schema, which states it in words: a Windows description must be printable ASCII', () => {
+    // GIVEN a description that is a string (the schema's type) but not ASCII
+    const windows = withGroup({ os: 'windows', snapshot: { description: 'caf\u00e9 nightly' } });
+    // THEN the schema takes it, the loader refuses it for a Windows group naming the field, the rule and the value
+    expect(() => validatePostureDocument(JSON.parse(JSON.stringify(windows)))).not.toThrow();
+    expect(() => parsePosture(windows, REPO_ROOT)).toThrow(/^`groups\[0\]\.snapshot\.description` must be printable ASCII on Windows, got "\u00e9" \(U\+00E9\): .*ANSI code page.*, got "caf\u00e9 nightly"$/);
+    // AND takes it for a Linux group
+    expect(parsePosture(withGroup({ snapshot: { description: 'caf\u00e9 nightly' } }), REPO_ROOT).groups[0].options.snapshotDescription).toBe('caf\u00e9 nightly');
+    // AND the schema's description (what an editor shows) says so
+    expect(SCHEMA.definitions.snapshot.properties.description.description).toMatch(/in a Windows group printable ASCII only/);
+  });
 });
