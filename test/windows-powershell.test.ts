@@ -10,7 +10,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
-import { powershellExitCodeTable } from '../lib/plugin/command';
+import { packagePath } from '../lib/package-root';
+import { TEMPLATES_DIR, powershellExitCodeTable } from '../lib/plugin/command';
 import { PackageExitCode, RESERVED_EXIT_CODES, describeExitCode } from '../lib/plugin/exit-codes';
 import { buildPostureStacks } from '../lib/posture/stacks';
 import { loadPostureFile } from '../lib/posture/loader';
@@ -33,7 +34,7 @@ function generatedCommands(): Source[] {
   const out = tempDir('ps-emitted-');
   const files = synthesize((app) => {
     new DefaultAppConsistentSnapshotStack(app, 'D');
-    buildPostureStacks(app, loadPostureFile(path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml')));
+    buildPostureStacks(app, loadPostureFile(packagePath('templates', 'posture', 'example.posture.yaml')));
   }, out).filter((f) => f.kind === 'oos-template').map((f) => f.file);
   const sources: Source[] = [];
   for (const file of files) {
@@ -230,7 +231,7 @@ ConvertTo-Json -InputObject @($out) -Depth 2 -Compress`, JSON.stringify(sources)
       writeCloudAssistantScript(file, [
         "$AppSnapshotInstanceId = 'i-abcdefgh123'",
         powershellExitCodeTable(),
-        fs.readFileSync(path.join(REPO_ROOT, 'templates', 'oos', 'windows-result.ps1'), 'utf8'),
+        fs.readFileSync(path.join(TEMPLATES_DIR, 'oos', 'windows-result.ps1'), 'utf8'),
         `Write-Result ${code} 'Failed' '' (Get-CodeDescription ${code})`,
       ].join('\n'));
       let status = 0;
