@@ -411,12 +411,18 @@ function renderLibraryScript(engine: string, role: 'prescript' | 'postscript', o
   if (engine !== 'generic' && markerCount !== 1) {
     throw new Error(`${file}: expected one line ${JSON.stringify(OPTIONS_MARKER)}, found ${markerCount}`);
   }
-  const header = `# Rendered by ros-app-consistent-snapshot from templates/scripts/${engine}/${role}.sh (comments left out).`;
+  let header = `# Rendered by ros-app-consistent-snapshot from templates/scripts/${engine}/${role}.sh (comments left out).`;
+  let inlined = false;
   let text = source.replace(INCLUDE_PATTERN, (_match, rel: string) => {
+    inlined = true;
     const included = fs.readFileSync(path.join(path.dirname(file), rel), 'utf8');
-    return included.replace(/^# shellcheck shell=bash\n/, '');
+    return included.replace(/^# shellcheck shell=bash.*\n/, '');
   });
   text = text.replace(`${OPTIONS_MARKER}\n`, optionBlock(engine, options));
+  if (inlined) {
+    // The shared files set variables that not every script reads (shellcheck of the parts).
+    header += '\n# shellcheck disable=SC2034';
+  }
   text = stripComments(text, header);
   if (text.includes('BASH_SOURCE') || text.includes('{{')) {
     throw new Error(`${file}: the rendered script still sources a file or contains \`{{\``);

@@ -50,36 +50,42 @@ describe('library pairs', () => {
     }
   });
 
-  it('generic: the prescript syncs and the postscript has nothing to resume', () => {
+  it('generic: the prescript syncs and says so when it fails; the postscript has nothing to resume', () => {
     const pair = render('generic');
-    expect(pair.prescript).toMatch(/^sync$/m);
+    expect(pair.prescript).toMatch(/^sync \|\| rc=\$\?$/m);
+    expect(pair.prescript).toContain('FAILED: sync exited');
     expect(pair.postscript).toContain('nothing to resume');
   });
 
-  it('mysql: the prescript locks in a background session and records the binlog position; the postscript ends the session', () => {
+  it('mysql: the prescript locks through a session it opened before, reads the binary log position there; the postscript releases through it', () => {
     const pair = render('mysql');
     expect(pair.prescript).toContain('FLUSH TABLES WITH READ LOCK;');
     expect(pair.prescript).toContain('FLUSH LOCAL ENGINE LOGS;');
     expect(pair.prescript).toContain('SHOW MASTER STATUS');
     expect(pair.prescript).toMatch(/setsid "\$@"/);
-    expect(pair.postscript).toContain('session_check_held');
-    expect(pair.postscript).toContain('session_end');
+    // The lock goes in one batch with what must follow it, after the session is prepared.
+    expect(pair.prescript.indexOf("SELECT 'QUIESCE-READY';")).toBeLessThan(pair.prescript.indexOf('session_send "${lock_batch[@]}"'));
+    expect(pair.postscript).toContain('"UNLOCK TABLES;"');
+    expect(pair.postscript).toContain('"BACKUP STAGE END;"');
+    expect(pair.postscript).not.toMatch(/^mysql_setup$/m);
   });
 
-  it('postgresql: the prescript checkpoints (or starts a backup in strict mode); the postscript stops it and saves the label', () => {
+  it('postgresql: the prescript checkpoints (or starts a backup in strict mode, refusing a server without WAL archiving); the postscript stops it, waits for the archive and saves the label', () => {
     const pair = render('postgresql');
-    expect(pair.prescript).toContain('pg_query "CHECKPOINT"');
+    expect(pair.prescript).toContain('-c "CHECKPOINT"');
     expect(pair.prescript).toContain('pg_backup_start(');
-    expect(pair.postscript).toContain('pg_backup_stop(true)');
+    expect(pair.prescript).toContain('strict mode needs WAL archiving');
+    expect(pair.postscript).toContain('pg_backup_stop(false)');
+    expect(pair.postscript).toContain('pg_stat_archiver');
     expect(pair.postscript).toContain('backup_label');
   });
 
-  it('redis: the prescript waits for a rewrite, saves, then pauses writes; the postscript unpauses', () => {
+  it('redis: the prescript pauses writes with the append-only file on, saves without it; the postscript unpauses through the session', () => {
     const pair = render('redis');
     expect(pair.prescript).toContain('wait_persistence aof_rewrite_in_progress');
-    expect(pair.prescript).toContain('rcmd BGSAVE');
-    expect(pair.prescript).toContain('CLIENT PAUSE $((hold_s * 1000)) WRITE');
-    expect(pair.postscript).toContain('rcmd CLIENT UNPAUSE');
+    expect(pair.prescript).toContain('redis_ask "$cmd_ms" BGSAVE');
+    expect(pair.prescript).toContain('"CLIENT PAUSE $((deadline_ms - NOW_MS)) WRITE"');
+    expect(pair.postscript).toContain('"CLIENT UNPAUSE"');
   });
 
   it.each(ENGINES)('%s: with no option set, no assignment is rendered and the script keeps its own defaults', (engine) => {
