@@ -7,7 +7,9 @@
 #   loopfs_freeze / loopfs_thaw   (a guard process thaws by itself after 60 s); they set
 #                              LOOPFS_FREEZE_US (freeze asked for) and LOOPFS_THAWED_US
 #   loopfs_snapshot            copies the data image (call it while frozen)
-#   loopfs_mount_copy          mounts the copy at $LOOPFS_COPY
+#   loopfs_mount_copy [IMAGE]  mounts the copy (or IMAGE, a copy kept elsewhere) at $LOOPFS_COPY
+#   loopfs_keep_copy DEST      keeps the copy as DEST/disk.img (a reflink on the outer file
+#                              system, a sparse copy elsewhere)
 #   loopfs_destroy             thaws, unmounts and detaches everything (safe to call twice)
 #
 # Only these file systems are ever frozen. In a trap or teardown: loopfs_thaw first, then stop
@@ -60,7 +62,11 @@ loopfs_snapshot() {
 }
 
 loopfs_mount_copy() {
-  mount -o loop,nouuid "$LOOPFS_OUTER/copy.img" "$LOOPFS_COPY"
+  mount -o loop,nouuid "${1:-$LOOPFS_OUTER/copy.img}" "$LOOPFS_COPY"
+}
+
+loopfs_keep_copy() {
+  mkdir -p "$1" && cp --reflink=auto --sparse=always "$LOOPFS_OUTER/copy.img" "$1/disk.img"
 }
 
 loopfs_umount_copy() {
