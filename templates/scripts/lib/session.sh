@@ -68,9 +68,10 @@ session_alive() { alive "$holder_pid" "$holder_start"; }
 # session_send LINE...: sends lines to the session's client.
 session_send() { printf '%s\n' "$@" >&3; }
 
-# session_read MARKER MS: reads the client's answers until a line that starts with MARKER (kept in
-# SESSION_MARK; the lines before it in SESSION_LINES, without carriage returns). Returns 1 when
-# the client ended first, 2 when MS milliseconds passed.
+# session_read MARKER MS [ERROR]: reads the client's answers until a line that starts with MARKER
+# (kept in SESSION_MARK; the lines before it in SESSION_LINES, without carriage returns). Returns 1
+# when the client ended first, 2 when MS milliseconds passed, 3 when a line starts with ERROR
+# (then in SESSION_MARK).
 session_read() {
   local line rc until
   SESSION_LINES=() SESSION_MARK=""
@@ -86,6 +87,10 @@ session_read() {
       if [[ $line == "$1"* ]]; then
         SESSION_MARK=$line
         return 0
+      fi
+      if [ -n "${3:-}" ] && [[ $line == "$3"* ]]; then
+        SESSION_MARK=$line
+        return 3
       fi
       SESSION_LINES+=("$line")
     elif [ "$rc" -gt 128 ]; then

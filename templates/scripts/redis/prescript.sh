@@ -65,8 +65,13 @@ save_until=$((started_ms + QUIESCE_REDIS_SAVE_TIMEOUT_SECONDS * 1000))
 
 # redis_info SECTION [COMMAND_LINE...]: INFO SECTION (and the commands) through the session.
 redis_info() {
-  redis_ask "$cmd_ms" "INFO $1" "${@:2}" ||
-    fail QUIESCE_FAILED "Redis did not answer INFO within $QUIESCE_REDIS_COMMAND_TIMEOUT_SECONDS s (busy with a long-running command?) $(session_error)"
+  local rc=0
+  redis_ask "$cmd_ms" "INFO $1" "${@:2}" || rc=$?
+  case "$rc" in
+    0) ;;
+    3) fail QUIESCE_FAILED "the last BGSAVE failed, and Redis refuses writes until one succeeds (see the Redis log): $SESSION_MARK" ;;
+    *) fail QUIESCE_FAILED "Redis did not answer INFO within $QUIESCE_REDIS_COMMAND_TIMEOUT_SECONDS s (busy with a long-running command?) $(session_error)" ;;
+  esac
 }
 
 # The server, the persistence in use, and the right to end a pause (checked by asking for the

@@ -18,7 +18,7 @@ case "$engine" in
   *) echo "run-config: unknown engine $engine" >&2; exit 2 ;;
 esac
 # shellcheck source=/dev/null
-. "$lib/$fixture.bash"
+. "$lib/$engine.bash"
 
 cleanup() {
   loopfs_thaw

@@ -138,10 +138,12 @@ check_repeats() {
 }
 
 # check_consistency ENGINE VARIANT: ENGINE's load for 10 s; after 3 s the plugin's sequence with
-# VARIANT's pair; the copy (kept in $BATS_TEST_TMPDIR/copy) must be consistent (ENGINE_verify_copy
+# VARIANT's pair; the copy (kept in $COPY_DIR) must be consistent (ENGINE_verify_copy
 # sets VERIFY_JSON and the engine's VERIFY_* values).
 check_consistency() {
-  COPY_DIR=$BATS_TEST_TMPDIR/copy
+  # On the outer file system (a reflink is instant), readable by the servers' own users.
+  COPY_DIR=$LOOPFS_OUTER/copies/${BATS_TEST_FILENAME##*/}-$BATS_TEST_NUMBER
+  rm -rf "$COPY_DIR"
   consistent_copy "$1" "$COPY_DIR" "pre $2" "post $2"
   check_copy "$1" "$COPY_DIR"
 }

@@ -90,7 +90,7 @@ pg_verify_copy() {
   loopfs_mount_copy "$dest/disk.img" || return 1
   rm -f "$dir/postmaster.pid"
   local extra=("config_file=$conf/postgresql.conf" "data_directory=$dir" "hba_file=$conf/pg_hba.conf"
-    "ident_file=$conf/pg_ident.conf" "external_pid_file=" "cluster_name=copy" ssl=off archive_mode=off)
+    "ident_file=$conf/pg_ident.conf" "external_pid_file=$QTEST_RUN/p2.external.pid" "cluster_name=copy" ssl=off archive_mode=off)
   if [ -s "$dest/backup_label" ]; then
     recovery=backup-label
     install -o postgres -g postgres -m 600 "$dest/backup_label" "$dir/backup_label"

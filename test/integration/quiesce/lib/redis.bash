@@ -17,7 +17,11 @@ REDIS_KEYS=1000
 rcli() {
   local target=(-p "${QTEST_REDIS_PORT:-6379}")
   if [ -n "${QTEST_REDIS_SOCKET:-}" ]; then target=(-s "$QTEST_REDIS_SOCKET"); fi
-  REDISCLI_AUTH=${QTEST_REDIS_ADMIN_PASSWORD:-} redis-cli "${target[@]}" "$@"
+  if [ -n "${QTEST_REDIS_ADMIN_PASSWORD:-}" ]; then
+    REDISCLI_AUTH=$QTEST_REDIS_ADMIN_PASSWORD redis-cli "${target[@]}" "$@"
+  else
+    redis-cli "${target[@]}" "$@"
+  fi
 }
 
 # redis_config_settings CONFIG: the lines the configuration adds to the package's redis.conf.

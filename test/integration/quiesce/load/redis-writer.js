@@ -2,8 +2,9 @@
 // A steady write load for Redis: one connection, one command at a time, alternating
 // SET key:<(n / 2) % keys> <n> (n even) and INCR counter (n odd), for a given number of seconds.
 // Every state Redis can be in is therefore "the first m commands applied", which
-// redis-check.js tells from a copy. With a log file it writes "start_us latency_us" per command
-// (wall clock, microseconds), like the other loads.
+// redis-check.js tells from a copy (the writer first deletes what an earlier run left). With a
+// log file it writes "start_us latency_us" per command (wall clock, microseconds), like the other
+// loads.
 //
 //   QTEST_REDIS_TARGET=PORT|SOCKET_PATH [QTEST_REDIS_ADMIN_PASSWORD=...] node redis-writer.js SECONDS [LOG_FILE] [KEYS]
 'use strict';
@@ -24,17 +25,17 @@ const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteL
 let n = 0;
 let sentAt = 0;
 let pending = '';
-let authenticating = password !== '';
+// Replies to the commands before the first logged one (AUTH, the clean-up) are not logged.
+let preamble = password !== '' ? 2 : 1;
 const socket = target.startsWith('/') ? net.connect({ path: target }, start) : net.connect({ host: '127.0.0.1', port: Number(target) }, start);
 socket.setNoDelay(true);
 socket.setEncoding('utf8');
 
 function start() {
-  if (authenticating) {
+  if (password !== '') {
     socket.write(resp('AUTH', password));
-  } else {
-    send();
   }
+  socket.write(resp('DEL', 'counter', ...Array.from({ length: keys }, (_, j) => `key:${j}`)));
 }
 
 function send() {
@@ -50,7 +51,7 @@ function send() {
 
 socket.on('data', (chunk) => {
   pending += chunk;
-  // Every reply to AUTH, SET or INCR is one line (+OK or :<n>); an error reply fails the load.
+  // Every reply to AUTH, DEL, SET or INCR is one line (+OK or :<n>); an error reply fails the load.
   while (pending.includes('\r\n')) {
     const line = pending.slice(0, pending.indexOf('\r\n'));
     pending = pending.slice(line.length + 2);
@@ -58,8 +59,11 @@ socket.on('data', (chunk) => {
       console.error(`redis-writer: error reply ${line}`);
       process.exit(1);
     }
-    if (authenticating) {
-      authenticating = false;
+    if (preamble > 0) {
+      preamble--;
+      if (preamble > 0) {
+        continue;
+      }
     } else {
       if (log) log.write(`${sentAt} ${nowUs() - sentAt}\n`);
       n++;
