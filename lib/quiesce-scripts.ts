@@ -97,7 +97,9 @@ export interface PostgresqlQuiesceOptions {
   /**
    * Strict mode: hold `pg_backup_start` in a background session until the postscript stops it.
    *
-   * The postscript then saves the backup label. Off: `CHECKPOINT` and `sync`, nothing held.
+   * The postscript then waits until the backup's WAL is archived and saves the backup label. The
+   * server must archive WAL (`archive_mode`, `archive_command`): the prescript refuses one that
+   * does not. Off: `CHECKPOINT`, nothing held.
    *
    * @default false
    */
@@ -105,7 +107,8 @@ export interface PostgresqlQuiesceOptions {
   /**
    * The bound on each server step, in seconds (1-3600).
    *
-   * Connecting, `CHECKPOINT` or `pg_backup_start`, and `pg_backup_stop`.
+   * Connecting, `CHECKPOINT` or `pg_backup_start`, `pg_backup_stop`, and the wait for its WAL to be
+   * archived.
    *
    * @default 60
    */
@@ -205,7 +208,8 @@ export interface RedisQuiesceOptions {
    */
   readonly commandTimeoutSeconds?: number;
   /**
-   * How long waiting for a running AOF rewrite and for `BGSAVE` may take, in seconds (1-86400).
+   * How long waiting for a running AOF rewrite, for `BGSAVE` (append-only file off) and for the AOF
+   * buffer to be written (append-only file on) may take, in seconds (1-86400).
    *
    * @default 300
    */
@@ -213,7 +217,8 @@ export interface RedisQuiesceOptions {
   /**
    * How long writes stay paused at most if no postscript comes, in seconds (1-3600).
    *
-   * It is the `CLIENT PAUSE` timeout, so Redis itself resumes them. A postscript after it exits 6.
+   * It is the `CLIENT PAUSE` timeout, so Redis itself resumes writes. A postscript after it exits
+   * 6. Only with the append-only file on: without it nothing is paused.
    *
    * @default 60
    */
@@ -339,12 +344,15 @@ export abstract class QuiesceScripts {
     return new LibraryScripts('mysql', checkEngineOptions('mysql', options, 'mysql'));
   }
 
-  /** PostgreSQL: `CHECKPOINT` and `sync`, or in strict mode a held `pg_backup_start`. */
+  /** PostgreSQL: `CHECKPOINT`, or in strict mode a held `pg_backup_start` (WAL archiving required). */
   public static postgresql(options: PostgresqlQuiesceOptions = {}): QuiesceScripts {
     return new LibraryScripts('postgresql', checkEngineOptions('postgresql', options, 'postgresql'));
   }
 
-  /** Redis: `BGSAVE` (after any AOF rewrite), then `CLIENT PAUSE ... WRITE` until the postscript. */
+  /**
+   * Redis: with the append-only file on, `CLIENT PAUSE ... WRITE` (after any AOF rewrite) until
+   * the postscript; with it off, a `BGSAVE` waited for while writes go on.
+   */
   public static redis(options: RedisQuiesceOptions = {}): QuiesceScripts {
     return new LibraryScripts('redis', checkEngineOptions('redis', options, 'redis'));
   }

@@ -48,6 +48,22 @@ session_start() {
   holder_start=$PID_START
 }
 
+# session_rearm HOLD_SECONDS: a new keeper, and the hold timeout counted from now (for a hold
+# taken after a long wait through the session). The old keeper is stopped after the new one
+# holds the FIFO.
+session_rearm() {
+  local old_pid=$keeper_pid old_start=$keeper_start
+  now_ms
+  deadline_ms=$((NOW_MS + $1 * 1000))
+  exec 7>"$session_dir/in" 8<"$session_dir/out"
+  setsid sleep "$1" >&7 <&8 2>/dev/null 3>&- 5<&- 6>&- 7>&- 8>&- 9>&- &
+  keeper_pid=$!
+  exec 7>&- 8<&-
+  pid_start "$keeper_pid"
+  keeper_start=$PID_START
+  if alive "$old_pid" "$old_start"; then kill "$old_pid" 2>/dev/null || true; fi
+}
+
 # session_attach: in a postscript, opens the recorded session's FIFOs. Returns 1 when the
 # session directory is gone.
 session_attach() {

@@ -3,7 +3,7 @@
 # With the append-only file on: waits for a running AOF rewrite (while writes still flow), then
 # pauses every client's writes (CLIENT PAUSE WRITE) and waits until the append-only file holds
 # every write answered before the pause. The pause lasts at most the hold timeout: Redis itself
-# ends it then, should the postscript never run.
+# ends it then, should the postscript never run (the hold timeout counts from the pause).
 # With the append-only file off (RDB snapshots, or no persistence at all): runs BGSAVE and waits
 # for it to succeed while writes go on. The RDB file then holds the data as of the moment the
 # save started, which is what a server started on the snapshot loads; nothing is paused.
@@ -118,7 +118,8 @@ fi
 
 wait_persistence aof_rewrite_in_progress
 
-# The pause ends with the session's hold timeout, counted from the session's start.
+# The hold timeout counts from the pause: the waits before it may have taken long.
+session_rearm "$hold_s"
 now_ms
 paused=true
 redis_ask "$cmd_ms" "CLIENT PAUSE $((deadline_ms - NOW_MS)) WRITE" "INFO persistence" ||

@@ -143,3 +143,18 @@ export const MATRIX: Readonly<Record<MatrixEngine, readonly MatrixConfig<object>
   postgresql: POSTGRESQL_CONFIGS,
   redis: REDIS_CONFIGS,
 };
+
+/** The pair's options as the documentation shows them: `{}` for none. */
+function optionsText(pair: object): string {
+  const entries = Object.entries(pair);
+  return entries.length === 0 ? 'none (the defaults)' : `\`${entries.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}\``;
+}
+
+/** The matrix of one engine as docs/quiesce-scripts.md lists it (a test keeps the two equal). */
+export function matrixTable(engine: MatrixEngine): string {
+  const lines = ['| configuration | the server | the pair\'s options |', '|---|---|---|'];
+  for (const c of MATRIX[engine]) {
+    lines.push(`| \`${c.name}\` | ${c.server} | ${optionsText(c.pair)} |`);
+  }
+  return lines.join('\n');
+}

@@ -37,6 +37,9 @@ expected_position() {
   assert_output_has "$(expected_position)"
   assert_output_has "lock held (ftwrl"
   write_waits
+  # While held, the session is there (what assert_nothing_held looks for).
+  run assert_nothing_held mysql
+  assert_status 1
   sleep 3
   assert_running write
   local state

@@ -25,6 +25,9 @@ one_hold_session() { [ "$(hold_sessions)" = 1 ]; }
   run pre strict
   assert_status 0
   assert_output_has "backup app-consistent-snapshot-"
+  # While held, the session is there (what assert_nothing_held looks for).
+  run assert_nothing_held postgresql
+  assert_status 1
   one_hold_session
   probe_write
   sleep 3

@@ -23,6 +23,9 @@ probe_write() { rcli SET probe "$(ms)"; }
   run pre base
   assert_status 0
   assert_output_has "writes paused"
+  # While held, the session is there (what assert_nothing_held looks for).
+  run assert_nothing_held redis
+  assert_status 1
   rcli GET probe
   write_waits
   sleep 3

@@ -90,8 +90,8 @@ redis_record_copy() {
     saved) mode=saved min=$(redis_acked_before "$CYCLE_START_US") max=$(($(redis_acked_before "$CYCLE_PRE_END_US") + 1)) ;;
     *) min=0 max=$(redis_acked_before "$CYCLE_THAWED_US") ;;
   esac
-  printf '"dataDir":"redis","appendonly":"%s","mode":"%s","keys":%d,"minCommands":%d,"maxCommands":%d' \
-    "$QTEST_REDIS_AOF" "$mode" "$REDIS_KEYS" "$min" "$max"
+  printf '"dataDir":"redis","appendonly":"%s","mode":"%s","keys":%d,"minCommands":%d,"maxCommands":%d,"ackedBeforeFreeze":%d' \
+    "$QTEST_REDIS_AOF" "$mode" "$REDIS_KEYS" "$min" "$max" "$(redis_acked_before "$CYCLE_FREEZE_US")"
 }
 
 # redis_acked_before US: how many of the writer's commands were answered before US.
