@@ -14,6 +14,10 @@ import {
   quiesceOptionVariable,
   quiesceScriptsFromPosture,
 } from '../lib/quiesce-scripts';
+import {
+  DOCS_BEGIN, DOCS_END, QuiesceBenchReport, README_BEGIN, README_END, between, distribution, engineTables, percentile, readmeTable,
+} from '../bench/quiesce/report';
+import { MATRIX, MatrixEngine, matrixTable } from './integration/quiesce/configs';
 
 const ENGINES: readonly QuiesceEngine[] = ['mysql', 'postgresql', 'redis'];
 
@@ -326,5 +330,57 @@ describe('quiesceScriptsFromPosture', () => {
   it('refuses files that do not exist when rendered, naming the file', () => {
     const scripts = quiesceScriptsFromPosture({ prescript: 'missing-pre.sh', postscript: 'missing-post.sh' }, field, '/nonexistent');
     expect(() => scripts.render()).toThrow(/`scripts.prescript` must name a readable file, got "\/nonexistent\/missing-pre.sh"/);
+  });
+});
+
+describe('the configuration matrix', () => {
+  const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'quiesce-scripts.md'), 'utf8');
+
+  it.each(Object.keys(MATRIX) as MatrixEngine[])('%s: docs/quiesce-scripts.md lists every configuration and the options it needs', (engine) => {
+    expect(docs).toContain(matrixTable(engine));
+  });
+
+  it.each(Object.keys(MATRIX) as MatrixEngine[])('%s: every configuration has a stock start, its own files, and a pair the factory accepts', (engine) => {
+    const configs = MATRIX[engine];
+    expect(configs[0].name).toBe('stock');
+    expect(new Set(configs.map((c) => c.name)).size).toBe(configs.length);
+    for (const c of configs) {
+      for (const f of c.files) {
+        expect(fs.existsSync(path.join(__dirname, 'integration', 'quiesce', f))).toBe(true);
+      }
+      expect(() => render(engine, c.pair)).not.toThrow();
+    }
+  });
+});
+
+describe('the benchmark results', () => {
+  const report = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'bench', 'results', 'quiesce.json'), 'utf8')) as QuiesceBenchReport;
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'quiesce-scripts.md'), 'utf8');
+
+  it('percentiles are nearest-rank', () => {
+    const values = Array.from({ length: 20 }, (_, i) => 20 - i);
+    expect(percentile([...values].sort((a, b) => a - b), 50)).toBe(10);
+    expect(distribution(values)).toEqual({ p50: 10, p95: 19, max: 20 });
+  });
+
+  it('hold every engine, at least 30 windows per approach, side by side with the floor, a freeze only and the one-shot pattern', () => {
+    expect(report.engines.map((e) => e.engine)).toEqual(['mysql', 'postgresql', 'redis']);
+    expect(report.windowsPerApproach).toBeGreaterThanOrEqual(30);
+    for (const e of report.engines) {
+      expect(e.approaches.map((a) => a.approach)).toEqual(expect.arrayContaining(['floor', 'freeze-only', 'one-shot']));
+      for (const a of e.approaches) {
+        expect({ engine: e.engine, approach: a.approach, windows: a.windows.length }).toEqual({ engine: e.engine, approach: a.approach, windows: report.windowsPerApproach });
+        expect(a.writeStallOverheadMs).toEqual(distribution(a.windows.map((w) => w.writeStallOverheadMs)));
+      }
+    }
+  });
+
+  it('the README table is the one the results file gives', () => {
+    expect(between(readme, README_BEGIN, README_END)).toBe(readmeTable(report));
+  });
+
+  it('the tables of docs/quiesce-scripts.md are the ones the results file gives', () => {
+    expect(between(docs, DOCS_BEGIN, DOCS_END)).toBe(engineTables(report, '###'));
   });
 });

@@ -46,6 +46,9 @@ session_start() {
   keeper_start=$PID_START
   pid_start "$holder_pid"
   holder_start=$PID_START
+  # So that a later prescript can end this session should this script die before its record.
+  printf 'keeper_pid=%s keeper_start=%s holder_pid=%s holder_start=%s\n' \
+    "$keeper_pid" "$keeper_start" "$holder_pid" "$holder_start" >"$session_dir/pids"
 }
 
 # session_rearm HOLD_SECONDS: a new keeper, and the hold timeout counted from now (for a hold
@@ -153,7 +156,7 @@ session_end() {
 # session_refuse_if_held: in a prescript, exits BUSY while an earlier hold still runs; clears
 # the record (and any remains) of one that has ended.
 session_refuse_if_held() {
-  hold_load || return 0
+  hold_load || { session_end_strays; return 0; }
   now_ms
   if [ "${status:-}" = held ] && session_alive && [ "$NOW_MS" -lt "$deadline_ms" ]; then
     fail BUSY "what an earlier prescript took is still held (session pid $holder_pid); run the postscript first or wait for the hold timeout"
@@ -162,6 +165,25 @@ session_refuse_if_held() {
   rm -f "$QUIESCE_DIR/hold"
   session_end
   status="" reason="" session_dir=""
+  session_end_strays
+}
+
+# session_end_strays: ends the sessions no record names (a prescript that died before it wrote
+# its record left them; their watchdog would end them too, later).
+session_end_strays() {
+  local dir
+  for dir in "$QUIESCE_DIR"/session.*; do
+    [ -d "$dir" ] || continue
+    log "ending a session no record names ($dir)"
+    (
+      keeper_pid="" keeper_start="" holder_pid="" holder_start=""
+      if [ -f "$dir/pids" ]; then read -r keeper_pid keeper_start holder_pid holder_start <"$dir/pids"; fi
+      keeper_pid=${keeper_pid#*=} keeper_start=${keeper_start#*=} holder_pid=${holder_pid#*=} holder_start=${holder_start#*=}
+      session_dir=$dir
+      session_end
+    ) || true
+    rm -rf "$dir"
+  done
 }
 
 # session_nonce: a marker no earlier answer can contain.

@@ -38,6 +38,7 @@ if hold_load; then
   session_end
   session_dir="" deadline_ms=0
 fi
+session_end_strays
 
 # The connection and the credentials, on a client of its own, before anything else.
 rcmd PING >/dev/null

@@ -70,3 +70,18 @@ probe_write() { mcli -e "UPDATE sb.probe SET v = v + 1 WHERE id = 1"; }
   [ "$VERIFY_ROLLED" = 0 ]
   [ "$VERIFY_REDO" = 0 ]
 }
+
+@test "a prescript that died before writing its record: the next prescript ends the session it left, and its own pair works" {
+  run pre base
+  assert_status 0
+  # As if the prescript had died between the lock and its record.
+  rm -f "$QUIESCE_STATE/mysql/hold"
+  write_waits
+  run pre base
+  assert_status 0
+  assert_output_has "ending a session no record names"
+  run post base
+  assert_status 0
+  write_went_through
+  assert_nothing_held mysql
+}
