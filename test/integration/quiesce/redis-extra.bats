@@ -2,6 +2,7 @@
 # More of the Redis pair, against the acl configuration (see redis.bats): the credentials cases,
 # what runs while writers wait, and a running AOF rewrite. Variants:
 #   base      the ACL user `snapshot` (+ping +info +bgsave +client|pause +client|unpause)
+#   watchdog  base, hold timeout 3 s
 #   badpass   a wrong password           unsafe     a password file others can read
 #   nounpause a user that may pause but not end a pause
 
@@ -61,4 +62,19 @@ probe_write() { rcli SET probe "$(ms)"; }
   [ "$(rcli INFO persistence | tr -d '\r' | sed -n 's/^aof_rewrite_in_progress://p')" = 0 ]
   run post base
   assert_status 0
+}
+
+@test "pause: after an AOF rewrite that outlasts the hold timeout, the pause still lasts the whole hold timeout" {
+  # Some 4 s of rewrite (a delay per key) beside a hold timeout of 3 s.
+  rcli CONFIG SET rdb-key-save-delay 150 >/dev/null
+  rcli BGREWRITEAOF
+  local start
+  start=$(ms)
+  run pre watchdog
+  rcli CONFIG SET rdb-key-save-delay 0 >/dev/null
+  assert_status 0
+  assert_between $(($(ms) - start)) 3000 60000 "prescript took (ms)"
+  assert_output_has "writes paused"
+  assert_probe_write_ms 1500 10000 "write blocked for"
+  check_late_postscript watchdog base
 }
