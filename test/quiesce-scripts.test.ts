@@ -384,3 +384,28 @@ describe('the benchmark results', () => {
     expect(between(docs, DOCS_BEGIN, DOCS_END)).toBe(engineTables(report, '###'));
   });
 });
+
+describe('every failure says why', () => {
+  it('an unexpected failure names the command that failed, then the prescript cleans up and exits non-zero', () => {
+    // GIVEN a rendered prescript whose session cannot start (mkfifo fails), state on a tmpfs
+    const dir = fs.mkdtempSync('/dev/shm/quiesce-error-');
+    try {
+      const bin = path.join(dir, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'mkfifo'), '#!/bin/sh\necho "mkfifo: no FIFOs here" >&2\nexit 1\n', { mode: 0o755 });
+      const script = path.join(dir, 'prescript.sh');
+      fs.writeFileSync(script, render('mysql').prescript, { mode: 0o700 });
+      // WHEN
+      const run = spawnSync('bash', [script], {
+        encoding: 'utf8',
+        env: { PATH: `${bin}:${process.env.PATH}`, QUIESCE_STATE_DIR: path.join(dir, 'state') },
+      });
+      // THEN
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/prescript\(mysql\): FAILED: unexpected error: `mkfifo .*` exited 1\n/);
+      expect(run.stderr).toMatch(/prescript\(mysql\): nothing is left locked\n$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
