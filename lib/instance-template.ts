@@ -2,6 +2,7 @@ import { OOS_FORMAT_VERSION } from './oos/limits';
 import { buildSnapshotCommand, buildVerdictCommand } from './plugin/command';
 import { OperatingSystem } from './plugin/parameters';
 import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
+import { VERDICT_TIMEOUT_SECONDS, checkSnapshotRunTimeout, snapshotRunTimeoutSeconds } from './plugin/timeouts';
 
 /**
  * The per-instance OOS template: what the automation does for one instance. The parent template
@@ -102,12 +103,6 @@ export const INSTANCE_SELECTORS = {
   result: `${RESULT_LINE} | {instanceId, snapshotGroupId, verdict: .consistency, reason: .message, exitCode}`,
 } as const;
 
-/** Seconds the wrapper needs around the plugin (checks, output), added to the deadline. */
-const WRAPPER_OVERHEAD_SECONDS = 120;
-
-/** Seconds the verdict run may take: it only reads its header and prints a line. */
-const VERDICT_TIMEOUT_SECONDS = 60;
-
 /** DescribeDisks and DescribeSnapshots return at most this many items per page. */
 const PAGE_SIZE = 100;
 
@@ -202,6 +197,10 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
     disks: output(T.disks, 'disks'),
   });
   const commandType = linux ? 'RunShellScript' : 'RunPowerShellScript';
+  // Cloud Assistant kills only its direct child when this expires: the wrapper must always end
+  // a hung plugin first (deadline, stop, thaw, postscript), hence the check.
+  const snapshotTimeout = snapshotRunTimeoutSeconds(spec.pluginDeadlineSeconds);
+  checkSnapshotRunTimeout(`Tasks.${T.snapshot}.Properties.timeout`, snapshotTimeout, spec.pluginDeadlineSeconds);
 
   return {
     FormatVersion: OOS_FORMAT_VERSION,
@@ -226,7 +225,7 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
           instanceId: instance,
           commandType,
           commandContent: snapshotCommand,
-          timeout: spec.pluginDeadlineSeconds + WRAPPER_OVERHEAD_SECONDS,
+          timeout: snapshotTimeout,
         },
         Outputs: { snapshotGroupId: text(S.snapshotGroupId), logVerdict: text(S.logVerdict) },
       },

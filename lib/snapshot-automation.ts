@@ -23,6 +23,7 @@ import {
   TIMEOUT_SECONDS_WARNING,
   pluginValueProblem,
 } from './plugin/parameters';
+import { MAX_PLUGIN_DEADLINE_SECONDS, MIN_PLUGIN_DEADLINE_SECONDS } from './plugin/timeouts';
 import { TargetProps, TargetSelection, checkTargets, loopItems, targetParameters, targetTasks, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
@@ -114,7 +115,8 @@ export interface SnapshotAutomationOptions {
   readonly maxErrors?: number;
   /**
    * Seconds the wrapper gives the plugin before it stops it, thaws the file systems and runs
-   * the postscript.
+   * the postscript (60 to 86,235: the command's Cloud Assistant timeout adds 165 s for that and
+   * stays within 86,400). The plugin manager gets 30 s more, Cloud Assistant 165 s more.
    *
    * @default 600
    */
@@ -442,7 +444,7 @@ export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomatio
   checkIntegerRange(f('timeoutSeconds'), o.timeoutSeconds, TIMEOUT_SECONDS_RANGE.min, TIMEOUT_SECONDS_RANGE.max);
   checkIntegerRange(f('concurrency'), o.concurrency, 1, 1000);
   checkIntegerRange(f('maxErrors'), o.maxErrors, 0, 1000);
-  checkIntegerRange(f('pluginDeadlineSeconds'), o.pluginDeadlineSeconds, 60, 86400);
+  checkIntegerRange(f('pluginDeadlineSeconds'), o.pluginDeadlineSeconds, MIN_PLUGIN_DEADLINE_SECONDS, MAX_PLUGIN_DEADLINE_SECONDS);
   if (o.excludeDiskIds !== undefined && isResolved(o.excludeDiskIds)) {
     o.excludeDiskIds.forEach((d, i) =>
       checkPattern(`${f('excludeDiskIds')}[${i}]`, d, DISK_ID_PATTERN, 'must be an ECS disk id of the form `d-` followed by 8 to 32 lowercase letters or digits'));

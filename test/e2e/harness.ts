@@ -105,6 +105,8 @@ export function healthyCloud(): CloudState {
 export interface RunOptions {
   /** The stand-in's `fail` setting. */
   readonly fail?: string;
+  /** More lines of the stand-in's configuration (`KEY=value`). */
+  readonly config?: readonly string[];
   /** OOS execution values overriding the automation's defaults. */
   readonly values?: Record<string, unknown>;
   /** Bash run after the script deployment and before the wrapper. */
@@ -162,11 +164,12 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
           const r = await runScenario(options.snapshotScenario ? options.snapshotScenario(dir) : `
             make_fs /data 64
             echo "committed row" > /data/table
-            write_config mounts=/data=${DISK} ram_role=${ROLE} fail=${options.fail ?? 'none'} hang_seconds=300 instance_id=${INSTANCE}
+            write_config mounts=/data=${DISK} ram_role=${ROLE} fail=${options.fail ?? 'none'} hang_seconds=300 instance_id=${INSTANCE} ${(options.config ?? []).join(' ')}
             bash ${dir}/install.sh > $OUT/install.log 2>&1 || { echo "script deployment failed"; cat $OUT/install.log; exit 3; }
             ${options.before ?? ''}
             ${options.path ? `PATH=${options.path} ` : ''}bash ${dir}/runSnapshot.sh > $OUT/stdout 2> $OUT/stderr
             echo $? > $OUT/rc
+            grep -l -- '--standin-plugin-ru[n]' /proc/[0-9]*/cmdline > $OUT/plugin-processes 2>/dev/null
             cp /run/app-order $OUT/order 2>/dev/null
             touch /data/writable-after-run && echo yes > $OUT/writable
           `, { timeoutMs: options.timeoutMs ?? 60_000 });
