@@ -1,10 +1,15 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
-import { EXIT_CODES } from '../lib/plugin/exit-codes';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { shellExitCodeFunction } from '../lib/plugin/command';
+import { EXIT_CODES, ExitCodeSource, PLUGIN_MANAGER_EXIT_CODES, PackageExitCode, RESERVED_EXIT_CODES, describeExitCode } from '../lib/plugin/exit-codes';
+import { PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS } from '../lib/plugin/timeouts';
 import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
 import { SNAPSHOT_TAG_VALUE_PATTERN } from '../lib/instance-template';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
-import { automationOf, instanceIds, newApp, templateOf, unpackedCommand } from './helpers';
+import { REPO_ROOT, automationOf, instanceIds, newApp, templateOf, unpackedCommand } from './helpers';
 
 const BASE: SnapshotAutomationProps = {
   os: OperatingSystem.LINUX,
@@ -131,7 +136,11 @@ describe('SnapshotAutomation: the command run on each instance', () => {
   test('Linux: acs-plugin-manager with app-snapshot-plugin and all eight parameters, in order, from OOS references', () => {
     const { command } = synth();
     expect(command).toContain("APP_SNAPSHOT_PLUGIN='app-snapshot-plugin'");
-    expect(command).toContain('"$PLUGIN_MANAGER" --exec --plugin "$APP_SNAPSHOT_PLUGIN" --params="$APP_SNAPSHOT_PLUGIN_PARAMS"');
+    // In a session of its own (so that a stop reaches the plugin's process group), with a timeout
+    // beyond the wrapper's deadline; the parameters with empty values left out of the list.
+    expect(command).toContain('setsid "$PLUGIN_MANAGER" --exec --plugin "$APP_SNAPSHOT_PLUGIN" --timeout="$manager_timeout" --params="$params"');
+    expect(command).toContain('manager_timeout=$((APP_SNAPSHOT_DEADLINE_SECONDS + APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS))');
+    expect(command).toContain(`APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS=${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`);
     expect(pluginParams(command)).toEqual([
       ['RamRoleName', '"{{ ramRoleName }}"'],
       ['EnableFsFreeze', '{{ enableFsFreeze }}'],
@@ -158,11 +167,32 @@ describe('SnapshotAutomation: the command run on each instance', () => {
     expect(command.indexOf('store_ensure "$name"')).toBeLessThan(command.indexOf('--exec --plugin'));
   });
 
-  test('every exit code of the table is mapped in the shell wrapper', () => {
-    const { command } = synth();
-    for (const e of EXIT_CODES) {
-      expect(command).toContain(`    ${e.code}) echo '${e.name}|`);
+  test('each shell command carries the rows of the exit-code table it can report, and the reserved codes', () => {
+    const { command, child } = synth();
+    const rows = (text: string) => EXIT_CODES.filter((e) => text.includes(`    ${e.code}) echo '${e.name}|`)).map((e) => e.code);
+    const packageCodes = (codes: number[]) => codes.filter((c) => describeExitCode(c)!.source === ExitCodeSource.PACKAGE);
+    // The snapshot run passes every code of the plugin and of the plugin manager on.
+    expect(rows(command)).toEqual(expect.arrayContaining(EXIT_CODES.filter((e) => e.source !== ExitCodeSource.PACKAGE).map((e) => e.code)));
+    expect(packageCodes(rows(command))).toEqual([119, 121, 122, 123, 124, 125, 126]);
+    const verdict = unpackedCommand(child('checkVerdict').Properties.commandContent as string);
+    expect(rows(verdict)).toEqual([119, 120, 125, 127]);
+    for (const text of [command, verdict]) {
+      expect(text).toContain('reserved_exit_code() { case "$1" in 193|194) return 0 ;; esac; return 1; }');
+      expect(text).toContain(`plugin_manager_exit_code() { case "$1" in ${PLUGIN_MANAGER_EXIT_CODES.map((e) => e.code).join('|')}) return 0 ;; esac; return 1; }`);
     }
+  });
+
+  test.each([193, 194, 0, 127, 255])('finish, the one way out of both Linux wrappers, never exits a code after which Cloud Assistant powers off or reboots the instance (%i)', (code) => {
+    const result = fs.readFileSync(path.join(REPO_ROOT, 'templates', 'oos', 'linux-result.sh'), 'utf8');
+    const script = [shellExitCodeFunction([result], true), result, `APP_SNAPSHOT_INSTANCE_ID=i-abcdefgh0001\nfinish ${code} Failed "" "the plugin said so"`].join('\n');
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    const line = JSON.parse(r.stdout.trim().split('\n').slice(-1)[0].replace(/^APP_SNAPSHOT_RESULT /, ''));
+    const reserved = (RESERVED_EXIT_CODES.linux as readonly number[]).includes(code);
+    expect(r.status).toBe(reserved ? PackageExitCode.RESERVED_EXIT_CODE_REPLACED : code);
+    expect(line.exitCode).toBe(r.status);
+    expect(line.message).toBe(reserved
+      ? `RESERVED_EXIT_CODE_REPLACED: ${describeExitCode(119)!.meaning} (the original exit code was ${code}, after which Cloud Assistant would power off or reboot the instance; the plugin said so)`
+      : 'the plugin said so');
   });
 
   test('Windows: PowerShell with app-snapshot-plugin-win and its five parameters; no scripts', () => {

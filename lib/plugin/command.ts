@@ -69,7 +69,7 @@ function scriptPathAssignments(): string {
  * `plugin_manager_exit_code CODE` is true for a code acs-plugin-manager uses for its own
  * failures; `reserved_exit_code CODE` is true for a code after which Cloud Assistant powers off
  * or reboots the instance. `sources` are the shell files of the command: `exit_code_info` holds
- * the codes they name (`finish N`, `fail_package N`, `describe N`), RESERVED_EXIT_CODE_REPLACED
+ * the codes they describe (`fail_package N`, `describe N`), RESERVED_EXIT_CODE_REPLACED
  * (which `finish` may use) and, with `passThrough`, every code of the plugin and the plugin
  * manager (the snapshot run reports theirs): a command carries no row it cannot print, every
  * byte counting against Cloud Assistant's limit.
@@ -77,7 +77,7 @@ function scriptPathAssignments(): string {
 export function shellExitCodeFunction(sources: readonly string[], passThrough: boolean): string {
   const named = new Set<number>([PackageExitCode.RESERVED_EXIT_CODE_REPLACED]);
   for (const source of sources) {
-    for (const m of source.matchAll(/\b(?:finish|fail_package|describe) (\d+)\b/g)) named.add(Number(m[1]));
+    for (const m of source.matchAll(/\b(?:fail_package|describe) (\d+)\b/g)) named.add(Number(m[1]));
   }
   const rows = EXIT_CODES.filter((e) => named.has(e.code) || (passThrough && e.source !== ExitCodeSource.PACKAGE));
   const cases = rows.map((e) => `    ${e.code}) echo ${shellQuote(`${e.name}|${e.meaning}`)} ;;`);

@@ -35,15 +35,16 @@ store_install() {
   echo "script-store: $name: installed $target (sha256 $want_sha, $SCRIPT_OWNER:$SCRIPT_GROUP, mode $SCRIPT_MODE) and its persistent copy" >&2
 }
 
-STAGE_DIR=$(mktemp -d /tmp/.app-snapshot-stage.XXXXXX)
 # Exit status 0 or 1 only, whatever status a failing tool gave under set -e: never one after
 # which Cloud Assistant would power off or reboot the instance (193, 194).
+STAGE_DIR=""
 on_exit() {
   local status=$?
-  rm -rf "$STAGE_DIR"
+  [ -z "$STAGE_DIR" ] || rm -rf "$STAGE_DIR"
   [ "$status" = 0 ] || exit 1
 }
 trap on_exit EXIT
+STAGE_DIR=$(mktemp -d /tmp/.app-snapshot-stage.XXXXXX)
 STAGED_NAMES=()
 
 # unpack_payloads < Base64 of the gzip-compressed scripts, one after the other (one stream,
