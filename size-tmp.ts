@@ -1,5 +1,4 @@
-import { buildSnapshotCommand } from './lib/plugin/command';
-import { OperatingSystem } from './lib/plugin/parameters';
-const c = buildSnapshotCommand({ os: OperatingSystem.LINUX, instanceId: '{{ instanceId }}', pluginParams: { RamRoleName: '{{ ramRoleName }}', EnableFsFreeze: '{{ enableFsFreeze }}', TimeoutInSeconds: '{{ timeoutInSeconds }}', PreScriptPath: '/tmp/prescript.sh', PostScriptPath: '/tmp/postscript.sh', ExcludeDiskId: '{{ excludeDiskId }}', Name: '{{ snapshotName }}', Description: '{{ snapshotDescription }}' }, requireAppConsistent: '{{ x }}', deadlineSeconds: '600', scriptChecksums: { prescript: 'a'.repeat(64), postscript: 'b'.repeat(64) }, preflight: { ramRoleName: '{{ r }}', excludeDiskId: '{{ e }}', attachedRoles: '{{ a }}', disks: '{{ d }}' } });
-console.log('snapshot', Buffer.from(c).toString('base64').length);
-console.log(c.split("<<'APP_SNAPSHOT_BODY_EOF'")[0]);
+import { SNAPSHOT_DESCRIPTION_PATTERN, PLUGIN_VALUE_ALLOWED_PATTERN } from './lib/plugin/parameters';
+console.log(PLUGIN_VALUE_ALLOWED_PATTERN); console.log(SNAPSHOT_DESCRIPTION_PATTERN);
+const r = new RegExp(SNAPSHOT_DESCRIPTION_PATTERN);
+for (const v of ['', 'a', 'ab', 'a,b', 'a\\b', "it's", 'http://x', 'x'.repeat(256), 'x'.repeat(257), 'a\nb', 'Nightly snapshot']) console.log(JSON.stringify(v).slice(0,20), r.test(v));

@@ -7,9 +7,9 @@ import {
   OPTIONAL_DISK_ID_PATTERN,
   OperatingSystem,
   PLUGIN_DEFAULTS,
-  PLUGIN_VALUE_ALLOWED_PATTERN,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+  SNAPSHOT_DESCRIPTION_PATTERN,
   SNAPSHOT_NAME_PATTERN,
   TIMEOUT_SECONDS_RANGE,
 } from './plugin/parameters';
@@ -76,14 +76,14 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       type: ros.RosParameterType.STRING,
       allowedPattern: SNAPSHOT_NAME_PATTERN,
       defaultValue: 'AppConsistentSnapshot',
-      description: 'Name of the snapshot groups (2-128 of letters, digits, . _ - :, starting with a letter)',
+      description: 'Name of the snapshot groups (2-128 of letters, digits, . _ - :, starting with a letter, not http:// or https://)',
     });
     const snapshotDescription = new ros.RosParameter(this, 'SnapshotDescription', {
       type: ros.RosParameterType.STRING,
-      allowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      allowedPattern: SNAPSHOT_DESCRIPTION_PATTERN,
       maxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       defaultValue: 'Application-consistent snapshot',
-      description: 'Description of the snapshot groups (no comma, quote or backslash)',
+      description: 'Description of the snapshot groups: empty (none), or 2-256 characters not starting with http:// or https://, without comma, quote or backslash',
     });
     const excludeDiskId = new ros.RosParameter(this, 'ExcludeDiskId', {
       type: ros.RosParameterType.STRING,

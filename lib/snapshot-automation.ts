@@ -15,13 +15,14 @@ import {
   MAX_EXCLUDED_DISKS,
   OperatingSystem,
   PLUGIN_DEFAULTS,
-  PLUGIN_VALUE_ALLOWED_PATTERN,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+  SNAPSHOT_DESCRIPTION_PATTERN,
   SNAPSHOT_NAME_PATTERN,
+  SNAPSHOT_NAME_RULE,
   TIMEOUT_SECONDS_RANGE,
   TIMEOUT_SECONDS_WARNING,
-  pluginValueProblem,
+  snapshotDescriptionProblem,
 } from './plugin/parameters';
 import { MAX_PLUGIN_DEADLINE_SECONDS, MIN_PLUGIN_DEADLINE_SECONDS } from './plugin/timeouts';
 import { TargetProps, TargetSelection, checkTargets, loopItems, targetParameters, targetTasks, targetsOf } from './targets';
@@ -64,7 +65,9 @@ export interface SnapshotAutomationOptions {
    */
   readonly snapshotName?: string;
   /**
-   * Description of the snapshot groups (at most 256 characters).
+   * Description of the snapshot groups: empty, or 2 to 256 characters not starting with
+   * `http://` or `https://` (CreateSnapshotGroup), without `,` `"` `'` `\\`. An empty one is
+   * not passed to the plugin at all.
    *
    * @default - none
    */
@@ -226,7 +229,8 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     snapshotDescription: {
       Type: 'String',
       Label: { en: 'Snapshot group description' },
-      AllowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      Description: { en: 'Empty, or 2 to 256 characters not starting with http:// or https://' },
+      AllowedPattern: SNAPSHOT_DESCRIPTION_PATTERN,
       MaxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       ...def(spec.snapshotDescription),
     },
@@ -429,16 +433,12 @@ export function buildInstanceDocument(spec: SnapshotTemplateSpec): OosTemplateDo
 export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomationOptions, prefix = ''): void {
   const f = (name: string) => `${prefix}${name}`;
   if (o.snapshotName !== undefined) {
-    checkPattern(f('snapshotName'), o.snapshotName, SNAPSHOT_NAME_PATTERN,
-      'must be 2 to 128 characters of letters, digits, `.` `_` `-` `:`, start with a letter and not with http:// or https:// (snapshot group name)');
+    checkPattern(f('snapshotName'), o.snapshotName, SNAPSHOT_NAME_PATTERN, SNAPSHOT_NAME_RULE);
   }
   if (o.snapshotDescription !== undefined && isResolved(o.snapshotDescription)) {
-    const problem = pluginValueProblem(o.snapshotDescription);
+    const problem = snapshotDescriptionProblem(o.snapshotDescription);
     if (problem) {
       throw new ValidationError(f('snapshotDescription'), problem, o.snapshotDescription);
-    }
-    if (o.snapshotDescription.length > SNAPSHOT_DESCRIPTION_MAX_LENGTH || /^https?:\/\//.test(o.snapshotDescription)) {
-      throw new ValidationError(f('snapshotDescription'), `must be at most ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters and not start with http:// or https://`, o.snapshotDescription);
     }
   }
   checkIntegerRange(f('timeoutSeconds'), o.timeoutSeconds, TIMEOUT_SECONDS_RANGE.min, TIMEOUT_SECONDS_RANGE.max);

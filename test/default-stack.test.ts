@@ -22,6 +22,13 @@ describe('DefaultAppConsistentSnapshotStack (the embedded default)', () => {
     expect(accepts('SnapshotDescription', 'nightly')).toBe(true);
     expect(accepts('SnapshotDescription', 'a,b')).toBe(false);
     expect(accepts('SnapshotDescription', 'a"b')).toBe(false);
+    // CreateSnapshotGroup's rules: 2-256 characters, no http(s):// prefix; empty passes no description.
+    expect(accepts('SnapshotDescription', '')).toBe(true);
+    expect(accepts('SnapshotDescription', 'a')).toBe(false);
+    expect(accepts('SnapshotDescription', 'http://wiki')).toBe(false);
+    expect(t.Parameters!.SnapshotDescription.MaxLength).toBe(256);
+    expect(accepts('SnapshotName', 'http://x')).toBe(false);
+    expect(accepts('SnapshotName', 'a')).toBe(false);
     expect(accepts('SnapshotName', 'Nightly-1')).toBe(true);
     expect(accepts('SnapshotName', 'Nightly,1')).toBe(false);
     expect(accepts('ExcludeDiskId', '')).toBe(true);

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { shellExitCodeFunction } from '../lib/plugin/command';
 import { EXIT_CODES, ExitCodeSource, PLUGIN_MANAGER_EXIT_CODES, PackageExitCode, RESERVED_EXIT_CODES, describeExitCode } from '../lib/plugin/exit-codes';
 import { PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS } from '../lib/plugin/timeouts';
-import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
+import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, SNAPSHOT_DESCRIPTION_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
 import { SNAPSHOT_TAG_VALUE_PATTERN } from '../lib/instance-template';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
 import { REPO_ROOT, automationOf, instanceIds, newApp, templateOf, unpackedCommand } from './helpers';
@@ -117,11 +117,18 @@ describe('SnapshotAutomation: the OOS template resource', () => {
   test('parameters that reach the --params= list are guarded by AllowedPattern against , and "', () => {
     const { content } = synth();
     const pattern = new RegExp(content.Parameters.snapshotDescription.AllowedPattern);
-    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(PLUGIN_VALUE_ALLOWED_PATTERN);
-    expect(pattern.test('nightly backup of db')).toBe(true);
-    for (const bad of ['a,b', 'a"b', "a'b", 'a\\b', 'a\nb']) {
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(SNAPSHOT_DESCRIPTION_PATTERN);
+    expect(content.Parameters.snapshotDescription.MaxLength).toBe(256);
+    for (const ok of ['nightly backup of db', '', 'ab', 'd'.repeat(256)]) {
+      expect(pattern.test(ok)).toBe(true);
+    }
+    // As CreateSnapshotGroup would refuse it: 1 or more than 256 characters, an http(s):// prefix.
+    for (const bad of ['a,b', 'a"b', "a'b", 'a\\b', 'a\nb', 'a', 'd'.repeat(257), 'http://x.y', 'https://x.y']) {
       expect(pattern.test(bad)).toBe(false);
     }
+    const name = new RegExp(content.Parameters.snapshotName.AllowedPattern);
+    for (const ok of ['ab', 'Nightly-1.db_x:y', 'n'.repeat(128)]) expect(name.test(ok)).toBe(true);
+    for (const bad of ['a', '1st', '-x', 'http://x', 'n'.repeat(129), 'a b']) expect(name.test(bad)).toBe(false);
     for (const name of ['ramRoleName', 'snapshotName', 'excludeDiskId']) {
       const p = new RegExp(content.Parameters[name].AllowedPattern);
       expect(p.test('x,y')).toBe(false);
@@ -217,6 +224,10 @@ describe('SnapshotAutomation: bad input', () => {
     ['a template name with a dot', { templateName: 'a.b' }, /`templateName` must be 1 to 200 characters of letters, digits, `_` and `-`.*got "a.b"/],
     ['a comma in the description', { snapshotDescription: 'a,b' }, /`snapshotDescription` must not contain ",".*got "a,b"/],
     ['a quote in the description', { snapshotDescription: 'say "hi"' }, /`snapshotDescription` must not contain "\\""/],
+    ['a one-character description', { snapshotDescription: 'x' }, /`snapshotDescription` must be empty \(no description\) or 2 to 256 characters not starting with http:\/\/ or https:\/\/ \(CreateSnapshotGroup's Description\), got "x"/],
+    ['a description over 256 characters', { snapshotDescription: 'd'.repeat(257) }, /`snapshotDescription` must be empty \(no description\) or 2 to 256/],
+    ['a description that is a URL', { snapshotDescription: 'https://wiki/backups' }, /`snapshotDescription` must be empty .*got "https:\/\/wiki\/backups"/],
+    ['a snapshot name that is a URL', { snapshotName: 'http://x' }, /`snapshotName` must be 2 to 128 characters.*not with http:\/\/ or https:\/\/.*got "http:\/\/x"/],
     ['a snapshot name starting with a digit', { snapshotName: '1st' }, /`snapshotName` must be 2 to 128 characters.*got "1st"/],
     ['a snapshot name with a comma', { snapshotName: 'a,b' }, /`snapshotName` must be 2 to 128/],
     ['a timeout of 0', { timeoutSeconds: 0 }, /`timeoutSeconds` must be an integer from 1 to 600, got 0/],
