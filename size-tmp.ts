@@ -1,4 +1,6 @@
-import { SNAPSHOT_DESCRIPTION_PATTERN, PLUGIN_VALUE_ALLOWED_PATTERN } from './lib/plugin/parameters';
-console.log(PLUGIN_VALUE_ALLOWED_PATTERN); console.log(SNAPSHOT_DESCRIPTION_PATTERN);
-const r = new RegExp(SNAPSHOT_DESCRIPTION_PATTERN);
-for (const v of ['', 'a', 'ab', 'a,b', 'a\\b', "it's", 'http://x', 'x'.repeat(256), 'x'.repeat(257), 'a\nb', 'Nightly snapshot']) console.log(JSON.stringify(v).slice(0,20), r.test(v));
+import { findEcsApi } from './lib/oos/lint/ecs-sdk-model';
+import { requestConstraints } from './test/e2e/ecs-sdk-constraints';
+for (const api of ['DescribeInstances','DescribeCloudAssistantStatus','DescribeInstanceRamRole','DescribeDisks','DescribeSnapshotGroups','TagResources','DescribeSnapshots','DeleteSnapshotGroup','AttachInstanceRamRole','CreateSnapshotGroup']) {
+  const m = findEcsApi(api)!.model;
+  console.log(api, JSON.stringify([...requestConstraints(m)].map(([k, c]) => [k, { r: c.required, i: c.items, v: c.value, l: c.length, u: c.noUrlPrefix }])));
+}

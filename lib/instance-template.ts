@@ -103,7 +103,11 @@ export const INSTANCE_SELECTORS = {
   result: `${RESULT_LINE} | {instanceId, snapshotGroupId, verdict: .consistency, reason: .message, exitCode}`,
 } as const;
 
-/** DescribeDisks and DescribeSnapshots return at most this many items per page. */
+/**
+ * DescribeDisks and DescribeSnapshots return at most this many items per page (`MaxResults`; the
+ * SDK marks their `PageSize` as about to be deprecated). An instance has far fewer disks, and a
+ * snapshot group at most 16 snapshots here.
+ */
 const PAGE_SIZE = 100;
 
 /** What the per-instance template is built from: the OOS parameters are declared by the caller. */
@@ -215,7 +219,7 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
       ecsCall(T.ramRole, 'ACS::ExecuteAPI', 'Reads the RAM role attached to the instance, for the preflight', 'DescribeInstanceRamRole',
         { InstanceIds: [instance] }, {}, { roleNames: text(S.attachedRoles) }),
       ecsCall(T.disks, 'ACS::ExecuteAPI', 'Reads the instance\'s disks (category, multi-attach, owner), for the preflight', 'DescribeDisks',
-        { InstanceId: instance, PageSize: PAGE_SIZE }, {}, { disks: text(S.disks) }),
+        { InstanceId: instance, MaxResults: PAGE_SIZE }, {}, { disks: text(S.disks) }),
       {
         Name: T.snapshot,
         Action: 'ACS::ECS::RunCommand',
@@ -243,7 +247,7 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
         Loop: { Items: output(T.group, 'snapshotIds'), RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } },
       },
       ecsCall(T.snapshots, 'ACS::ExecuteAPI', 'Reads the status and the consistency tags of each snapshot of the group', 'DescribeSnapshots',
-        { InstanceId: instance, SnapshotIds: output(T.group, 'snapshotIds'), PageSize: PAGE_SIZE }, {}, { snapshots: text(S.snapshots) }),
+        { InstanceId: instance, SnapshotIds: output(T.group, 'snapshotIds'), MaxResults: PAGE_SIZE }, {}, { snapshots: text(S.snapshots) }),
       {
         Name: T.verdict,
         Action: 'ACS::ECS::RunCommand',
