@@ -25,7 +25,7 @@ import {
   snapshotDescriptionProblem,
 } from './plugin/parameters';
 import { MAX_PLUGIN_DEADLINE_SECONDS, MIN_PLUGIN_DEADLINE_SECONDS } from './plugin/timeouts';
-import { TargetProps, TargetSelection, checkTargets, loopItems, targetParameters, targetTasks, targetsOf } from './targets';
+import { TargetProps, TargetSelection, checkTargets, loopGuardTasks, loopItems, noInstanceCondition, targetParameters, targetTasks, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
 export { OosTemplateDocument };
@@ -361,10 +361,16 @@ export interface PerInstanceParentSpec {
   readonly outputName?: string;
 }
 
+/** The name of a parent's task that ends the execution when there is no instance to loop over. */
+export const ANY_INSTANCE_TASK_NAME = 'whetherAnyInstance';
+
 /**
  * A parent template: it selects the instances (by tags) or takes their ids, loops over them with
  * the rate control and runs the per-instance template for each through `ACS::Template`; its
- * output `results` lists each instance's `result`.
+ * output `results` lists each instance's `result`. What OOS does with a loop over an empty list
+ * is not documented, so an empty selection (tags no instance carries yet) or list ends the
+ * execution first ({@link loopGuardTasks}), and the output is then `[]` (`Fn::If`, which
+ * Alibaba's templates also use to name a task that may not have run).
  */
 export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplateDocument {
   return {
@@ -374,6 +380,7 @@ export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplate
     RamRole: ref('OOSAssumeRole'),
     Tasks: [
       ...targetTasks(spec.targets),
+      ...loopGuardTasks(spec.targets, ANY_INSTANCE_TASK_NAME, spec.taskName),
       {
         Name: spec.taskName,
         Action: 'ACS::Template',
@@ -387,7 +394,7 @@ export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplate
         Outputs: { result: { Type: 'Json', ValueSelector: spec.resultSelector ?? '.result' } },
       },
     ],
-    Outputs: { [spec.outputName ?? 'results']: { Type: 'List', Value: ref(`${spec.taskName}.results`) } },
+    Outputs: { [spec.outputName ?? 'results']: { Type: 'List', Value: { 'Fn::If': [noInstanceCondition(spec.targets), [], ref(`${spec.taskName}.results`)] } } },
   };
 }
 

@@ -3,7 +3,7 @@ import { AppConsistentSnapshot, AppConsistentSnapshotProps } from '../lib/app-co
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { requiredActions } from '../lib/oos/required-actions';
 import { QuiesceScripts } from '../lib/quiesce-scripts';
-import { automationOf, instanceIds, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
+import { automationOf, instanceIds, loopTaskOf, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
 
 const LINUX: AppConsistentSnapshotProps = { groupName: 'db', os: OperatingSystem.LINUX, instanceIds: instanceIds(2) };
 
@@ -80,7 +80,7 @@ describe('AppConsistentSnapshot', () => {
       expect(doc.RamRole).toBe('{{ OOSAssumeRole }}');
     }
     // The per-instance execution assumes the role the automation's execution was given.
-    expect(parent.content.Tasks[0].Properties.Parameters.OOSAssumeRole).toBe('{{ OOSAssumeRole }}');
+    expect(loopTaskOf(parent.content).Properties.Parameters.OOSAssumeRole).toBe('{{ OOSAssumeRole }}');
   });
 
   test('without an execution role, executions run as their caller', () => {

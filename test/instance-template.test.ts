@@ -52,6 +52,7 @@ describe('the per-instance template', () => {
       `${INSTANCE_TASKS.disks} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshot} ACS::ECS::RunCommand`,
       `${INSTANCE_TASKS.group} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.anySnapshot} ACS::Choice`,
       `${INSTANCE_TASKS.tag} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshots} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.verdict} ACS::ECS::RunCommand`,
@@ -66,6 +67,11 @@ describe('the per-instance template', () => {
     for (const t of doc.Tasks.filter((x) => x.Properties.Service === 'ECS' && x.Name !== INSTANCE_TASKS.tag)) {
       expect(JSON.stringify(t.Properties.Parameters)).toContain('{{ instanceId }}');
     }
+    // A group the read back did not find has no snapshot: the tagging loop is skipped.
+    expect(task(INSTANCE_TASKS.anySnapshot).Properties).toEqual({
+      DefaultTask: INSTANCE_TASKS.tag,
+      Choices: [{ When: { 'Fn::Equals': [[], `{{ ${INSTANCE_TASKS.group}.snapshotIds }}`] }, NextTask: INSTANCE_TASKS.snapshots }],
+    });
     const tag = task(INSTANCE_TASKS.tag) as Task & { Loop: Record<string, unknown> };
     expect(tag.Properties.Parameters).toEqual({
       RegionId: '{{ regionId }}',
@@ -150,7 +156,7 @@ describe('every OOS template the package emits', () => {
         expect(ecsCalls(doc)).toEqual(EXPECTED_CALLS);
       } else {
         // A tag-targeted group selects its instances first.
-        expect(doc.Tasks.map((t: Task) => t.Action)).toEqual(/app-tier/.test(file) ? ['ACS::SelectTargets', 'ACS::Template'] : ['ACS::Template']);
+        expect(doc.Tasks.map((t: Task) => t.Action)).toEqual(/app-tier/.test(file) ? ['ACS::SelectTargets', 'ACS::Choice', 'ACS::CheckFor', 'ACS::Template'] : ['ACS::Choice', 'ACS::Template']);
       }
     }
   });

@@ -6,7 +6,7 @@ import { OperatingSystem } from '../lib/plugin/parameters';
 import { Schedule } from '../lib/schedule';
 import { SCHEDULE_STARTED_STATUSES, SCHEDULE_TASKS } from '../lib/snapshot-schedule';
 import { SELECT_TASK_NAME } from '../lib/targets';
-import { instanceIds, newApp, resourcesOfType, templateOf } from './helpers';
+import { instanceIds, loopTaskOf, newApp, resourcesOfType, templateOf } from './helpers';
 
 const NIGHTLY = Schedule.cron('0 0 2 ? * *', { timeZone: 'Asia/Shanghai' });
 const BASE: AppConsistentSnapshotProps = { groupName: 'db', os: OperatingSystem.LINUX, instanceIds: instanceIds(3), schedule: NIGHTLY };
@@ -103,7 +103,7 @@ describe('tag targets', () => {
     const automation = content(t, 'DbAutomationTemplate');
     expect(automation.Tasks[0]).toMatchObject({ Name: SELECT_TASK_NAME, Action: 'ACS::SelectTargets' });
     expect(automation.Parameters.targetTags.Default).toEqual([{ Key: 'env', Value: 'prod' }, { Key: 'tier', Value: 'db' }]);
-    expect(automation.Tasks[1].Loop.Items).toBe(`{{ ${SELECT_TASK_NAME}.instanceIds }}`);
+    expect(loopTaskOf(automation).Loop.Items).toBe(`{{ ${SELECT_TASK_NAME}.instanceIds }}`);
     expect(resourcesOfType(t, 'ALIYUN::ECS::RamRoleAttachment')).toHaveLength(0);
     expect(resourcesOfType(t, 'ALIYUN::ECS::RunCommand')).toHaveLength(0);
   });
