@@ -105,7 +105,7 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       type: ros.RosParameterType.STRING,
       allowedPattern: oosTemplateNameAllowedPattern(AUTOMATION_TEMPLATE_NAME_MAX_LENGTH),
       defaultValue: 'AppConsistentSnapshot-Default',
-      description: `Name of the OOS template to execute (at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix); the per-instance template it runs is named after it with -Instance`,
+      description: `Name of the OOS template to execute (at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix); the per-instance template it runs is named after it with -Instance. Fixed once the stack exists: ROS cannot rename a template, so a stack update that changes it fails (delete and recreate the stack to rename)`,
     });
 
     const executionRoleName = new ros.RosParameter(this, 'ExecutionRoleName', {

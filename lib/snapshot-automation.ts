@@ -1,6 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkLoopSize } from './instance-ids';
-import { uniqueResourceId } from './logical-id';
+import { templateResourceId } from './logical-id';
 import { OosTemplateDocument, SNAPSHOT_TAG_VALUE_PATTERN, buildInstanceTemplate } from './instance-template';
 import { OOS_CONTENT_MAX_BYTES, OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
@@ -581,12 +581,12 @@ export abstract class PerInstanceTemplatePair extends ros.Construct {
     this.templateName = props.templateName;
     this.instanceTemplateName = props.instanceTemplateName;
     this.requiredActions = automationRequiredActions(this.document, this.instanceDocument);
-    this.instanceTemplate = new RosOosTemplate(this, uniqueResourceId(this, 'InstanceTemplate'), {
+    this.instanceTemplate = new RosOosTemplate(this, templateResourceId(this, 'InstanceTemplate', this.instanceTemplateName), {
       templateName: this.instanceTemplateName,
       content: renderTemplateContent('content', this.instanceDocument),
       standaloneDocuments: { '': this.instanceDocument },
     });
-    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
+    this.template = new RosOosTemplate(this, templateResourceId(this, 'Template', this.templateName), {
       templateName: this.templateName,
       content: renderTemplateContent('content', this.document),
       standaloneDocuments: { '': this.document },

@@ -78,6 +78,8 @@ describe('DefaultAppConsistentSnapshotStack (the embedded default)', () => {
     // The per-instance template is named after the automation's, and created first.
     expect(t.Resources.AutomationInstanceTemplate.Properties.TemplateName).toEqual({ 'Fn::Join': ['', [{ Ref: 'AutomationTemplateName' }, '-Instance']] });
     expect(t.Resources.AutomationTemplate.DependsOn).toEqual(['AutomationInstanceTemplate']);
+    // ROS cannot rename a template, and a parameter cannot change the logical id: fixed, and said so.
+    expect(t.Parameters!.AutomationTemplateName.Description).toMatch(/Fixed once the stack exists: ROS cannot rename a template/);
     expect(new RegExp(t.Parameters!.AutomationTemplateName.AllowedPattern as string).test('x'.repeat(191))).toBe(true);
     expect(new RegExp(t.Parameters!.AutomationTemplateName.AllowedPattern as string).test('x'.repeat(192))).toBe(false);
   });

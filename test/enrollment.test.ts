@@ -65,7 +65,7 @@ describe('FleetEnrollment: the templates', () => {
     const [parentId, parent] = byName('AppConsistentSnapshot-db-Enroll')!;
     const [instanceId, instance] = byName('AppConsistentSnapshot-db-EnrollInstance')!;
     expect(parent.DependsOn).toEqual([instanceId]);
-    expect(parentId).toBe('EnrollmentTemplate');
+    expect(parentId).toMatch(/^EnrollmentTemplate[0-9A-F]{8}$/);
     expect(enrollment.templateName).toBe('AppConsistentSnapshot-db-Enroll');
     expect(enrollment.instanceTemplateName).toBe('AppConsistentSnapshot-db-EnrollInstance');
     // The resources hold the documents the construct exposes, and the parent runs the per-instance one by default.

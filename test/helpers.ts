@@ -53,6 +53,13 @@ export function tempDir(prefix = 'app-snapshot-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** The ALIYUN::OOS::Template resource named `templateName`, with its logical id. */
+export function templateNamed(t: RosTemplate, templateName: string): { id: string; resource: RosTemplate['Resources'][string] } {
+  const found = resourcesOfType(t, 'ALIYUN::OOS::Template').filter(([, r]) => r.Properties.TemplateName === templateName);
+  if (found.length !== 1) throw new Error(`expected one template named ${templateName}, found ${found.length}`);
+  return { id: found[0][0], resource: found[0][1] };
+}
+
 /** Whether a task is a parent's loop over its per-instance template (ACS::Template). */
 export const isLoopTask = (task: { Action?: unknown }): boolean => task.Action === 'ACS::Template';
 

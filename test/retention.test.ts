@@ -18,7 +18,7 @@ import {
 } from '../lib/retention';
 import { ValidationError } from '../lib/validation';
 import { synthesize } from '../lib/synth';
-import { instanceIds, loopTaskOf, newApp, tempDir, templateOf } from './helpers';
+import { instanceIds, loopTaskOf, newApp, templateNamed, tempDir, templateOf } from './helpers';
 
 const BASE: SnapshotRetentionProps = { automationTemplateName: 'AppConsistentSnapshot-db', instanceIds: instanceIds(2), keepLast: 7 };
 
@@ -26,7 +26,8 @@ function synth(props: Partial<SnapshotRetentionProps> = {}) {
   const stack = new ros.Stack(newApp(), 'prod');
   const retention = new SnapshotRetention(stack, 'Retention', { ...BASE, ...props });
   const t = templateOf(stack);
-  return { retention, t, parent: JSON.parse(t.Resources.RetentionTemplate.Properties.Content), instance: JSON.parse(t.Resources.RetentionInstanceTemplate.Properties.Content) };
+  const named = (name: string) => templateNamed(t, name).resource;
+  return { retention, t, named, parent: JSON.parse(named(retention.templateName).Properties.Content), instance: JSON.parse(named(retention.instanceTemplateName).Properties.Content) };
 }
 
 /** The ValidationError thrown, as [field, rule, value]. */
@@ -82,13 +83,11 @@ describe('checkRetentionOptions', () => {
 
 describe('the retention templates', () => {
   test('two ALIYUN::OOS::Templates named after the automation, the parent created after the one it runs', () => {
-    const { retention, t } = synth();
-    expect(t.Resources.RetentionTemplate.Properties.TemplateName).toBe('AppConsistentSnapshot-db-Retention');
-    expect(t.Resources.RetentionInstanceTemplate.Properties.TemplateName).toBe('AppConsistentSnapshot-db-RetentionInstance');
-    expect(t.Resources.RetentionTemplate.DependsOn).toEqual(['RetentionInstanceTemplate']);
+    const { retention, t, named } = synth();
     expect([retention.templateName, retention.instanceTemplateName]).toEqual(['AppConsistentSnapshot-db-Retention', 'AppConsistentSnapshot-db-RetentionInstance']);
-    for (const id of ['RetentionTemplate', 'RetentionInstanceTemplate']) {
-      expect(Buffer.byteLength(t.Resources[id].Properties.Content)).toBeLessThanOrEqual(OOS_CONTENT_MAX_BYTES);
+    expect(named(retention.templateName).DependsOn).toEqual([templateNamed(t, retention.instanceTemplateName).id]);
+    for (const name of [retention.templateName, retention.instanceTemplateName]) {
+      expect(Buffer.byteLength(named(name).Properties.Content)).toBeLessThanOrEqual(OOS_CONTENT_MAX_BYTES);
     }
   });
 

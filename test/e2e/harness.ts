@@ -12,7 +12,7 @@ import { OperatingSystem } from '../../lib/plugin/parameters';
 import { QuiesceScripts } from '../../lib/quiesce-scripts';
 import { AppConsistentSnapshotStack } from '../../lib/stack';
 import { synthesize } from '../../lib/synth';
-import { REPO_ROOT, tempDir } from '../helpers';
+import { REPO_ROOT, templateNamed, tempDir } from '../helpers';
 import { ScenarioResult, runScenario } from '../standin/scenario';
 import { CloudState, EcsStandIn, groupsFromStandIn } from './ecs-standin';
 import { Execution, OosTemplate, runTemplate } from './oos-runtime';
@@ -59,15 +59,18 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60,
     },
   }), out);
   const stack = JSON.parse(fs.readFileSync(path.join(out, 'E2E.template.json'), 'utf8'));
-  const parent = JSON.parse(stack.Resources.DbAutomationTemplate.Properties.Content) as OosTemplate;
-  const instance = JSON.parse(stack.Resources.DbAutomationInstanceTemplate.Properties.Content) as OosTemplate;
+  const templateName = (group.templateName ?? 'AppConsistentSnapshot-db');
+  const named = (name: string) => stack.Resources[templateNamed(stack, name).id];
+  const parent = JSON.parse(named(templateName).Properties.Content) as OosTemplate;
+  const instance = JSON.parse(named(`${templateName}-Instance`).Properties.Content) as OosTemplate;
+  const scheduled = group.schedule ? named(`${templateName}-Schedule`) : undefined;
   return {
     parent,
     instance,
-    instanceTemplateName: stack.Resources.DbAutomationInstanceTemplate.Properties.TemplateName,
+    instanceTemplateName: `${templateName}-Instance`,
     installCommand: Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8'),
-    templateName: stack.Resources.DbAutomationTemplate.Properties.TemplateName,
-    schedule: stack.Resources.DbScheduleTemplate ? JSON.parse(stack.Resources.DbScheduleTemplate.Properties.Content) as OosTemplate : undefined,
+    templateName,
+    schedule: scheduled ? JSON.parse(scheduled.Properties.Content) as OosTemplate : undefined,
     templates: Object.fromEntries(Object.values(stack.Resources as Record<string, { Type: string; Properties: Record<string, any> }>)
       .filter((r) => r.Type === 'ALIYUN::OOS::Template')
       .map((r) => [r.Properties.TemplateName as string, JSON.parse(r.Properties.Content) as OosTemplate])),

@@ -7,7 +7,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { RETENTION_TASKS, SnapshotRetention, SnapshotRetentionProps } from '../../lib/retention';
-import { newApp, templateOf } from '../helpers';
+import { newApp, templateNamed, templateOf } from '../helpers';
 import { CloudGroup, CloudState, EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, execute, healthyCloud, synthStack } from './harness';
 import { Execution, OosTemplate, executionParameters, runTemplate } from './oos-runtime';
@@ -56,13 +56,13 @@ function synthRetention(props: Partial<SnapshotRetentionProps> = {}) {
     keepLast: 3,
     ...props,
   });
-  const resources = templateOf(stack).Resources;
+  const t = templateOf(stack);
   const content = (r: { Properties: Record<string, any> }) => JSON.parse(r.Properties.Content) as OosTemplate;
   return {
     retention,
-    parent: content(resources.RetentionTemplate),
-    instance: content(resources.RetentionInstanceTemplate),
-    instanceTemplateName: resources.RetentionInstanceTemplate.Properties.TemplateName as string,
+    parent: content(templateNamed(t, retention.templateName).resource),
+    instance: content(templateNamed(t, retention.instanceTemplateName).resource),
+    instanceTemplateName: retention.instanceTemplateName,
   };
 }
 
