@@ -13,6 +13,8 @@ import { ExecutionRole } from '../../lib/execution-role';
 import { OperatingSystem } from '../../lib/plugin/parameters';
 import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from '../../lib/plugin/script-paths';
 import { QuiesceScripts } from '../../lib/quiesce-scripts';
+import { Schedule } from '../../lib/schedule';
+import { AppConsistentSnapshotStack } from '../../lib/stack';
 import { deterministicSynthesizer, synthesize } from '../../lib/synth';
 import { REPO_ROOT, tempDir } from '../helpers';
 import { ScenarioResult, runScenario } from '../standin/scenario';
@@ -157,7 +159,7 @@ describe('enrollment of a fleet selected by tags', () => {
     instance('i-webtier0000001', { app: 'orders', tier: 'web' }),
   ];
 
-  test('no role: attached; ours: left; another: that instance fails naming both roles, the others proceed within MaxErrors; the untagged are never touched', async () => {
+  test('no role: attached; ours: left; another: that instance fails its role check, which names the role it holds, the others proceed within MaxErrors; the untagged are never touched', async () => {
     const fleet = new FleetStandIn({ instances: fleetOf(), roleNames: [ROLE, OTHER_ROLE] });
     const e = await enroll(LINUX, fleet, { rateControl: { Mode: 'Concurrency', Concurrency: 10, MaxErrors: 1 } });
 
@@ -279,6 +281,28 @@ describe('enrollment of a fleet selected by tags', () => {
     expect(e.execution.message).toContain('the tags select 1001 instances, more than the 1000 one OOS loop takes: narrow the group with another tag');
     expect(fleet.calls.map((c) => c.api)).toEqual(['DescribeInstances', 'DescribeInstances']);
     expect(e.children.size).toBe(0);
+  });
+
+  test('a stack created before any instance is tagged: the execution the stack starts at creation succeeds, so the stack is created', async () => {
+    // GIVEN a group selected by tags, synthesized as a stack (its enrollment runs when the stack is created)
+    const out = tempDir('enroll-stack-');
+    synthesize((app) => new AppConsistentSnapshotStack(app, 'Fleet', {
+      groups: { db: { os: OperatingSystem.LINUX, targetTags: TAGS, roleName: ROLE, templateName: 'Snapshots-db', schedule: Schedule.cron('0 0 2 ? * *') } },
+    }), out);
+    const stack = JSON.parse(fs.readFileSync(path.join(out, 'Fleet.template.json'), 'utf8'));
+    const resources = Object.values(stack.Resources) as Array<{ Type: string; Properties: Record<string, any> }>;
+    const named = (name: string) => JSON.parse(resources.find((r) => r.Type === 'ALIYUN::OOS::Template' && r.Properties.TemplateName === name)!.Properties.Content) as OosTemplate;
+    const atCreation = resources.find((r) => r.Type === 'ALIYUN::OOS::Execution' && r.Properties.TemplateName === 'Snapshots-db-Enroll')!;
+    // WHEN OOS runs it, with its parameters, while no instance carries the tags
+    const fleet = new FleetStandIn({ instances: [instance('i-untagged0000001', {})], roleNames: [ROLE] });
+    const run = await runTemplate(named('Snapshots-db-Enroll'), atCreation.Properties.Parameters ?? {}, {
+      templates: { 'Snapshots-db-EnrollInstance': named('Snapshots-db-EnrollInstance') },
+      callApi: (service, api, parameters) => fleet.call(service, api, parameters),
+      runCommand: async () => { throw new Error('no instance to install on'); },
+    });
+    // THEN it succeeds without a loop, which ROS takes as the resource created
+    expect(run).toMatchObject({ status: 'Success', ran: ['selectInstances', 'whetherAnyInstance'], outputs: { enrolled: [] } });
+    expect(atCreation.Properties.ResourceOptions.SuccessStatuses).toContain(run.status);
   });
 
   test('no instance carries the tags yet (a stack created before any is tagged): the execution succeeds, enrolling nothing, without a loop', async () => {
