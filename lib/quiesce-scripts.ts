@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { packagePath } from './package-root';
 import { shellQuote } from './plugin/command';
 import { ValidationError } from './validation';
 
@@ -14,7 +15,7 @@ export interface QuiesceScriptPair {
 }
 
 /** The directory holding the script library (`templates/scripts/<engine>/`). */
-export const SCRIPT_LIBRARY_DIR = path.join(__dirname, '..', 'templates', 'scripts');
+export const SCRIPT_LIBRARY_DIR = packagePath('templates', 'scripts');
 
 /** How the MySQL / MariaDB prescript blocks writes. */
 export enum MysqlLockMode {

@@ -1,3 +1,4 @@
+import { SpawnSyncReturns, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -44,6 +45,18 @@ export function instanceIds(n: number, prefix = 'test'): string[] {
 
 /** The repository's root. */
 export const REPO_ROOT = path.join(__dirname, '..');
+
+/**
+ * Runs a command of bin/ from source, as the npm scripts do (`runBin('app-snapshot', ['synth'])`).
+ * `env` is added to this process's environment; a variable given as undefined is removed.
+ */
+export function runBin(name: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): SpawnSyncReturns<string> {
+  const env: Record<string, string | undefined> = { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(REPO_ROOT, 'bin', `${name}.ts`), ...args], {
+    cwd: options.cwd ?? REPO_ROOT, encoding: 'utf8', env,
+  });
+}
 
 /** The sandbox harness (a throwaway root, see test/harness/sandbox.sh). */
 export const SANDBOX = path.join(REPO_ROOT, 'test', 'harness', 'sandbox.sh');

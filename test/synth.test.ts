@@ -6,7 +6,7 @@ import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { AppConsistentSnapshotStack } from '../lib/stack';
 import { ROS_MAX_RESOURCES, ROS_TEMPLATE_MAX_BYTES, checkRosLimits, lintOosDocument, synthesize } from '../lib/synth';
-import { EXAMPLE_OOS_TEMPLATES, REPO_ROOT, instanceIds, templateNamed, tempDir } from './helpers';
+import { EXAMPLE_OOS_TEMPLATES, REPO_ROOT, instanceIds, runBin, templateNamed, tempDir } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
 
@@ -99,10 +99,8 @@ describe('synthesize', () => {
   });
 });
 
-describe('the app (npm run synth)', () => {
-  const run = (env: Record<string, string>) => spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'bin/app.ts'], {
-    cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env },
-  });
+describe('app-snapshot synth (npm run synth)', () => {
+  const run = (env: Record<string, string>, args: readonly string[] = []) => runBin('app-snapshot', ['synth', ...args], { env: { APP_SNAPSHOT_CONFIG: undefined, ...env } });
 
   test('without configuration, synthesizes the parameterized default', () => {
     const out = path.join(tempDir('app-'), 'cdk.out');

@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as zlib from 'zlib';
 import * as fs from 'fs';
 import * as path from 'path';
+import { packagePath } from '../package-root';
 import { EXIT_CODES, ExitCodeSource, PackageExitCode, RESERVED_EXIT_CODES } from './exit-codes';
 import { OperatingSystem, PLUGIN_NAME, PluginParameterValue, encodePluginParams } from './parameters';
 import {
@@ -30,7 +31,7 @@ export const RUN_COMMAND_MAX_BASE64_BYTES = 16 * 1024;
 export const RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES = 3 * 1024;
 
 /** The directory of the files run on instances. */
-export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
+export const TEMPLATES_DIR = packagePath('templates');
 
 function readTemplate(relative: string): string {
   return fs.readFileSync(path.join(TEMPLATES_DIR, relative), 'utf8');

@@ -232,20 +232,24 @@ export class EcsStandIn {
     }
   }
 
-  /**
-   * One page of a list, as the APIs paged by token answer: MaxResults 1-100 (default 10), and a
-   * NextToken when more items follow (absent on the last page).
-   */
   private page<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>): Record<string, unknown> {
-    const size = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
-    if (!Number.isInteger(size) || size < 1 || size > 100) throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be 1 to 100, got ${String(p.MaxResults)}`);
-    let start = 0;
-    if (p.NextToken !== undefined && p.NextToken !== '') {
-      const m = /^page-(\d+)$/.exec(String(p.NextToken));
-      if (!m || Number(m[1]) >= items.length) throw new Error(`InvalidParameter.NextToken: ${api}: ${String(p.NextToken)}`);
-      start = Number(m[1]);
-    }
-    const end = start + size;
-    return { ...shape(items.slice(start, end)), ...(end < items.length ? { NextToken: `page-${end}` } : {}) };
+    return pageByToken(api, p, items, shape);
   }
+}
+
+/**
+ * One page of a list, as the APIs paged by token answer: MaxResults 1-100 (default 10), and a
+ * NextToken when more items follow (absent on the last page).
+ */
+export function pageByToken<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>): Record<string, unknown> {
+  const size = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
+  if (!Number.isInteger(size) || size < 1 || size > 100) throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be 1 to 100, got ${String(p.MaxResults)}`);
+  let start = 0;
+  if (p.NextToken !== undefined && p.NextToken !== '') {
+    const m = /^page-(\d+)$/.exec(String(p.NextToken));
+    if (!m || Number(m[1]) >= items.length) throw new Error(`InvalidParameter.NextToken: ${api}: ${String(p.NextToken)}`);
+    start = Number(m[1]);
+  }
+  const end = start + size;
+  return { ...shape(items.slice(start, end)), ...(end < items.length ? { NextToken: `page-${end}` } : {}) };
 }

@@ -129,6 +129,8 @@ export interface RunOptions {
   readonly snapshotScenario?: (dir: string) => string;
   /** Execute the scheduled template (one firing of its trigger) instead of the automation. */
   readonly scheduled?: boolean;
+  /** The account's OOS encrypted parameters (what `{{oos-secret:NAME}}` resolves to). */
+  readonly secretParameters?: Record<string, string>;
 }
 
 /** What one execution did. */
@@ -157,6 +159,7 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
     const entry = options.scheduled ? synth.schedule! : synth.parent;
     const execution = await runTemplate(entry, options.values ?? {}, {
       templates: synth.templates,
+      secretParameters: options.secretParameters,
       callApi: (service, api, parameters) => ecs.call(service, api, parameters),
       runCommand: async (task, instanceId, commandType, content) => {
         expect(instanceId).toBe(INSTANCE);

@@ -38,8 +38,10 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
  * OnSuccess / OnError, `{{ }}` references (a whole-value reference keeps its type, as a list
  * passed to an API), task outputs selected with jq (the real jq binary, as OOS applies jq to
  * each action's result), ACS::ExecuteAPI and ACS::CheckFor against an API stand-in,
- * ACS::ECS::RunCommand through a runner, ACS::Template loops over a child template, and
- * ACS::Choice (`Fn::Equals`, with `ACS::END` or a task as the next task). What it assumes where
+ * ACS::ECS::RunCommand through a runner, ACS::Template loops over a child template,
+ * ACS::Choice (`Fn::Equals`, with `ACS::END` or a task as the next task), ACS::Notify (a webhook
+ * POST), and OOS's own ListExecutions answered from the run's executions (each has an id,
+ * `{{ ACS::ExecutionId }}`, a nested one its parent's id). What it assumes where
  * OOS's documentation is silent: a String output takes the selector's single value, a List
  * output all its values; a loop task fails when more items failed than its MaxErrors allows, and
  * its aggregate lists the outputs of the items that succeeded. What OOS does with a loop over an
@@ -59,6 +61,28 @@ export interface OosEnvironment {
   readonly templates?: Readonly<Record<string, OosTemplate>>;
   /** The time `{{ ACS::CurrentUTCTime }}` stands for (default: the real current time). */
   readonly now?: Date;
+  /** The account's OOS encrypted parameters, by name: what `{{oos-secret:NAME}}` resolves to. */
+  readonly secretParameters?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An execution as OOS's ListExecutions describes it: the runtime records every execution it
+ * runs (a nested template's with its parent's id), and answers ListExecutions from them.
+ */
+export interface ExecutionRecord {
+  readonly ExecutionId: string;
+  readonly ParentExecutionId: string;
+  readonly TemplateName: string;
+  Status: 'Running' | 'Success' | 'Failed';
+  StatusMessage: string;
+  readonly Parameters: Record<string, unknown>;
+  Outputs: string;
+}
+
+/** The executions of one top-level run, and the next id to give. */
+interface ExecutionTree {
+  readonly records: ExecutionRecord[];
+  next: number;
 }
 
 /** A template as the runtime reads it. */
@@ -88,6 +112,12 @@ export interface Execution {
   readonly children: Record<string, Execution[]>;
   /** The timer trigger's properties, when the template starts with one (the run is one firing). */
   readonly trigger?: Record<string, unknown>;
+  /** This execution's id (`{{ ACS::ExecutionId }}`). */
+  readonly executionId?: string;
+  /** Every execution of the run (this one and those nested in it), as ListExecutions lists them. */
+  readonly executions?: readonly ExecutionRecord[];
+  /** The ACS::Notify calls the run made, in order, with how each ended. */
+  readonly notifications?: ReadonlyArray<{ readonly task: string; readonly uri: string; readonly body: unknown; readonly error?: string }>;
 }
 
 /** Runs a jq selector over a JSON value; returns every value it yields. */
@@ -117,16 +147,19 @@ class TemplateRun {
   /** The properties of the timer trigger that fired, if the template has one. */
   public fired?: Record<string, unknown>;
 
-  constructor(private readonly params: Record<string, unknown>, private readonly env: OosEnvironment) {}
+  public readonly notifications: Array<{ task: string; uri: string; body: unknown; error?: string }> = [];
+
+  constructor(private readonly params: Record<string, unknown>, private readonly env: OosEnvironment,
+    public readonly executionId: string, private readonly tree: ExecutionTree) {}
 
   /** Resolves references in a value; `item` is the loop item, if any. */
   public resolve(value: unknown, item?: unknown): unknown {
     if (typeof value === 'string') {
-      const whole = /^\s*\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}\s*$/.exec(value);
+      const whole = /^\s*\{\{\s*([A-Za-z0-9_:.-]+)\s*\}\}\s*$/.exec(value);
       if (whole) {
         return this.lookup(whole[1], item);
       }
-      return value.replace(/\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}/g, (_, ref: string) => {
+      return value.replace(/\{\{\s*([A-Za-z0-9_:.-]+)\s*\}\}/g, (_, ref: string) => {
         const v = this.lookup(ref, item);
         return typeof v === 'string' ? v : JSON.stringify(v);
       });
@@ -154,7 +187,7 @@ class TemplateRun {
   private lookup(ref: string, item: unknown): unknown {
     const builtins: Record<string, unknown> = {
       'ACS::RegionId': 'cn-hangzhou',
-      'ACS::ExecutionId': 'exec-test0000000001',
+      'ACS::ExecutionId': this.executionId,
       'ACS::CurrentUTCTime': formatUtcTime(this.env.now ?? new Date(), UTC_TIME_FORMAT),
     };
     if (ref === 'ACS::TaskLoopItem') {
@@ -162,6 +195,14 @@ class TemplateRun {
       return item;
     }
     if (ref in builtins) return builtins[ref];
+    if (ref.startsWith('oos-secret:')) {
+      // OOS resolves an encrypted parameter given as a value (whether it does so for every
+      // action, ACS::Notify included, is not confirmed).
+      const name = ref.slice('oos-secret:'.length);
+      const value = this.env.secretParameters?.[name];
+      if (value === undefined) throw new Error(`{{ ${ref} }}: the account has no encrypted parameter ${name}`);
+      return value;
+    }
     if (ref.includes('.')) {
       const [task, name] = ref.split('.');
       const outputs = this.taskOutputs[task];
@@ -259,7 +300,7 @@ class TemplateRun {
         const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
         let response: unknown;
         try {
-          response = this.env.callApi(String(props.Service), String(props.API), parameters);
+          response = props.Service === 'OOS' ? this.callOos(String(props.API), parameters) : this.env.callApi(String(props.Service), String(props.API), parameters);
         } catch (e) {
           return `${props.API}: ${(e as Error).message}`;
         }
@@ -291,19 +332,53 @@ class TemplateRun {
       case 'ACS::Template':
         return this.runNested(task);
       case 'ACS::Choice': {
-        // The next task is chosen here; runTemplate follows it.
+        // The first choice whose When holds, else the default (OOS documents Fn::Equals among the conditions).
         const p = props as { DefaultTask?: unknown; Choices?: Array<{ When?: unknown; NextTask?: unknown }> };
         if (typeof p.DefaultTask !== 'string' || !Array.isArray(p.Choices)) throw new Error(`task ${task.Name}: ACS::Choice needs DefaultTask and Choices`);
         const chosen = p.Choices.find((c) => {
           if (typeof c.NextTask !== 'string') throw new Error(`task ${task.Name}: each choice needs a NextTask`);
-          return this.resolve(c.When) === true;
+          return condition(this.resolve(c.When, item));
         });
         this.nextTask = String(chosen?.NextTask ?? p.DefaultTask);
         return undefined;
       }
+      case 'ACS::Notify':
+        return this.notify(task.Name, this.resolve(props) as Record<string, unknown>);
       default:
         throw new Error(`task ${task.Name}: the runtime does not run ${task.Action}`);
     }
+  }
+
+  /**
+   * ACS::Notify with `NotifyType: WebHook`: an HTTP POST of the JSON Content with the Headers to
+   * the URI. A connection error or a status other than 2xx fails the task.
+   */
+  private async notify(task: string, p: Record<string, unknown>): Promise<string | undefined> {
+    if (p.NotifyType !== 'WebHook') throw new Error(`task ${task}: the runtime sends WebHook notifications only`);
+    const hook = p.WebHook as { URI: string; Headers?: Record<string, string>; Content: unknown };
+    const record: { task: string; uri: string; body: unknown; error?: string } = { task, uri: hook.URI, body: hook.Content };
+    this.notifications.push(record);
+    try {
+      const response = await fetch(hook.URI, { method: 'POST', headers: hook.Headers, body: JSON.stringify(hook.Content), signal: AbortSignal.timeout(5000) });
+      await response.arrayBuffer();
+      if (response.status < 200 || response.status > 299) record.error = `the webhook answered HTTP ${response.status}`;
+    } catch (e) {
+      record.error = `the webhook could not be reached: ${(e as Error).message}`;
+    }
+    return record.error === undefined ? undefined : `Notify: ${record.error}`;
+  }
+
+  /** OOS's own API, answered from the executions of this run. */
+  private callOos(api: string, p: Record<string, unknown>): unknown {
+    if (api !== 'ListExecutions') throw new Error(`the runtime answers OOS ListExecutions only, not ${api}`);
+    const known = ['RegionId', 'ParentExecutionId', 'ExecutionId', 'Status', 'TemplateName', 'MaxResults', 'NextToken'];
+    const unknown = Object.keys(p).filter((k) => !known.includes(k));
+    if (unknown.length > 0) throw new Error(`ListExecutions: the runtime does not take ${unknown.join(', ')}`);
+    const found = this.tree.records.filter((r) => (p.ParentExecutionId === undefined || r.ParentExecutionId === p.ParentExecutionId)
+      && (p.ExecutionId === undefined || r.ExecutionId === p.ExecutionId)
+      && (p.Status === undefined || r.Status === p.Status)
+      && (p.TemplateName === undefined || r.TemplateName === p.TemplateName));
+    return { RequestId: `oos-req-${this.tree.next}`, Executions: found.map((r) => ({ ...r })) };
   }
 
   private async runNested(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
@@ -319,7 +394,8 @@ class TemplateRun {
       const name = String(this.resolve(task.Properties.TemplateName, item));
       const child = this.env.templates?.[name];
       if (!child) throw new Error(`task ${task.Name}: no template ${name}`);
-      const run = await runTemplate(child, this.resolve(task.Properties.Parameters ?? {}, item) as Record<string, unknown>, this.env);
+      const run = await runTemplate(child, this.resolve(task.Properties.Parameters ?? {}, item) as Record<string, unknown>, this.env,
+        { tree: this.tree, parentId: this.executionId, templateName: name });
       runs.push(run);
       if (run.status === 'Success') {
         perItem.push(this.outputsOf(task, run.outputs));
@@ -345,10 +421,28 @@ function loopItemsProblem(task: string, items: unknown): string | undefined {
   return undefined;
 }
 
-/** Runs a template with execution values, as OOS would. */
-export async function runTemplate(doc: OosTemplate, values: Record<string, unknown>, env: OosEnvironment): Promise<Execution> {
-  const run = new TemplateRun(executionParameters(doc, values), env);
+/**
+ * Runs a template with execution values, as OOS would. `nested` places a nested template's
+ * execution under its parent's. Assumed where OOS is silent: a task whose OnError names another
+ * task does not by itself fail the execution (its status is that of the path it ends on).
+ */
+export async function runTemplate(doc: OosTemplate, values: Record<string, unknown>, env: OosEnvironment,
+  nested?: { readonly tree: ExecutionTree; readonly parentId: string; readonly templateName: string }): Promise<Execution> {
+  const tree = nested?.tree ?? { records: [], next: 1 };
+  const executionId = `exec-test${String(tree.next++).padStart(10, '0')}`;
+  const parameters = executionParameters(doc, values);
+  const record: ExecutionRecord = {
+    ExecutionId: executionId, ParentExecutionId: nested?.parentId ?? '', TemplateName: nested?.templateName ?? '', Status: 'Running', StatusMessage: '', Parameters: parameters, Outputs: '{}',
+  };
+  tree.records.push(record);
+  const run = new TemplateRun(parameters, env, executionId, tree);
   const names = doc.Tasks.map((t) => t.Name);
+  const ended = (e: Omit<Execution, 'executionId' | 'executions' | 'notifications'>): Execution => {
+    record.Status = e.status;
+    record.StatusMessage = e.status === 'Failed' ? `${e.failedTask}: ${e.message}` : '';
+    record.Outputs = JSON.stringify(e.outputs);
+    return { ...e, executionId, executions: tree.records, notifications: run.notifications };
+  };
   let index = 0;
   while (index < doc.Tasks.length) {
     const task = doc.Tasks[index];
@@ -357,14 +451,20 @@ export async function runTemplate(doc: OosTemplate, values: Record<string, unkno
     const failure = await run.runTask(task);
     const next = failure === undefined ? run.nextTask ?? task.OnSuccess : task.OnError;
     if (failure !== undefined && next === undefined) {
-      return { status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
+      return ended({ status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired });
     }
     if (next === 'ACS::END') break;
     if (next !== undefined && next !== 'ACS::NEXT' && !names.includes(next)) throw new Error(`task ${task.Name}: no task ${next} to go to`);
     index = next === undefined || next === 'ACS::NEXT' ? index + 1 : names.indexOf(next);
   }
   const outputs = Object.fromEntries(Object.entries(doc.Outputs ?? {}).map(([name, o]) => [name, run.resolve(o.Value)]));
-  return { status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
+  return ended({ status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired });
+}
+
+/** An ACS::Choice condition, once evaluated (`Fn::Equals` gives a boolean). */
+function condition(when: unknown): boolean {
+  if (typeof when !== 'boolean') throw new Error(`an ACS::Choice condition must evaluate to true or false, not ${JSON.stringify(when)}`);
+  return when;
 }
 
 /**
