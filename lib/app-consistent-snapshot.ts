@@ -340,7 +340,7 @@ export class AppConsistentSnapshot extends ros.Construct {
    * enrollment template replaces it, and so runs it again.
    */
   private enrollAtDeploy(enrollment: FleetEnrollment): RosOosExecution {
-    const fingerprint = executionFingerprint(enrollment.document, enrollment.instanceDocument);
+    const fingerprint = executionFingerprint(enrollment.templateName, enrollment.document, enrollment.instanceDocument);
     const run = new RosOosExecution(this, uniqueResourceId(this, `EnrollmentRun${fingerprint}`), {
       templateName: enrollment.templateName,
       mode: 'Automatic',

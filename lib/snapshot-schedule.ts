@@ -2,7 +2,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { ExecutedTemplate } from './execution-role';
 import { MAX_OOS_LOOP_ITEMS, chunk } from './instance-ids';
 import { OosTemplateDocument } from './instance-template';
-import { uniqueResourceId } from './logical-id';
+import { templateResourceId, uniqueResourceId } from './logical-id';
 import { RosOosExecution, executionFingerprint } from './oos/execution';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate } from './oos/template';
@@ -187,7 +187,7 @@ export class SnapshotSchedule extends ros.Construct {
     this.schedule = props.schedule;
     this.executedTemplate = scheduleExecutedTemplate(this.document, props);
     this.content = renderTemplateContent('content', this.document);
-    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
+    this.template = new RosOosTemplate(this, templateResourceId(this, 'Template', props.templateName), {
       templateName: props.templateName,
       content: this.content,
       standaloneDocuments: { '': this.document },
@@ -223,8 +223,9 @@ export class ScheduleExecution extends ros.Construct {
   constructor(scope: ros.Construct, id: string, props: ScheduleExecutionProps) {
     super(scope, id);
     const of = props.shard.count > 1 ? ` (instances shard ${props.shard.index + 1} of ${props.shard.count})` : '';
-    // A changed schedule (the template's trigger) or shard replaces the execution.
-    const fingerprint = executionFingerprint(props.templateContent, props.instanceIds ?? null);
+    // A changed schedule (the template's trigger), template name or shard replaces the execution:
+    // ROS updates no property of an execution.
+    const fingerprint = executionFingerprint(props.templateName, props.templateContent, props.instanceIds ?? null);
     this.execution = new RosOosExecution(this, uniqueResourceId(this, `Execution${fingerprint}`), {
       templateName: props.templateName,
       mode: 'Automatic',

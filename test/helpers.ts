@@ -66,6 +66,24 @@ export function tempDir(prefix = 'app-snapshot-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** The ALIYUN::OOS::Template resource named `templateName`, with its logical id. */
+export function templateNamed(t: RosTemplate, templateName: string): { id: string; resource: RosTemplate['Resources'][string] } {
+  const found = resourcesOfType(t, 'ALIYUN::OOS::Template').filter(([, r]) => r.Properties.TemplateName === templateName);
+  if (found.length !== 1) throw new Error(`expected one template named ${templateName}, found ${found.length}`);
+  return { id: found[0][0], resource: found[0][1] };
+}
+
+/** Whether a task is a parent's loop over its per-instance template (ACS::Template). */
+export const isLoopTask = (task: { Action?: unknown }): boolean => task.Action === 'ACS::Template';
+
+/** A parent template's loop task: the one ACS::Template task. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function loopTaskOf(doc: { Tasks: readonly any[] }): any {
+  const found = doc.Tasks.filter(isLoopTask);
+  if (found.length !== 1) throw new Error(`expected one ACS::Template task, found ${found.length}`);
+  return found[0];
+}
+
 /**
  * The automation of a group in a synthesized template: the template to execute (its task runs
  * ACS::Template) and the per-instance template, with their parsed contents. Fails unless the
@@ -74,8 +92,8 @@ export function tempDir(prefix = 'app-snapshot-'): string {
 export function automationOf(t: RosTemplate, prefix = '') {
   const templates = resourcesOfType(t, 'ALIYUN::OOS::Template').filter(([id]) => id.startsWith(prefix))
     .map(([id, r]) => ({ id, resource: r, content: JSON.parse(r.Properties.Content) }));
-  const parents = templates.filter((x) => x.content.Tasks[0].Action === 'ACS::Template');
-  const children = templates.filter((x) => x.content.Tasks[0].Action !== 'ACS::Template');
+  const parents = templates.filter((x) => x.content.Tasks.some(isLoopTask));
+  const children = templates.filter((x) => !x.content.Tasks.some(isLoopTask));
   if (parents.length !== 1 || children.length !== 1) {
     throw new Error(`expected one automation and one per-instance template, found ${parents.length} and ${children.length}`);
   }

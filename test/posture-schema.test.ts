@@ -6,6 +6,9 @@ import * as YAML from 'yaml';
 import { NotifyOn, RESERVED_PARAMETER_PREFIXES, SECRET_PARAMETER_NAME_PATTERN, checkNotifyOptions } from '../lib/notify';
 import { MAX_RPO_HOURS, POSTURE_VERSION, parsePosture } from '../lib/posture/loader';
 import { NOT_SHOWN, POSTURE_SCHEMA_FILE, postureSchema, validatePostureDocument } from '../lib/posture/schema';
+import {
+  OperatingSystem, SNAPSHOT_DESCRIPTION_MAX_LENGTH, SNAPSHOT_DESCRIPTION_MIN_LENGTH, SNAPSHOT_NAME_PATTERN, SNAPSHOT_NAME_RULE, snapshotDescriptionPattern, snapshotDescriptionProblem,
+} from '../lib/plugin/parameters';
 import { QUIESCE_OPTIONS } from '../lib/quiesce-scripts';
 import { REPO_ROOT } from './helpers';
 
@@ -145,6 +148,37 @@ describe('notify and rpoHours: the schema states the constructs\' rules', () => 
 
   test.each([0.5, 26, MAX_RPO_HOURS])('rpoHours %j is taken', (rpoHours) => {
     expect(parsePosture(withGroup({ schedule: 'rate(1 day)', rpoHours }), REPO_ROOT).groups[0].rpoHours).toBe(rpoHours);
+  });
+});
+
+describe('snapshot.name and snapshot.description: the rules are lib/plugin/parameters.ts\'s alone', () => {
+  const fields = () => resolve(SCHEMA.definitions.group.properties.snapshot).properties as Record<string, Node>;
+
+  test('the schema repeats no value rule of theirs (types only), and its descriptions state the same bounds', () => {
+    for (const [name, field] of Object.entries(fields())) {
+      expect([name, Object.keys(field).sort()]).toEqual([name, ['description', 'type']]);
+    }
+    expect(fields().name.description).toContain(SNAPSHOT_NAME_RULE.match(/^must be (\d+ to \d+) characters/)![1]);
+    expect(fields().description.description).toContain(`${SNAPSHOT_DESCRIPTION_MIN_LENGTH} to ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters not starting with http:// or https://`);
+  });
+
+  test.each<[string, Record<string, string>, string | undefined]>([
+    ['a name of letters, digits and `:` `-`', { name: 'nightly:db-1' }, undefined],
+    ['no description', { description: '' }, undefined],
+    ['a 2-character description', { description: 'ab' }, undefined],
+    ['a 1-character name', { name: 'a' }, 'snapshot.name'],
+    ['a name starting with a digit', { name: '1nightly' }, 'snapshot.name'],
+    ['a 1-character description', { description: 'x' }, 'snapshot.description'],
+    ['a description starting with https://', { description: 'https://example.com/db' }, 'snapshot.description'],
+    ['a 257-character description', { description: 'y'.repeat(SNAPSHOT_DESCRIPTION_MAX_LENGTH + 1) }, 'snapshot.description'],
+  ])('%s: the posture loader agrees with the pattern and check of parameters.ts', (_, snapshot, refusedField) => {
+    const byRules = (snapshot.name === undefined || new RegExp(SNAPSHOT_NAME_PATTERN).test(snapshot.name))
+      && (snapshot.description === undefined || (snapshotDescriptionProblem(snapshot.description, OperatingSystem.LINUX) === undefined
+        && new RegExp(snapshotDescriptionPattern(OperatingSystem.LINUX)).test(snapshot.description)));
+    expect(byRules).toBe(refusedField === undefined);
+    const load = () => parsePosture(withGroup({ snapshot }), REPO_ROOT);
+    if (refusedField === undefined) expect(load).not.toThrow();
+    else expect(load).toThrow(new RegExp(`^\`groups\\[0\\]\\.${refusedField.replace('.', '\\.')}\` must .*CreateSnapshotGroup's`));
   });
 });
 

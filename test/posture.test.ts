@@ -41,7 +41,7 @@ describe('posture file: loading', () => {
       os: OperatingSystem.LINUX, targetTags: { tier: 'app', env: 'prod' }, enableFsFreeze: true, timeoutSeconds: 15,
       concurrency: 5, maxErrors: 1, retention: { keepLast: 4 },
     });
-    expect(app.options.schedule!.toTimerTrigger()).toMatchObject({ Type: 'rate', Expression: '6 hour' });
+    expect(app.options.schedule!.toTimerTrigger()).toMatchObject({ Type: 'rate', Expression: '360 minutes' });
     expect(mssql.options).toMatchObject({
       os: OperatingSystem.WINDOWS, existingRoleName: 'CorpWindowsRole', attachRole: false, enableWriters: true,
       excludeDiskIds: ['d-bp1tempdbscratch1'], retention: { maxAgeDays: 14, dryRun: true },

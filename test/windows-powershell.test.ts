@@ -230,7 +230,7 @@ ConvertTo-Json -InputObject @($out) -Depth 2 -Compress`, JSON.stringify(sources)
       const file = path.join(dir, 'result.ps1');
       writeCloudAssistantScript(file, [
         "$AppSnapshotInstanceId = 'i-abcdefgh123'",
-        powershellExitCodeTable(),
+        powershellExitCodeTable([], false),
         fs.readFileSync(path.join(TEMPLATES_DIR, 'oos', 'windows-result.ps1'), 'utf8'),
         `Write-Result ${code} 'Failed' '' (Get-CodeDescription ${code})`,
       ].join('\n'));
@@ -250,7 +250,7 @@ ConvertTo-Json -InputObject @($out) -Depth 2 -Compress`, JSON.stringify(sources)
         exitCode: 119,
         consistency: 'Failed',
         snapshotGroupId: null,
-        message: `RESERVED_EXIT_CODE_REPLACED: ${describeExitCode(119)!.meaning} (the original exit code was ${code}: UNDOCUMENTED: the plugin exited with code ${code}, which its documentation does not list)`,
+        message: `RESERVED_EXIT_CODE_REPLACED: ${describeExitCode(119)!.meaning} (the original exit code was ${code}, after which Cloud Assistant would power off or reboot the instance; UNDOCUMENTED: the plugin exited with code ${code}, which its documentation does not list)`,
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

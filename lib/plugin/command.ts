@@ -14,6 +14,12 @@ import {
   SCRIPT_MODE,
   SCRIPT_OWNER,
 } from './script-paths';
+import {
+  PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS,
+  PLUGIN_STOP_GRACE_SECONDS,
+  RECOVERY_POSTSCRIPT_SECONDS,
+  RECOVERY_THAW_SECONDS,
+} from './timeouts';
 
 /** The most a Cloud Assistant command's content may be after Base64 encoding, in bytes. */
 export const RUN_COMMAND_MAX_BASE64_BYTES = 16 * 1024;
@@ -23,12 +29,6 @@ export const RUN_COMMAND_MAX_BASE64_BYTES = 16 * 1024;
  * time (role names, the disks read by the preflight, the snapshot group's members).
  */
 export const RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES = 3 * 1024;
-
-/**
- * Seconds the plugin manager's own timeout (`--timeout`) runs past the wrapper's deadline, so
- * that the manager never kills the plugin before the wrapper's deadline does.
- */
-export const PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS = 30;
 
 /** The directory of the files run on instances. */
 export const TEMPLATES_DIR = packagePath('templates');
@@ -65,26 +65,57 @@ function scriptPathAssignments(): string {
   ].join('\n');
 }
 
-/** The bash function `exit_code_info CODE`, printing `NAME|meaning`, generated from the table. */
-export function shellExitCodeFunction(): string {
-  const cases = EXIT_CODES.map((e) => `    ${e.code}) echo ${shellQuote(`${e.name}|${e.meaning}`)} ;;`);
-  return ['exit_code_info() {', '  case "$1" in', ...cases, '    *) return 1 ;;', '  esac', '}'].join('\n');
+/**
+ * The rows of the exit-code table a command carries: the codes its files describe by number
+ * (`call` followed by the code, e.g. `fail_package 124`, `Stop-Package 124`),
+ * RESERVED_EXIT_CODE_REPLACED (which the one way out of every wrapper may use) and, with
+ * `passThrough`, every code of the plugin and the plugin manager (the snapshot run reports theirs):
+ * a command carries no row it cannot print, every byte counting against Cloud Assistant's limit.
+ */
+function exitCodeRows(sources: readonly string[], calls: readonly string[], passThrough: boolean): typeof EXIT_CODES {
+  const named = new Set<number>([PackageExitCode.RESERVED_EXIT_CODE_REPLACED]);
+  const call = new RegExp(`(?:^|[^\\w-])(?:${calls.join('|')}) (\\d+)\\b`, 'g');
+  for (const source of sources) {
+    for (const m of source.matchAll(call)) named.add(Number(m[1]));
+  }
+  return EXIT_CODES.filter((e) => named.has(e.code) || (passThrough && e.source !== ExitCodeSource.PACKAGE));
+}
+
+/** The plugin manager's own codes (232-247), from the table. */
+const PLUGIN_MANAGER_CODES = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+
+/**
+ * The bash functions of a Linux command, generated from the table: `exit_code_info CODE` prints
+ * `NAME|meaning` for the rows of {@link exitCodeRows} (`sources` are the command's shell files,
+ * which name codes with `fail_package N` and `describe N`); `reserved_exit_code CODE` is true for a
+ * code after which Cloud Assistant powers off or reboots the instance; with `passThrough` (the
+ * snapshot run), `plugin_manager_exit_code CODE` is true for a code acs-plugin-manager uses for
+ * its own failures.
+ */
+export function shellExitCodeFunction(sources: readonly string[], passThrough: boolean): string {
+  const cases = exitCodeRows(sources, ['fail_package', 'describe'], passThrough).map((e) => `    ${e.code}) echo ${shellQuote(`${e.name}|${e.meaning}`)} ;;`);
+  return [
+    'exit_code_info() {', '  case "$1" in', ...cases, '    *) return 1 ;;', '  esac', '}',
+    ...(passThrough ? [`plugin_manager_exit_code() { case "$1" in ${PLUGIN_MANAGER_CODES.join('|')}) return 0 ;; esac; return 1; }`] : []),
+    `reserved_exit_code() { case "$1" in ${RESERVED_EXIT_CODES.linux.join('|')}) return 0 ;; esac; return 1; }`,
+  ].join('\n');
 }
 
 /**
- * The PowerShell hashtable `$ExitCodeTable`, the list `$ReservedExitCodes` (the codes after which
- * Cloud Assistant powers off or reboots a Windows instance) with `$ReservedExitCodeReplacement`
- * (the code exited with instead), and `$PluginManagerExitCodes` (the plugin manager's own
- * codes), generated from the table.
+ * The PowerShell counterpart of {@link shellExitCodeFunction}, for a Windows command: the hashtable
+ * `$ExitCodeTable` (`NAME|meaning` by code) for the rows of {@link exitCodeRows} (`sources` are the
+ * command's .ps1 files, which name codes with `Stop-Package N`); the list `$ReservedExitCodes`
+ * (after which Cloud Assistant powers off or reboots the instance) with
+ * `$ReservedExitCodeReplacement` (the code exited with instead); with `passThrough` (the snapshot
+ * run), the list `$PluginManagerExitCodes` (acs-plugin-manager's own codes).
  */
-export function powershellExitCodeTable(): string {
-  const rows = EXIT_CODES.map((e) => `  ${e.code} = ${powershellQuote(`${e.name}|${e.meaning}`)}`);
-  const manager = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+export function powershellExitCodeTable(sources: readonly string[], passThrough: boolean): string {
+  const rows = exitCodeRows(sources, ['Stop-Package'], passThrough).map((e) => `  ${e.code} = ${powershellQuote(`${e.name}|${e.meaning}`)}`);
   return [
     '$ExitCodeTable = @{', ...rows, '}',
     `$ReservedExitCodes = @(${RESERVED_EXIT_CODES.windows.join(', ')})`,
     `$ReservedExitCodeReplacement = ${PackageExitCode.RESERVED_EXIT_CODE_REPLACED}`,
-    `$PluginManagerExitCodes = @(${manager.join(', ')})`,
+    ...(passThrough ? [`$PluginManagerExitCodes = @(${PLUGIN_MANAGER_CODES.join(', ')})`] : []),
   ].join('\n');
 }
 
@@ -157,8 +188,7 @@ export function packShellBody(header: readonly string[], body: readonly string[]
   const packed = zlib.gzipSync(Buffer.from(source, 'utf8'), { level: 9 }).toString('base64').replace(/.{1,76}/g, '$&\n');
   return [
     ...header,
-    `# The body below is templates/oos and templates/instance files (sha256 ${sha256Hex(source).slice(0, 16)}), gzip + Base64:`,
-    '# Cloud Assistant takes at most 16 KB of command after Base64, and their readable source is larger.',
+    `# Below: templates/oos and templates/instance files (sha256 ${sha256Hex(source).slice(0, 16)}), gzip + Base64 to fit Cloud Assistant's 16 KB.`,
     "if ! APP_SNAPSHOT_BODY=$(base64 -d <<'APP_SNAPSHOT_BODY_EOF' | gunzip) || [ -z \"$APP_SNAPSHOT_BODY\" ]; then",
     packed.trimEnd(),
     'APP_SNAPSHOT_BODY_EOF',
@@ -201,6 +231,18 @@ export function packPowerShellBody(header: readonly string[], body: readonly str
   ].join('\n') + '\n';
 }
 
+/** The exit-code functions for these template files (see shellExitCodeFunction), then the files. */
+function withExitCodes(files: readonly string[], passThrough: boolean): string[] {
+  const sources = files.map(readTemplate);
+  return [shellExitCodeFunction(sources, passThrough), ...sources];
+}
+
+/** The exit-code table for these .ps1 template files (see powershellExitCodeTable), then the files. */
+function withPowerShellExitCodes(files: readonly string[], passThrough: boolean, before: readonly string[] = []): string[] {
+  const sources = files.map(readTemplate);
+  return [powershellExitCodeTable(sources, passThrough), ...before, ...sources];
+}
+
 /** Builds the command the OOS template runs on each instance. */
 export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
   const params = encodePluginParams(options.os, options.pluginParams);
@@ -217,25 +259,21 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
       powershellFact('AppSnapshotAttachedRoles', options.preflight.attachedRoles),
       powershellFact('AppSnapshotDisks', options.preflight.disks),
     ], [
-      powershellExitCodeTable(),
-      `$PluginManagerTimeoutMarginSeconds = ${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`,
-      readTemplate('oos/windows-result.ps1'),
-      readTemplate('oos/windows-preflight.ps1'),
-      readTemplate('oos/windows-snapshot.ps1'),
+      ...withPowerShellExitCodes(['oos/windows-result.ps1', 'oos/windows-preflight.ps1', 'oos/windows-snapshot.ps1'], true,
+        [`$PluginManagerTimeoutMarginSeconds = ${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`]),
     ]);
   }
   const sums = options.scriptChecksums ?? { prescript: '', postscript: '' };
   return packShellBody([
     '#!/bin/bash',
     '# Generated by ros-app-consistent-snapshot: takes an application-consistent snapshot.',
+    '# shellcheck disable=SC2034 # the checksums are read through ${!name} in the body',
     `APP_SNAPSHOT_INSTANCE_ID=${shellQuote(options.instanceId)}`,
     `APP_SNAPSHOT_REQUIRE_APP_CONSISTENT=${shellQuote(options.requireAppConsistent)}`,
     `APP_SNAPSHOT_PLUGIN=${shellQuote(PLUGIN_NAME[options.os])}`,
     `APP_SNAPSHOT_PLUGIN_PARAMS=${shellQuote(params)}`,
     `APP_SNAPSHOT_DEADLINE_SECONDS=${shellQuote(options.deadlineSeconds)}`,
-    '# shellcheck disable=SC2034 # read through ${!name} in the body',
     `APP_SNAPSHOT_PRESCRIPT_SHA256=${shellQuote(sums.prescript)}`,
-    '# shellcheck disable=SC2034 # read through ${!name} in the body',
     `APP_SNAPSHOT_POSTSCRIPT_SHA256=${shellQuote(sums.postscript)}`,
     `APP_SNAPSHOT_RAM_ROLE_NAME=${shellQuote(options.preflight.ramRoleName)}`,
     `APP_SNAPSHOT_EXCLUDE_DISK_ID=${shellQuote(options.preflight.excludeDiskId)}`,
@@ -243,11 +281,13 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
     shellFact('APP_SNAPSHOT_DISKS', options.preflight.disks),
   ], [
     scriptPathAssignments(),
-    shellExitCodeFunction(),
-    readTemplate('instance/script-store.sh'),
-    readTemplate('oos/linux-result.sh'),
-    readTemplate('oos/linux-preflight.sh'),
-    readTemplate('oos/linux-snapshot.sh'),
+    [
+      `APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS=${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`,
+      `APP_SNAPSHOT_STOP_GRACE_SECONDS=${PLUGIN_STOP_GRACE_SECONDS}`,
+      `APP_SNAPSHOT_RECOVERY_THAW_SECONDS=${RECOVERY_THAW_SECONDS}`,
+      `APP_SNAPSHOT_RECOVERY_POSTSCRIPT_SECONDS=${RECOVERY_POSTSCRIPT_SECONDS}`,
+    ].join('\n'),
+    ...withExitCodes(['instance/script-store.sh', 'oos/linux-result.sh', 'oos/linux-preflight.sh', 'oos/linux-snapshot.sh'], true),
   ]);
 }
 
@@ -297,9 +337,7 @@ export function buildVerdictCommand(options: VerdictCommandOptions): string {
       `$AppSnapshotExcludeDiskId = ${powershellQuote(options.excludeDiskId)}`,
       ...facts.map(([name, value]) => powershellFact(`AppSnapshot${pascal(name)}`, value)),
     ], [
-      powershellExitCodeTable(),
-      readTemplate('oos/windows-result.ps1'),
-      readTemplate('oos/windows-verdict.ps1'),
+      ...withPowerShellExitCodes(['oos/windows-result.ps1', 'oos/windows-verdict.ps1'], false),
     ]);
   }
   return packShellBody([
@@ -310,9 +348,7 @@ export function buildVerdictCommand(options: VerdictCommandOptions): string {
     `APP_SNAPSHOT_EXCLUDE_DISK_ID=${shellQuote(options.excludeDiskId)}`,
     ...facts.map(([name, value]) => shellFact(`APP_SNAPSHOT_${name}`, value)),
   ], [
-    shellExitCodeFunction(),
-    readTemplate('oos/linux-result.sh'),
-    readTemplate('oos/linux-verdict.sh'),
+    ...withExitCodes(['oos/linux-result.sh', 'oos/linux-verdict.sh'], false),
   ]);
 }
 

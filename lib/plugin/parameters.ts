@@ -87,24 +87,35 @@ export const FORBIDDEN_VALUE_CHARACTERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * An OOS `AllowedPattern` that admits exactly the Linux values {@link pluginValueProblem} admits:
- * no {@link FORBIDDEN_VALUE_CHARACTERS}, no control characters.
+ * One character a plugin value may hold on Linux, as a regular-expression class: none of the
+ * {@link FORBIDDEN_VALUE_CHARACTERS}, no control characters.
  */
-export const PLUGIN_VALUE_ALLOWED_PATTERN = '^[^,"\'\\\\\\x00-\\x1f\\x7f]*$';
+export const LINUX_PLUGIN_VALUE_CHARACTER = '[^,"\'\\\\\\x00-\\x1f\\x7f]';
 
 /**
- * The Windows counterpart of {@link PLUGIN_VALUE_ALLOWED_PATTERN}: printable ASCII only (space to
- * `~`) without the forbidden characters. Cloud Assistant saves a PowerShell command without a
- * byte-order mark (re-encoded to GBK on non-English systems) and Windows PowerShell 5.1 reads such
- * a file in the system's ANSI code page, so any other character is altered, and some (a UTF-8
- * byte read as `\u2018`, or `\u2019` itself) end a PowerShell single-quoted string. Written as a
- * positive class so that no regular-expression engine lets a character outside it through.
+ * One character a plugin value may hold on Windows: printable ASCII only (space to `~`) without
+ * the forbidden characters. Cloud Assistant saves a PowerShell command without a byte-order mark
+ * (re-encoded to GBK on non-English systems) and Windows PowerShell 5.1 reads such a file in the
+ * system's ANSI code page, so any other character is altered, and some (a UTF-8 byte read as
+ * `\u2018`, or `\u2019` itself) end a PowerShell single-quoted string. Written as a positive class
+ * so that no regular-expression engine lets a character outside it through.
  */
-export const WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN = '^[\\x20\\x21\\x23-\\x26\\x28-\\x2b\\x2d-\\x5b\\x5d-\\x7e]*$';
+export const WINDOWS_PLUGIN_VALUE_CHARACTER = '[\\x20\\x21\\x23-\\x26\\x28-\\x2b\\x2d-\\x5b\\x5d-\\x7e]';
+
+/** The character class of a value that reaches the plugin on an OS. */
+export function pluginValueCharacter(os: OperatingSystem): string {
+  return os === OperatingSystem.WINDOWS ? WINDOWS_PLUGIN_VALUE_CHARACTER : LINUX_PLUGIN_VALUE_CHARACTER;
+}
+
+/** The OOS `AllowedPattern` that admits exactly the Linux values {@link pluginValueProblem} admits. */
+export const PLUGIN_VALUE_ALLOWED_PATTERN = `^${LINUX_PLUGIN_VALUE_CHARACTER}*$`;
+
+/** The Windows counterpart of {@link PLUGIN_VALUE_ALLOWED_PATTERN}. */
+export const WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN = `^${WINDOWS_PLUGIN_VALUE_CHARACTER}*$`;
 
 /** The `AllowedPattern` of a value that reaches the plugin on an OS. */
 export function pluginValueAllowedPattern(os: OperatingSystem): string {
-  return os === OperatingSystem.WINDOWS ? WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN : PLUGIN_VALUE_ALLOWED_PATTERN;
+  return `^${pluginValueCharacter(os)}*$`;
 }
 
 /** The rule of {@link pluginValueAllowedPattern} in words, for parameter descriptions. */
@@ -127,7 +138,7 @@ export function pluginValueProblem(value: string, os: OperatingSystem): string |
     return 'must not contain control characters or line breaks: they would split the command that carries the value';
   }
   if (os === OperatingSystem.WINDOWS && !new RegExp(WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN).test(value)) {
-    const c = [...value].find((ch) => !new RegExp(WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN).test(ch))!;
+    const c = [...value].find((ch) => !new RegExp(`^${WINDOWS_PLUGIN_VALUE_CHARACTER}$`).test(ch))!;
     return `must be printable ASCII on Windows, got ${JSON.stringify(c)} (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}): `
       + 'Cloud Assistant saves the command without a byte-order mark and Windows PowerShell 5.1 reads it in the ANSI code page, '
       + 'which alters any other character and can turn one into a quote that ends the value';
@@ -137,12 +148,51 @@ export function pluginValueProblem(value: string, os: OperatingSystem): string |
 
 /**
  * Snapshot group names: 2-128 characters of letters, digits, `.` `_` `-` `:`, starting with a
- * letter and not with `http://` or `https://` (CreateSnapshotGroup).
+ * letter and not with `http://` or `https://` (CreateSnapshotGroup's `Name`, as the ECS SDK model
+ * documents it; the API also takes letters of other scripts, which this package does not pass).
  */
 export const SNAPSHOT_NAME_PATTERN = '^(?!https?://)[A-Za-z][A-Za-z0-9._:-]{1,127}$';
 
-/** Snapshot group descriptions: at most 256 characters, not starting with `http://` or `https://`. */
+/** The rule of {@link SNAPSHOT_NAME_PATTERN}, for error messages. */
+export const SNAPSHOT_NAME_RULE = 'must be 2 to 128 characters of letters, digits, `.` `_` `-` `:`, start with a letter and not with http:// or https:// (CreateSnapshotGroup\'s Name)';
+
+/** Snapshot group descriptions: 2 to 256 characters, not starting with `http://` or `https://` (CreateSnapshotGroup). */
+export const SNAPSHOT_DESCRIPTION_MIN_LENGTH = 2;
 export const SNAPSHOT_DESCRIPTION_MAX_LENGTH = 256;
+
+/**
+ * The OOS and ROS `AllowedPattern` of a snapshot group description on an OS: empty (no
+ * description: the wrappers then leave the plugin's optional Description out, so
+ * CreateSnapshotGroup gets none), or 2 to 256 characters that do not start with `http://` or
+ * `https://`, each one a value may hold on that OS ({@link pluginValueCharacter}).
+ */
+export function snapshotDescriptionPattern(os: OperatingSystem): string {
+  return `^$|^(?!https?://)${pluginValueCharacter(os)}{${SNAPSHOT_DESCRIPTION_MIN_LENGTH},${SNAPSHOT_DESCRIPTION_MAX_LENGTH}}$`;
+}
+
+/** CreateSnapshotGroup's rule of {@link snapshotDescriptionPattern} in words. */
+export const SNAPSHOT_DESCRIPTION_RULE = `must be empty (no description) or ${SNAPSHOT_DESCRIPTION_MIN_LENGTH} to ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters `
+  + 'not starting with http:// or https:// (CreateSnapshotGroup\'s Description)';
+
+/** The whole rule of {@link snapshotDescriptionPattern} in words, for parameter descriptions. */
+export function snapshotDescriptionRule(os: OperatingSystem): string {
+  return `empty (none), or ${SNAPSHOT_DESCRIPTION_MIN_LENGTH} to ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters not starting with http:// or https:// (CreateSnapshotGroup's Description), and ${pluginValueRule(os)}`;
+}
+
+/**
+ * Why a snapshot group description would be refused on an OS (by the plugin's list, by the
+ * command that carries it, or by CreateSnapshotGroup), or undefined.
+ */
+export function snapshotDescriptionProblem(value: string, os: OperatingSystem): string | undefined {
+  const problem = pluginValueProblem(value, os);
+  if (problem !== undefined || value === '') {
+    return problem;
+  }
+  if (value.length < SNAPSHOT_DESCRIPTION_MIN_LENGTH || value.length > SNAPSHOT_DESCRIPTION_MAX_LENGTH || /^https?:\/\//.test(value)) {
+    return SNAPSHOT_DESCRIPTION_RULE;
+  }
+  return undefined;
+}
 
 /** ECS instance ids, as the ECS API issues them. */
 export const INSTANCE_ID_PATTERN = '^i-[a-z0-9]{8,32}$';

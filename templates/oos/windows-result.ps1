@@ -1,9 +1,9 @@
 # The result line of the wrappers run on Windows instances (the snapshot run and the verdict run).
 # The generated command sets $AppSnapshotInstanceId, and from the package's exit-code table
-# $ExitCodeTable, $ReservedExitCodes, $ReservedExitCodeReplacement and $PluginManagerExitCodes,
-# before this file. Every way out
-# of a wrapper goes through Write-Result, which prints APP_SNAPSHOT_RESULT {json} as the last line
-# of the output and exits with the code.
+# $ExitCodeTable (the rows the command can print), $ReservedExitCodes and
+# $ReservedExitCodeReplacement (and, for the snapshot run, $PluginManagerExitCodes), before this
+# file. Every way out of a wrapper goes through Write-Result, which prints APP_SNAPSHOT_RESULT
+# {json} as the last line of the output and exits with the code.
 #
 # Cloud Assistant runs these commands with Windows PowerShell 5.1 (powershell -file): nothing here
 # may need PowerShell 6 or later, and the files are ASCII (a test parses every one with
@@ -17,7 +17,7 @@ function Write-Result([int]$Code, [string]$Consistency, [string]$SnapshotGroupId
   # After a command exits 3009 or 3010 Cloud Assistant powers the instance off or reboots it: no
   # path of the package may end with one of them, whatever the plugin returned.
   if ($ReservedExitCodes -contains $Code) {
-    $Message = '{0} (the original exit code was {1}: {2})' -f (Get-CodeDescription $ReservedExitCodeReplacement), $Code, $Message
+    $Message = '{0} (the original exit code was {1}, after which Cloud Assistant would power off or reboot the instance; {2})' -f (Get-CodeDescription $ReservedExitCodeReplacement), $Code, $Message
     $Code = $ReservedExitCodeReplacement
   }
   if ($AppSnapshotRunDir) {

@@ -65,18 +65,20 @@ function Stop-ProcessTree([System.Diagnostics.Process]$Process) {
   }
 }
 
-# The message of a failed run: the plugin manager's own code with the error line it printed, or
-# the plugin's code (also when a plugin returns a number the manager uses, without its line).
+# The message of a failed run, worded as the Linux wrapper's: the plugin manager's own code with
+# the error line it printed (`<Func> <NAME>: <tip>`, the agent's errcode.go), or the plugin's code
+# (also when a plugin returns a number the manager uses, without its line).
 function Get-FailureMessage([int]$Code, [string]$Output) {
+  $message = Get-CodeDescription $Code
   if ($PluginManagerExitCodes -contains $Code) {
     $name = $ExitCodeTable[$Code].Split('|')[0]
-    $line = [regex]::Match($Output, '(?m)^[A-Za-z]+ ' + [regex]::Escape($name) + '(\.\d+)?: [^\r\n]*')
-    if ($line.Success) {
-      return ('{0} (the plugin manager reported: {1})' -f (Get-CodeDescription $Code), $line.Value)
+    $line = [regex]::Matches($Output, '(?m)^[A-Za-z]+ ' + [regex]::Escape($name) + '(\.[A-Za-z]+)?: [^\r\n]*')
+    if ($line.Count -gt 0) {
+      return ('{0} (the plugin manager: {1})' -f $message, $line[$line.Count - 1].Value)
     }
-    return ('UNDOCUMENTED: the plugin exited with code {0}, which its documentation does not list (the plugin manager printed no {1} line, so the code is the plugin''s own)' -f $Code, $name)
+    return ("UNDOCUMENTED: the plugin exited with code {0}; the plugin manager uses {0} for {1} but printed no error line, so the code is the plugin's own, which its documentation does not list" -f $Code, $name)
   }
-  return (Get-CodeDescription $Code)
+  return $message
 }
 
 # --- inputs (substituted by OOS; checked again here, since a template can be run by hand) ---
@@ -94,6 +96,10 @@ if ($AppSnapshotDeadlineSeconds -cnotmatch '^[1-9][0-9]{0,5}$') {
 if ($AppSnapshotPluginParams -match '["\x00-\x1f\x7f]' -or $AppSnapshotPluginParams.EndsWith('\')) {
   Stop-Package 125 "the --params= list must hold no double quote or control character and not end with a backslash, got '$AppSnapshotPluginParams'"
 }
+# A parameter whose value is empty is left out of --params= (CreateSnapshotGroup takes a
+# description of 2 to 256 characters: an empty one is not passed at all). Only optional ones can
+# be empty (the templates' patterns), and values never hold `,`.
+$params = @($AppSnapshotPluginParams.Split(',') | Where-Object { $_ -cnotmatch '^-[A-Za-z]+=(\x27\x27)?$' }) -join ','
 $deadline = [int]$AppSnapshotDeadlineSeconds
 $managerTimeout = $deadline + [int]$PluginManagerTimeoutMarginSeconds
 
@@ -109,7 +115,7 @@ if (-not $pluginManager) {
 }
 
 # --- the plugin: the manager's own timeout runs past the deadline, so the deadline comes first ---
-$arguments = '--exec --plugin {0} --timeout {1} "--params={2}"' -f $AppSnapshotPlugin, $managerTimeout, $AppSnapshotPluginParams
+$arguments = '--exec --plugin {0} --timeout {1} "--params={2}"' -f $AppSnapshotPlugin, $managerTimeout, $params
 Write-Output "app-snapshot: running $pluginManager $arguments"
 $AppSnapshotRunDir = Join-Path ([System.IO.Path]::GetTempPath()) ('app-snapshot-' + [guid]::NewGuid().ToString('N'))
 $null = New-Item -ItemType Directory -Path $AppSnapshotRunDir
@@ -135,7 +141,7 @@ $found = [regex]::Matches($output, 'SnapshotGroup=(ssg-[A-Za-z0-9*]+)')
 if ($found.Count -gt 0) { $ssg = $found[$found.Count - 1].Groups[1].Value }
 
 if (-not $finished) {
-  Stop-Package 124 "stopped after $deadline s" $ssg
+  Stop-Package 124 "stopped after ${deadline}s" $ssg
 }
 $process.WaitForExit()
 $code = [int]$process.ExitCode
@@ -143,21 +149,17 @@ if ($code -ne 0) {
   Write-Result $code 'Failed' $ssg (Get-FailureMessage $code $output)
 }
 
+# The plugin exited 0. Its snapshots' tags, read back from ECS by the group id, decide the
+# verdict (windows-verdict.ps1); what it logged is a hint. Without a group id nothing can be read back.
 $verdict = ''
 if ($output -match 'Take AppConsistent snapshots successfully') {
   $verdict = 'AppConsistent'
 } elseif ($output -match 'Take FsConsistent snapshots successfully') {
   $verdict = 'FsConsistent'
 }
-# The verdict run reads the snapshots' tags back by the group id: without one nothing decides.
 if (-not $ssg) {
-  if ($verdict) { Stop-Package 122 "the plugin reported $verdict but named no snapshot group whose tags could be read" }
-  Stop-Package 122 'the plugin named no snapshot group and no verdict'
+  $logged = $(if ($verdict) { ", though it logged a $verdict run" } else { '' })
+  Stop-Package 122 "the plugin exited 0 but named no snapshot group${logged}: the snapshots' tags cannot be read back" '' 'Unknown'
 }
-if ($verdict -eq 'AppConsistent') {
-  Write-Result 0 'AppConsistent' $ssg "snapshot group $ssg created; the plugin reports it application-consistent (the snapshots' tags decide)"
-}
-if ($verdict -eq 'FsConsistent') {
-  Write-Result 0 'FsConsistent' $ssg "snapshot group $ssg created; the plugin reports it file-system-consistent (the snapshots' tags decide)"
-}
-Write-Result 0 'Unknown' $ssg "snapshot group $ssg created; the plugin's output names no verdict (the snapshots' tags decide)"
+$logged = $(if ($verdict) { "a $verdict run" } else { 'no verdict' })
+Write-Result 0 $(if ($verdict) { $verdict } else { 'Unknown' }) $ssg "snapshot group $ssg created; the plugin logged $logged; the snapshots' tags decide the verdict"

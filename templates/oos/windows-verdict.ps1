@@ -13,7 +13,7 @@ if ($instance -cnotmatch '^i-[a-z0-9]{8,32}$') { Stop-Package 125 "instance id '
 if ($AppSnapshotRequireAppConsistent -cnotin @('true', 'false')) { Stop-Package 125 "requireAppConsistent must be true or false, got '$AppSnapshotRequireAppConsistent'" }
 if ($group -cnotmatch '^ssg-[A-Za-z0-9]+$') { Stop-Package 125 "snapshot group id '$group' from the snapshot run is not of the form ssg-xxxxxxxx" }
 $logVerdict = $AppSnapshotLogVerdict.Trim()
-if ($logVerdict -cnotin @('AppConsistent', 'FsConsistent', 'Unknown')) { Stop-Package 125 "the snapshot run's verdict must be AppConsistent, FsConsistent or Unknown, got '$logVerdict'" }
+if ($logVerdict -cnotin @('AppConsistent', 'FsConsistent', 'Unknown')) { Stop-Package 125 "the snapshot run's logged verdict must be AppConsistent, FsConsistent or Unknown, got '$logVerdict'" }
 
 function Read-Facts([string]$Text, [string]$Pattern) {
   $items = @(Split-Fact $Text)
@@ -68,7 +68,7 @@ if ($problems.Count -gt 0) { Stop-Package 127 ($problems -join '; ') $group 'Unk
 if ($fs.Count -eq 0) {
   $note = $(switch ($logVerdict) {
       'FsConsistent' { '; the plugin had logged a file-system-consistent run, the tags say otherwise and are taken as the verdict' }
-      'Unknown' { '; the plugin had logged no verdict, the tags are taken as the verdict' }
+      'Unknown' { '; the plugin had logged no verdict, the tags decide' }
       default { '' }
     })
   Write-Result 0 'AppConsistent' $group "application-consistent: all $app snapshots of group $group (instance $instance) carry APPConsistent:True$note"

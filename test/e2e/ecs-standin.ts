@@ -2,12 +2,14 @@
  * A stand-in for the ECS API calls the package's templates make (nothing here reaches Alibaba
  * Cloud). It answers from a small cloud state: one instance, its disks and role, and snapshot
  * groups (those the plugin stand-in created, or those a test set up). It refuses a request
- * parameter that the ECS SDK's request model does not have or that is shaped otherwise, and
+ * parameter that the ECS SDK's request model does not have or that is shaped otherwise, or that
+ * breaks a rule the SDK's comments document (ecs-sdk-constraints.ts), and
  * checks every response it builds against the SDK's response model, so that the templates'
  * selectors run over responses shaped as ECS shapes them.
  */
 import { FieldType, findEcsApi } from '../../lib/oos/lint/ecs-sdk-model';
 import { SnapshotGroupRecord } from '../standin/scenario';
+import { constraintProblems } from './ecs-sdk-constraints';
 
 /** A disk of the simulated account. */
 export interface CloudDisk {
@@ -102,6 +104,9 @@ export function modelCheckedCall(service: string, api: string, parameters: Recor
     if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
   }
   checkShape(parameters, { kind: 'model', fields: model.model.request }, `${api} request`);
+  // As ECS would refuse it, where the SDK's comments document a rule (required, lengths, bounds).
+  const problems = constraintProblems(model.model, parameters);
+  if (problems.length > 0) throw new Error(problems.join('; '));
   if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
   calls.push({ api, parameters });
   const response = { RequestId: `req-${calls.length}`, ...respond(parameters) };

@@ -11,8 +11,10 @@ import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { NOTIFY_TASKS, NotifyOn } from '../../lib/notify';
 import { Schedule } from '../../lib/schedule';
 import { SCHEDULE_TASKS } from '../../lib/snapshot-schedule';
-import { ecsTime } from './ecs-standin';
-import { INSTANCE, RunOptions, Synthesized, execute, synthStack } from './harness';
+import { EcsStandIn, ecsTime } from './ecs-standin';
+import { INSTANCE, RunOptions, Synthesized, execute, healthyCloud, synthStack } from './harness';
+import { executeWindows, synthWindows } from './windows-harness';
+import { runTemplate } from './oos-runtime';
 
 const SECRET = 'e2e-dingtalk-webhook';
 
@@ -68,7 +70,9 @@ describe('the synthesized template', () => {
     const params = FAILURES.schedule!.Parameters;
     expect(params.notifyWebhook.Default).toBe(`{{oos-secret:${SECRET}}}`);
     expect(new RegExp(params.notifyWebhook.AllowedPattern!).test('https://oapi.dingtalk.com/robot/send?access_token=x')).toBe(false);
-    expect(JSON.stringify(FAILURES.stack)).not.toMatch(/https?:\/\/(?!oos\.|ecs\.)/);
+    // No URL anywhere (a description may name the `http://` prefix a rule refuses).
+    expect(JSON.stringify(FAILURES.stack)).not.toMatch(/https?:\/\/(?!oos\.|ecs\.)[^\s"\\]/);
+    expect(JSON.stringify(FAILURES.stack)).not.toContain('127.0.0.1');
   });
 });
 
@@ -104,12 +108,14 @@ describe('each failure path sends exactly its message', () => {
     ].join('\n')]);
   });
 
-  test('a fallback where application consistency is required: the instance fails with 120', async () => {
+  test('a fallback where application consistency is required: the verdict from the tags fails the instance with 120', async () => {
     const r = await run(FAILURES, { fail: 'fs-fallback' });
-    expect(r.snapshot!.result).toMatchObject({ exitCode: 120, consistency: 'FsConsistent' });
+    // The snapshot run hands over; the verdict run reads the tags and exits 120.
+    expect(r.snapshot!.result).toMatchObject({ exitCode: 0, consistency: 'FsConsistent' });
+    expect(r.verdict!.result).toMatchObject({ exitCode: 120, consistency: 'FsConsistent' });
     expect(r.execution).toMatchObject({ status: 'Failed', failedTask: NOTIFY_TASKS.confirm });
     expect(texts()).toHaveLength(1);
-    expect(texts()[0].split('\n')[1]).toBe(`${INSTANCE}: failed, exit 120: ${r.snapshot!.result.message}`);
+    expect(texts()[0].split('\n')[1]).toBe(`${INSTANCE}: failed, exit 120: ${r.verdict!.result.message}`);
   });
 
   test('a fallback that is accepted: the run succeeds and the fallback is reported with its group and reason', async () => {
@@ -141,6 +147,20 @@ describe('each failure path sends exactly its message', () => {
   });
 });
 
+describe('a Windows group alerts the same way', () => {
+  test('a failed instance: its exit code and reason, and the failed snapshot step; the run still fails', async () => {
+    const windows = synthWindows({ schedule: Schedule.rate(1, 'days'), notify: { webhookSecretParameter: SECRET, on: NotifyOn.FAILURES }, postureName: 'prod' });
+    const r = await executeWindows(windows, { scheduled: true, secretParameters: { [SECRET]: receiver.url }, fail: '7' });
+    expect(r.snapshot!.result.exitCode).toBe(7);
+    expect(r.execution).toMatchObject({ status: 'Failed', failedTask: NOTIFY_TASKS.confirm });
+    expect(texts()).toEqual([[
+      `[app-snapshot] prod/db: FAILED: 0 snapshotted (0 application-consistent, 0 file-system-consistent), 1 failed; execution ${r.execution.executionId}`,
+      `${INSTANCE}: failed, exit 7: ${r.snapshot!.result.message}`,
+      `snapshots failed: snapshotInstances: 1 of 1 items failed, more than MaxErrors 0`,
+    ].join('\n')]);
+  });
+});
+
 describe('a receiver that is down or answers 500 changes nothing of the run\'s result', () => {
   test.each([
     ['a failed run', FAILURES, { fail: '7' }],
@@ -156,5 +176,28 @@ describe('a receiver that is down or answers 500 changes nothing of the run\'s r
       expect(e.execution.notifications![0].error).toBeDefined();
     }
     expect(ok.execution.notifications![0].error).toBeUndefined();
+  });
+});
+
+describe('a run over no instance (the loops guarded by ACS::Choice)', () => {
+  test('the steps end without a loop, the run succeeds and the summary says 0 snapshotted', async () => {
+    // GIVEN the scheduled template of a group with retention, its steps given an empty id list
+    const s = synth(NotifyOn.ALWAYS, { retention: { keepLast: 1 } });
+    const templates = Object.fromEntries(Object.entries(s.templates).map(([name, t]) => [name,
+      t.Parameters.instanceIds ? { ...t, Parameters: { ...t.Parameters, instanceIds: { ...t.Parameters.instanceIds, Default: [] } } } : t]));
+    // WHEN one firing of its trigger runs (nothing may reach an instance)
+    const e = await runTemplate(s.schedule!, {}, {
+      templates,
+      secretParameters: { [SECRET]: receiver.url },
+      callApi: (service, api, parameters) => new EcsStandIn(healthyCloud()).call(service, api, parameters),
+      runCommand: async () => { throw new Error('no instance to run on'); },
+    });
+    // THEN no step ran a loop, the run succeeded, and the one message names no instance
+    expect(e.status).toBe('Success');
+    for (const step of [SCHEDULE_TASKS.snapshot, SCHEDULE_TASKS.retention]) {
+      expect(e.children[step]).toHaveLength(1);
+      expect(e.children[step][0]).toMatchObject({ status: 'Success', children: {} });
+    }
+    expect(texts()).toEqual([`[app-snapshot] prod/db: succeeded: 0 snapshotted (0 application-consistent, 0 file-system-consistent), 0 failed; execution ${e.executionId}`]);
   });
 });

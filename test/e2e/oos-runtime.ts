@@ -38,10 +38,17 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
  * OnSuccess / OnError, `{{ }}` references (a whole-value reference keeps its type, as a list
  * passed to an API), task outputs selected with jq (the real jq binary, as OOS applies jq to
  * each action's result), ACS::ExecuteAPI and ACS::CheckFor against an API stand-in,
- * ACS::ECS::RunCommand through a runner, and ACS::Template loops over a child template. What it
- * assumes where OOS's documentation is silent: a String output takes the selector's single
- * value, a List output all its values; a loop task fails when more items failed than its
- * MaxErrors allows, and its aggregate lists the outputs of the items that succeeded.
+ * ACS::ECS::RunCommand through a runner, ACS::Template loops over a child template,
+ * ACS::Choice (`Fn::Equals`, with `ACS::END` or a task as the next task), ACS::Notify (a webhook
+ * POST), and OOS's own ListExecutions answered from the run's executions (each has an id,
+ * `{{ ACS::ExecutionId }}`, a nested one its parent's id). What it assumes where
+ * OOS's documentation is silent: a String output takes the selector's single value, a List
+ * output all its values; a loop task fails when more items failed than its MaxErrors allows, and
+ * its aggregate lists the outputs of the items that succeeded. What OOS does with a loop over an
+ * empty list is not documented: here it FAILS the task, so that a template whose list can be
+ * empty must guard the loop with ACS::Choice (`Fn::Equals: [[], list]`), as Alibaba's templates
+ * do. `Fn::If` evaluates the branch it takes only (Alibaba's templates name, in an output, a task
+ * the execution may have skipped).
  */
 
 /** What a template's tasks reach outside OOS. */
@@ -140,8 +147,6 @@ class TemplateRun {
   /** The properties of the timer trigger that fired, if the template has one. */
   public fired?: Record<string, unknown>;
 
-  /** The task an ACS::Choice chose, taken by runTemplate after the task. */
-  public jump?: string;
   public readonly notifications: Array<{ task: string; uri: string; body: unknown; error?: string }> = [];
 
   constructor(private readonly params: Record<string, unknown>, private readonly env: OosEnvironment,
@@ -165,6 +170,13 @@ class TemplateRun {
     if (value !== null && typeof value === 'object') {
       if (isFunctionCall(value)) {
         const [name, args] = Object.entries(value)[0];
+        if (name === 'Fn::If') {
+          // Only the branch taken is resolved: the other may name a task the execution skipped.
+          if (!Array.isArray(args) || args.length !== 3) throw new Error(`Fn::If takes [condition, then, else], got ${JSON.stringify(args)}`);
+          const condition = this.resolve(args[0], item);
+          if (typeof condition !== 'boolean') throw new Error(`Fn::If: the condition is ${JSON.stringify(condition)}, not true or false`);
+          return this.resolve(condition ? args[1] : args[2], item);
+        }
         return callFunction(name, this.resolve(args, item));
       }
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v, item)]));
@@ -219,12 +231,12 @@ class TemplateRun {
 
   /**
    * A loop over an API action: the task once per item (`{{ ACS::TaskLoopItem }}`), in order; an
-   * empty list runs nothing and succeeds. Its outputs are the loop's aggregates.
+   * empty list fails the task (see above). Its outputs are the loop's aggregates.
    */
   private async runLoop(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
     const items = this.resolve(task.Loop!.Items) as unknown[];
-    if (!Array.isArray(items)) throw new Error(`task ${task.Name}: the loop items are not a list`);
-    if (items.length > 1000) return `${items.length} loop items, more than the 1000 an OOS loop takes`;
+    const refused = loopItemsProblem(task.Name, items);
+    if (refused) return refused;
     const maxErrors = Number((this.resolve(task.Loop!.RateControl ?? {}) as { MaxErrors?: unknown }).MaxErrors ?? 0);
     const perItem: Array<Record<string, unknown>> = [];
     const failures: string[] = [];
@@ -247,6 +259,9 @@ class TemplateRun {
 
   /** The items each looping API task ran over, by task name. */
   public readonly loopItems: Record<string, unknown[]> = {};
+
+  /** The task an ACS::Choice chose, for runTemplate to go to. */
+  public nextTask?: string;
 
   private async runOnce(task: OosTemplate['Tasks'][number], item?: unknown): Promise<string | undefined> {
     const props = task.Properties;
@@ -290,8 +305,9 @@ class TemplateRun {
           return `${props.API}: ${(e as Error).message}`;
         }
         if (task.Action === 'ACS::CheckFor') {
-          const values = jq(String(this.resolve(props.PropertySelector)), response);
-          const desired = (props.DesiredValues as unknown[]).map(String);
+          const values = jq(String(this.resolve(props.PropertySelector, item)), response);
+          // OOS substitutes references in every property, the desired values among them.
+          const desired = (this.resolve(props.DesiredValues, item) as unknown[]).map(String);
           if (values.length === 0 || !values.every((v) => desired.includes(String(v)))) {
             return `${props.PropertySelector} is ${JSON.stringify(values)}, not one of the desired values ${JSON.stringify(desired)}`;
           }
@@ -317,10 +333,13 @@ class TemplateRun {
         return this.runNested(task);
       case 'ACS::Choice': {
         // The first choice whose When holds, else the default (OOS documents Fn::Equals among the conditions).
-        const p = props as { DefaultTask?: string; Choices?: Array<{ When: unknown; NextTask: string }> };
-        const chosen = (p.Choices ?? []).find((c) => condition(this.resolve(c.When, item)));
-        this.jump = chosen?.NextTask ?? p.DefaultTask;
-        if (this.jump === undefined) throw new Error(`task ${task.Name}: ACS::Choice without DefaultTask`);
+        const p = props as { DefaultTask?: unknown; Choices?: Array<{ When?: unknown; NextTask?: unknown }> };
+        if (typeof p.DefaultTask !== 'string' || !Array.isArray(p.Choices)) throw new Error(`task ${task.Name}: ACS::Choice needs DefaultTask and Choices`);
+        const chosen = p.Choices.find((c) => {
+          if (typeof c.NextTask !== 'string') throw new Error(`task ${task.Name}: each choice needs a NextTask`);
+          return condition(this.resolve(c.When, item));
+        });
+        this.nextTask = String(chosen?.NextTask ?? p.DefaultTask);
         return undefined;
       }
       case 'ACS::Notify':
@@ -364,6 +383,8 @@ class TemplateRun {
 
   private async runNested(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
     const items = task.Loop ? this.resolve(task.Loop.Items) as unknown[] : [undefined];
+    const refused = task.Loop ? loopItemsProblem(task.Name, items) : undefined;
+    if (refused) return refused;
     const maxErrors = Number((this.resolve(task.Loop?.RateControl ?? {}) as { MaxErrors?: unknown }).MaxErrors ?? 0);
     const perItem: Array<Record<string, unknown>> = [];
     const runs: Execution[] = [];
@@ -392,6 +413,14 @@ class TemplateRun {
   }
 }
 
+/** Why a loop cannot run over its items: not a list, empty (see TemplateRun), or more than 1,000. */
+function loopItemsProblem(task: string, items: unknown): string | undefined {
+  if (!Array.isArray(items)) throw new Error(`task ${task}: the loop items are not a list`);
+  if (items.length === 0) return `the loop of task ${task} has no items: OOS documents no behaviour for an empty loop, guard it with ACS::Choice`;
+  if (items.length > 1000) return `${items.length} loop items, more than the 1000 an OOS loop takes`;
+  return undefined;
+}
+
 /**
  * Runs a template with execution values, as OOS would. `nested` places a nested template's
  * execution under its parent's. Assumed where OOS is silent: a task whose OnError names another
@@ -418,9 +447,9 @@ export async function runTemplate(doc: OosTemplate, values: Record<string, unkno
   while (index < doc.Tasks.length) {
     const task = doc.Tasks[index];
     run.ran.push(task.Name);
-    run.jump = undefined;
+    run.nextTask = undefined;
     const failure = await run.runTask(task);
-    const next = failure === undefined ? run.jump ?? task.OnSuccess : task.OnError;
+    const next = failure === undefined ? run.nextTask ?? task.OnSuccess : task.OnError;
     if (failure !== undefined && next === undefined) {
       return ended({ status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired });
     }
@@ -440,7 +469,8 @@ function condition(when: unknown): boolean {
 
 /**
  * The intrinsic functions the package's templates use, as OOS documents them (the exact output
- * formats where the documentation gives none are marked): `Fn::AddHour` shifts a UTC time by a
+ * formats where the documentation gives none are marked): `Fn::Equals` compares two values,
+ * `Fn::If` takes one of two (see TemplateRun.resolve), `Fn::AddHour` shifts a UTC time by a
  * number of hours, `Fn::FormatUTCTime` formats one with strftime directives, `Fn::Eval` evaluates
  * a one-line expression (here: arithmetic only). Public templates compute "now minus N days" as
  * `Fn::FormatUTCTime: [Fn::AddHour: ['{{ ACS::CurrentUTCTime }}', Fn::Eval: ['-N*24']], format]`.
@@ -471,13 +501,14 @@ function callFunction(name: string, args: unknown): unknown {
       if (list.length !== 2 || typeof format !== 'string') throw new Error(`Fn::FormatUTCTime takes [time, format], got ${JSON.stringify(args)}`);
       return formatUtcTime(parseUtcTime(time), format);
     }
+    case 'Fn::Equals': {
+      // Values compared as OOS substitutes them: a whole-value reference keeps its type (a list).
+      if (list.length !== 2) throw new Error(`Fn::Equals takes [a, b], got ${JSON.stringify(args)}`);
+      return JSON.stringify(list[0]) === JSON.stringify(list[1]);
+    }
     case 'Fn::Eval': {
       if (list.length !== 1 || typeof list[0] !== 'string') throw new Error(`Fn::Eval takes [expression], got ${JSON.stringify(args)}`);
       return evaluateArithmetic(list[0]);
-    }
-    case 'Fn::Equals': {
-      if (list.length !== 2) throw new Error(`Fn::Equals takes [a, b], got ${JSON.stringify(args)}`);
-      return JSON.stringify(list[0]) === JSON.stringify(list[1]);
     }
     default:
       throw new Error(`the runtime does not evaluate ${name}`);

@@ -40,13 +40,13 @@ describe('every allowed character arrives whole', () => {
     test.each([
       ['every printable ASCII character the pattern allows', DESCRIPTION_ASCII],
       ['spaces at the ends and in a row, #, text that looks like a parameter or code', TRICKY],
-      ['a single space', ' '],
+      ['two spaces, the shortest description', '  '],
     ])('%s', async (_what, description) => {
       const r = await executeWindows(synthWindows({ roleName: ROLE, snapshotName: NAME }), { role: ROLE, values: { snapshotDescription: description } });
       const s = r.snapshot!;
       expect(s.result).toMatchObject({ instanceId: INSTANCE, exitCode: 0 });
-      expect(s.managerRuns[0].pluginArgs).toEqual([`-RamRoleName=${ROLE}`, '-EnableWriters=true', '-ExcludeDiskId=', `-Name=${NAME}`, `-Description=${description}`]);
-      expect(s.runs[0].params).toEqual({ RamRoleName: ROLE, EnableWriters: 'true', ExcludeDiskId: '', Name: NAME, Description: description });
+      expect(s.managerRuns[0].pluginArgs).toEqual([`-RamRoleName=${ROLE}`, '-EnableWriters=true', `-Name=${NAME}`, `-Description=${description}`]);
+      expect(s.runs[0].params).toEqual({ RamRoleName: ROLE, EnableWriters: 'true', Name: NAME, Description: description });
       expect(s.groups[0]).toMatchObject({ Name: NAME, Description: description });
       expect(r.execution.status).toBe('Success');
     });
@@ -55,6 +55,10 @@ describe('every allowed character arrives whole', () => {
       const synth = synthWindows();
       for (const bad of [',', '"', "'", '\\', '\t', '\u00e9', '\u2019', '\u3000', '\u{1F600}']) {
         expect(() => executionParameters(synth.parent, { snapshotDescription: `a${bad}b` })).toThrow(/does not match/);
+      }
+      // CreateSnapshotGroup's own rules: 2 to 256 characters, not a URL.
+      for (const bad of [' ', 'x'.repeat(257), 'http://a', 'https://a']) {
+        expect(() => executionParameters(synth.parent, { snapshotDescription: bad })).toThrow(/does not match/);
       }
     });
   });
@@ -72,14 +76,14 @@ describe('every allowed character arrives whole', () => {
     test.each([
       ['every printable ASCII character the pattern allows', DESCRIPTION_ASCII],
       ['spaces at the ends and in a row, #, text that looks like a parameter or code', TRICKY],
-      ['a single space', ' '],
+      ['two spaces, the shortest description', '  '],
       ['characters beyond ASCII (bash reads the command as UTF-8)', '\u6bcf\u665a\u7684\u5feb\u7167 caf\u00e9 it\u2019s a\u00a0b a\u3000b \u{1F600}'],
     ])('%s', async (_what, description) => {
       const r = await linux(description);
       const s = r.snapshot!;
       expect(s.result).toMatchObject({ instanceId: INSTANCE, exitCode: 0 });
       expect(s.runs[0].pluginArgs).toEqual([`-RamRoleName=${ROLE}`, '-EnableFsFreeze=true', '-TimeoutInSeconds=30', '-PreScriptPath=/tmp/prescript.sh',
-        '-PostScriptPath=/tmp/postscript.sh', '-ExcludeDiskId=', `-Name=${NAME}`, `-Description=${description}`]);
+        '-PostScriptPath=/tmp/postscript.sh', `-Name=${NAME}`, `-Description=${description}`]);
       expect(s.runs[0].params).toMatchObject({ RamRoleName: ROLE, Name: NAME, Description: description });
       expect(s.groups[0]).toMatchObject({ Name: NAME, Description: description });
       expect(r.execution.status).toBe('Success');
@@ -89,6 +93,10 @@ describe('every allowed character arrives whole', () => {
       const synth = synthStack();
       for (const bad of [',', '"', "'", '\\', '\t', '\n', '\u007f']) {
         expect(() => executionParameters(synth.parent, { snapshotDescription: `a${bad}b` })).toThrow(/does not match/);
+      }
+      // CreateSnapshotGroup's own rules: 2 to 256 characters, not a URL.
+      for (const bad of [' ', 'x'.repeat(257), 'http://a', 'https://a']) {
+        expect(() => executionParameters(synth.parent, { snapshotDescription: bad })).toThrow(/does not match/);
       }
     });
   });

@@ -2,24 +2,25 @@
  * End to end on Windows (see windows-harness.ts): the synthesized Windows automation executed
  * for one instance, its two PowerShell commands run by pwsh exactly as OOS sends them, against
  * the Windows plugin manager stand-in: every plugin outcome, the plugin manager's own codes, the
- * fallbacks, the preflight, the verdict from the tags and the deadline; the same outcomes as the
- * Linux tests (automation.test.ts, preflight-verdict.test.ts).
+ * fallbacks, what the verdict run gets to decide, and the deadline; the same outcomes and messages
+ * as the Linux tests (automation.test.ts). The preflight and the verdict from the tags run for both
+ * OSes in one table (preflight-verdict.test.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { DefaultAppConsistentSnapshotStack } from '../../lib/default-stack';
 import { INSTANCE_TASKS, SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
-import { PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS } from '../../lib/plugin/command';
+import { PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS } from '../../lib/plugin/timeouts';
 import { EXIT_CODES, ExitCodeSource, PackageExitCode, describeExitCode } from '../../lib/plugin/exit-codes';
 import { OperatingSystem, PLUGIN_NAME } from '../../lib/plugin/parameters';
 import { synthesize } from '../../lib/synth';
 import { tempDir } from '../helpers';
 import { pwshPath } from '../powershell';
 import { WINDOWS_STANDIN_BIN } from '../standin/scenario';
-import { CloudState } from './ecs-standin';
-import { DISK, INSTANCE, ROLE, Synthesized } from './harness';
+import { INSTANCE, ROLE, Synthesized } from './harness';
 import { OosTemplate, executionParameters } from './oos-runtime';
-import { WindowsRun, WindowsRunOptions, executeWindows, resolveRos, synthWindows } from './windows-harness';
+import { RosTemplateDocument, evaluateStack } from '../ros-evaluator';
+import { WindowsRun, WindowsRunOptions, executeWindows, synthWindows } from './windows-harness';
 
 const SYNTH = synthWindows();
 const DEADLINE = 60;
@@ -55,10 +56,11 @@ describe('the Windows automation against the plugin manager stand-in', () => {
       reason: expect.stringMatching(/^application-consistent: all 1 snapshots of group ssg-\w+ \(instance i-e2etest000000000001\) carry APPConsistent:True$/),
     }]);
     expect(s.runs[0].plugin).toBe(PLUGIN_NAME[OperatingSystem.WINDOWS]);
-    expect(s.runs[0].params).toEqual({ RamRoleName: ROLE, EnableWriters: 'true', ExcludeDiskId: '', Name: 'e2e-nightly', Description: description });
+    // No disk excluded: the empty ExcludeDiskId is left out, as on Linux.
+    expect(s.runs[0].params).toEqual({ RamRoleName: ROLE, EnableWriters: 'true', Name: 'e2e-nightly', Description: description });
     expect(s.groups[0]).toMatchObject({ Name: 'e2e-nightly', Description: description, Tags: [{ Key: 'APPConsistent', Value: 'True' }] });
     expect(s.managerRuns[0].timeout).toBe(DEADLINE + PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS);
-    expect(s.managerRuns[0].commandLine).toMatch(/^acs-plugin-manager\.exe --exec --plugin app-snapshot-plugin-win --timeout 90 "--params=-RamRoleName='AppSnapshot-db',-EnableWriters=true,-ExcludeDiskId='',-Name='e2e-nightly',-Description='Nightly snapshot of the  SQL Server tier '"$/);
+    expect(s.managerRuns[0].commandLine).toMatch(/^acs-plugin-manager\.exe --exec --plugin app-snapshot-plugin-win --timeout 90 "--params=-RamRoleName='AppSnapshot-db',-EnableWriters=true,-Name='e2e-nightly',-Description='Nightly snapshot of the  SQL Server tier '"$/);
     // The snapshots carry the posture and group tags, for retention.
     for (const snapshot of r.ecs.state.groups[0].snapshots) {
       expect(snapshot.Tags).toEqual(expect.arrayContaining([{ Key: SNAPSHOT_TAG_KEYS.posture, Value: 'E2EW' }, { Key: SNAPSHOT_TAG_KEYS.group, Value: 'db' }]));
@@ -81,18 +83,28 @@ describe('the Windows automation against the plugin manager stand-in', () => {
       const r = await run({ config: [`manager_fail=${code}`] });
       expect(r.snapshot!.rc).toBe(code);
       expect(r.snapshot!.result.message).toMatch(new RegExp(
-        `^${name}: ${escape(describeExitCode(code as number)!.meaning)} \\(the plugin manager reported: (ExecutePlugin|ExecutePluginOnlineOrLocal) ${name}: \\S.*\\)$`));
+        `^${name}: ${escape(describeExitCode(code as number)!.meaning)} \\(the plugin manager: (ExecutePlugin|ExecutePluginOnlineOrLocal) ${name}: \\S.*\\)$`));
       expect(r.snapshot!.runs).toHaveLength(0);
       expectStoppedAtSnapshot(r);
     });
 
   test.each([233, 240, 244, 245, 247])('a plugin returning %i, a number of the plugin manager, without its line: reported as the plugin\'s code', async (code) => {
-    const r = await run({ fail: `exit-${code}` });
+    const r = await run({ fail: `exit:${code}` });
     expect(r.snapshot!.rc).toBe(code);
     const name = describeExitCode(code)!.name;
+    expect(r.snapshot!.result).toMatchObject({ exitCode: code, consistency: 'Failed', snapshotGroupId: r.snapshot!.groups[0].SnapshotGroupId });
     expect(r.snapshot!.result.message).toBe(
-      `UNDOCUMENTED: the plugin exited with code ${code}, which its documentation does not list (the plugin manager printed no ${name} line, so the code is the plugin's own)`);
+      `UNDOCUMENTED: the plugin exited with code ${code}; the plugin manager uses ${code} for ${name} but printed no error line, so the code is the plugin's own, which its documentation does not list`);
     expectStoppedAtSnapshot(r);
+  });
+
+  test('an empty description is left out of the plugin\'s parameters (CreateSnapshotGroup takes 2-256 characters), as on Linux', async () => {
+    const r = await run({ values: { snapshotDescription: '' } });
+    expect(r.snapshot!.rc).toBe(0);
+    expect(r.snapshot!.managerRuns[0].params).not.toContain('Description');
+    expect(Object.keys(r.snapshot!.runs[0].params)).not.toContain('Description');
+    expect(r.snapshot!.groups[0].Description).toBe('');
+    expect(r.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'AppConsistent' });
   });
 
   test('writers off, consistency not required: file-system-consistent, confirmed by the tags', async () => {
@@ -117,18 +129,19 @@ describe('the Windows automation against the plugin manager stand-in', () => {
   });
 
   test('output that names no verdict but the group: the tags decide (no NO_VERDICT)', async () => {
-    const r = await run({ fail: 'no-verdict' });
+    const r = await run({ config: ['log_verdict=false'] });
     expect(r.snapshot!.result).toMatchObject({ exitCode: 0, consistency: 'Unknown', snapshotGroupId: r.snapshot!.groups[0].SnapshotGroupId });
+    expect(r.snapshot!.result.message).toMatch(/the plugin logged no verdict; the snapshots' tags decide the verdict$/);
     expect(r.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'AppConsistent' });
-    expect(r.verdict!.result.message).toMatch(/; the plugin had logged no verdict, the tags are taken as the verdict$/);
+    expect(r.verdict!.result.message).toMatch(/; the plugin had logged no verdict, the tags decide$/);
     expect(r.execution.status).toBe('Success');
   });
 
   test('garbled output naming neither a group nor a verdict: NO_VERDICT, nothing can decide', async () => {
     const r = await run({ fail: 'garbled' });
     expect(r.snapshot!.rc).toBe(PackageExitCode.NO_VERDICT);
-    expect(r.snapshot!.result).toMatchObject({ exitCode: 122, consistency: 'Failed', snapshotGroupId: null });
-    expect(r.snapshot!.result.message).toMatch(/\(the plugin named no snapshot group and no verdict\)$/);
+    expect(r.snapshot!.result).toMatchObject({ exitCode: 122, consistency: 'Unknown', snapshotGroupId: null });
+    expect(r.snapshot!.result.message).toMatch(/\(the plugin exited 0 but named no snapshot group: the snapshots' tags cannot be read back\)$/);
     expectStoppedAtSnapshot(r);
   });
 
@@ -158,7 +171,7 @@ describe('the Windows automation against the plugin manager stand-in', () => {
     const r = await run({ fail: 'hang', timeoutMs: 150_000 });
     expect(r.snapshot!.rc).toBe(PackageExitCode.PLUGIN_TIMED_OUT);
     expect(r.snapshot!.result).toMatchObject({ exitCode: 124, consistency: 'Failed' });
-    expect(r.snapshot!.result.message).toMatch(/\(stopped after 60 s\)$/);
+    expect(r.snapshot!.result.message).toMatch(/\(stopped after 60s\)$/);
     expect(r.snapshot!.stdout).toMatch(/app-snapshot: taskkill \/T \/F ended the plugin manager and its processes \(exit 0\)/);
     expect(r.snapshot!.stdout).not.toMatch(/EXECUTE_TIMEOUT_ERR/);
     expect(r.snapshot!.file('left')).toBe('');
@@ -177,114 +190,17 @@ describe('the Windows automation against the plugin manager stand-in', () => {
   });
 });
 
-describe('Windows preflight in the snapshot run: PREFLIGHT_FAILED naming the instance, the disk and the rule, before the plugin', () => {
-  async function preflightFails(change: (cloud: CloudState) => void, options: WindowsRunOptions = {}): Promise<string> {
-    const r = await run({ ...options, cloud: change });
-    expect(r.snapshot!.rc).toBe(PackageExitCode.PREFLIGHT_FAILED);
-    expect(r.snapshot!.result).toMatchObject({ exitCode: 126, consistency: 'Failed', snapshotGroupId: null });
-    expect(r.snapshot!.runs).toHaveLength(0);
-    expect(r.snapshot!.managerRuns).toHaveLength(0);
-    expectStoppedAtSnapshot(r);
-    return r.snapshot!.result.message;
-  }
-
-  test.each<[string, (c: CloudState) => void, WindowsRunOptions, string]>([
-    ['no RAM role attached', (c) => { c.instance.roles = []; }, {}, `instance ${INSTANCE} has no RAM role attached (the run names ${ROLE}): attach ${ROLE} to it`],
-    ['another RAM role', (c) => { c.instance.roles = ['CorpRole']; }, {}, `instance ${INSTANCE} holds RAM role CorpRole, not ${ROLE} that the run names (an instance holds one role): run with ramRoleName CorpRole`],
-    ['a disk outside the ESSD family', (c) => { c.disks[0].Category = 'cloud_efficiency'; }, {}, `disk ${DISK} of instance ${INSTANCE} is cloud_efficiency, not of the ESSD family (cloud_essd cloud_auto cloud_essd_entry)`],
-    ['a multi-attach disk', (c) => { c.disks[0].MultiAttach = 'Enabled'; c.disks[0].attachedTo.push('i-e2eneighbour00000001'); }, {},
-      `disk ${DISK} of instance ${INSTANCE} has multi-attach Enabled: a snapshot group takes only disks with multi-attach off; disk ${DISK} is attached to no single instance, not to instance ${INSTANCE} alone`],
-    ['more than 16 disks', (c) => {
-      for (let i = 1; i <= 16; i++) c.disks.push({ DiskId: `d-e2eextra${String(i).padStart(8, '0')}`, Category: 'cloud_auto', MultiAttach: 'Disabled', attachedTo: [INSTANCE] });
-    }, {}, `instance ${INSTANCE} has 17 disks to snapshot, more than the 16 a snapshot group holds`],
-    ['nothing left once ExcludeDiskId is applied', () => undefined, { values: { excludeDiskId: DISK } }, `instance ${INSTANCE} has no disk to snapshot once ${DISK} is excluded`],
-  ])('%s', async (_what, change, options, reason) => {
-    expect(await preflightFails(change, options)).toContain(reason);
-  });
-
-  test('every unmet rule at once, separated by "; "', async () => {
-    const message = await preflightFails((c) => { c.instance.roles = []; c.disks[0].Category = 'cloud_ssd'; });
-    expect(message).toMatch(/\(instance i-\w+ has no RAM role attached [^;]*; disk d-e2edisk000000001 of instance i-\w+ is cloud_ssd, [^;]*\)$/);
-  });
-
-  test('a malformed fact is refused as INVALID_INPUT, never used', async () => {
-    const r = await run({ cloud: (c) => { c.disks[0].Category = 'Cloud-ESSD'; } });
-    expect(r.snapshot!.result).toMatchObject({ exitCode: PackageExitCode.INVALID_INPUT, consistency: 'Failed' });
-    expect(r.snapshot!.result.message).toContain(`the disk '${DISK}:Cloud-ESSD:Disabled:${INSTANCE}' read from DescribeDisks is not of the form`);
-    expect(r.snapshot!.runs).toHaveLength(0);
-  });
-
-  test('a passing preflight with a non-ESSD disk excluded reaches the plugin, which leaves it out', async () => {
-    const r = await run({
-      values: { excludeDiskId: 'd-e2escratch0000001' },
-      cloud: (c) => { c.disks.push({ DiskId: 'd-e2escratch0000001', Category: 'cloud_efficiency', MultiAttach: 'Disabled', attachedTo: [INSTANCE] }); },
-    });
-    expect(r.snapshot!.stdout).toContain(`app-snapshot: preflight passed: RAM role ${ROLE} attached; disks ${DISK}:cloud_essd:Disabled:${INSTANCE} d-e2escratch0000001:cloud_efficiency:Disabled:${INSTANCE} (excluding d-e2escratch0000001)`);
-    expect(r.snapshot!.runs[0].params.ExcludeDiskId).toBe('d-e2escratch0000001');
-    expect(r.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'AppConsistent' });
-  });
-});
-
-describe('the Windows verdict from the tags, after a successful snapshot run', () => {
-  const after = (change: (cloud: CloudState) => void, options: WindowsRunOptions = {}) => run({ ...options, afterSnapshot: change });
-  const where = (r: WindowsRun) => {
-    const group = r.snapshot!.result.snapshotGroupId!;
-    const snapshot = r.snapshot!.groups[0].Disks[0].SnapshotId;
-    return { group, snapshot, text: `snapshot ${snapshot} of disk ${DISK} (group ${group}, instance ${INSTANCE})` };
-  };
-
-  test('FsConsistent tags where the plugin logged AppConsistent: SNAPSHOTS_NOT_CONFIRMED, FsConsistent', async () => {
-    const r = await after((c) => { c.groups[0].snapshots[0].Tags = [{ Key: 'FsConsistent', Value: 'True' }]; });
-    expect(r.verdict!.rc).toBe(PackageExitCode.SNAPSHOTS_NOT_CONFIRMED);
-    expect(r.verdict!.result).toMatchObject({ exitCode: 127, consistency: 'FsConsistent', snapshotGroupId: where(r).group });
-    expect(r.verdict!.result.message).toContain(`(snapshot ${where(r).snapshot} of disk ${DISK} of group ${where(r).group} (instance ${INSTANCE}) carries FsConsistent:True, though the plugin logged an application-consistent run)`);
-  });
-
-  test('a group that is not accomplished', async () => {
-    const r = await after((c) => { c.groups[0].Status = 'progressing'; });
-    expect(r.verdict!.result).toMatchObject({ exitCode: 127, consistency: 'Unknown' });
-    expect(r.verdict!.result.message).toContain(`snapshot group ${where(r).group} of instance ${INSTANCE} is progressing, not accomplished`);
-  });
-
-  test('a snapshot without a consistency tag, and one not finished', async () => {
-    const r = await after((c) => { c.groups[0].snapshots[0].Tags = [{ Key: 'team', Value: "db's" }]; c.groups[0].snapshots[0].Status = 'progressing'; });
-    expect(r.verdict!.result.exitCode).toBe(127);
-    expect(r.verdict!.result.message).toContain(`${where(r).text} is progressing, not accomplished; ${where(r).text} carries neither APPConsistent:True nor FsConsistent:True`);
-  });
-
-  test('a disk of the instance without a snapshot in the group', async () => {
-    const r = await run({ cloud: (c) => { c.disks.push({ DiskId: 'd-e2eotherdisk00001', Category: 'cloud_essd', MultiAttach: 'Disabled', attachedTo: [INSTANCE] }); } });
-    expect(r.verdict!.result.exitCode).toBe(127);
-    expect(r.verdict!.result.message).toContain(`disk d-e2eotherdisk00001 of instance ${INSTANCE} has no snapshot in group ${where(r).group}`);
-  });
-
-  test('a group the API does not find', async () => {
-    const r = await after((c) => { c.groups = []; });
-    expect(r.verdict!.result.message).toContain(`snapshot group ${where(r).group} of instance ${INSTANCE} was not found by DescribeSnapshotGroups`);
-    expect(r.instanceExecution).toMatchObject({ status: 'Failed', failedTask: INSTANCE_TASKS.verdict });
-  });
-
-  test('AppConsistent tags where the plugin logged a fallback: the tags decide', async () => {
-    const r = await after((c) => { c.groups[0].snapshots[0].Tags = [{ Key: 'appconsistent', Value: 'true' }]; }, { values: { enableWriters: 'false', requireAppConsistent: 'false' } });
-    expect(r.snapshot!.result.consistency).toBe('FsConsistent');
-    expect(r.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'AppConsistent' });
-    expect(r.verdict!.result.message).toMatch(/; the plugin had logged a file-system-consistent run, the tags say otherwise and are taken as the verdict$/);
-  });
-});
-
 describe('the default stack\'s Windows branch, as ROS deploys it with its defaults', () => {
   test('runs end to end; its default description, which has a space, reaches the plugin whole', async () => {
     const out = tempDir('e2e-default-');
     synthesize((app) => new DefaultAppConsistentSnapshotStack(app, 'AppConsistentSnapshot'), out);
-    const stack = JSON.parse(fs.readFileSync(path.join(out, 'AppConsistentSnapshot.template.json'), 'utf8'));
-    const parameters: Record<string, unknown> = Object.fromEntries(Object.entries(stack.Parameters as Record<string, { Default?: unknown }>)
-      .map(([name, p]) => [name, p.Default]));
-    Object.assign(parameters, { InstanceIds: [INSTANCE], OsType: 'Windows', RoleName: ROLE });
-    const conditions = { IsLinux: false };
-    const content = (id: string) => JSON.parse(resolveRos(stack.Resources[id].Properties.Content, parameters, conditions) as string) as OosTemplate;
-    const name = (id: string) => resolveRos(stack.Resources[id].Properties.TemplateName, parameters, conditions) as string;
-    const parent = content('AutomationTemplate');
-    const instance = content('AutomationInstanceTemplate');
+    const stack = JSON.parse(fs.readFileSync(path.join(out, 'AppConsistentSnapshot.template.json'), 'utf8')) as RosTemplateDocument;
+    const deployed = evaluateStack(stack, { InstanceIds: [INSTANCE], OsType: 'Windows', RoleName: ROLE });
+    if (deployed.refused !== undefined) throw new Error(deployed.refused);
+    const template = (id: string) => deployed.resources[id].Properties as { TemplateName: string; Content: string };
+    const parent = JSON.parse(template('AutomationTemplate').Content) as OosTemplate;
+    const instance = JSON.parse(template('AutomationInstanceTemplate').Content) as OosTemplate;
+    const name = (id: string) => template(id).TemplateName;
     const synth: Synthesized = { ...SYNTH, parent, instance, templates: { [name('AutomationInstanceTemplate')]: instance } };
     const r = await executeWindows(synth);
     expect(r.snapshot!.runs[0].params).toMatchObject({ Name: 'AppConsistentSnapshot', Description: 'Application-consistent snapshot', EnableWriters: 'true' });

@@ -15,8 +15,8 @@ import { synthesize } from '../../lib/synth';
 import { REPO_ROOT, tempDir } from '../helpers';
 import { LAUNCHER, pwshPath, writeCloudAssistantScript } from '../powershell';
 import { ScenarioResult, WINDOWS_STANDIN_BIN, runScenario } from '../standin/scenario';
-import { CloudState, EcsStandIn, groupsFromStandIn } from './ecs-standin';
-import { DISK, INSTANCE, ROLE, ResultLine, Synthesized, healthyCloud, readSynthesized, resultLine } from './harness';
+import { EcsStandIn, groupsFromStandIn } from './ecs-standin';
+import { DISK, INSTANCE, ROLE, ResultLine, RunOptions, Synthesized, healthyCloud, readSynthesized, resultLine } from './harness';
 import { Execution, OosTemplate, runTemplate } from './oos-runtime';
 
 /** Outside /tmp: the sandbox mounts a fresh /tmp, but sees the rest of the host's tree. */
@@ -42,16 +42,11 @@ export function synthWindows(group: Partial<AppConsistentSnapshotOptions> = {}):
       },
     },
   }), out);
-  return readSynthesized(out, 'E2EW');
+  return readSynthesized(out, 'E2EW', group);
 }
 
-export interface WindowsRunOptions {
-  /** The plugin stand-in's `fail` setting. */
-  readonly fail?: string;
-  /** More stand-in configuration lines (`manager_fail=240`, `hang_seconds=300` ...). */
-  readonly config?: readonly string[];
-  /** OOS execution values overriding the automation's defaults. */
-  readonly values?: Record<string, unknown>;
+/** What an execution is given, as for a Linux group (harness.ts), and what only Windows runs take. */
+export interface WindowsRunOptions extends Pick<RunOptions, 'fail' | 'config' | 'values' | 'timeoutMs' | 'cloud' | 'afterSnapshot' | 'scheduled' | 'secretParameters'> {
   /** Bash run in the sandbox before the snapshot command. */
   readonly before?: string;
   /** PATH of the snapshot command (default: {@link windowsPath}). */
@@ -60,13 +55,8 @@ export interface WindowsRunOptions {
   readonly env?: string;
   /** The RAM role attached to the instance (default: the group's role). */
   readonly role?: string;
-  /** Changes the simulated account before the execution. */
-  readonly cloud?: (cloud: CloudState) => void;
-  /** Changes the simulated account after the snapshot run (what ECS would then report). */
-  readonly afterSnapshot?: (cloud: CloudState) => void;
-  /** The template to execute (default: the automation). */
+  /** The template to execute (default: the automation, or with `scheduled` the scheduled template). */
   readonly entry?: OosTemplate;
-  readonly timeoutMs?: number;
 }
 
 /** A command's run in its sandbox, with its result line and the content OOS sent. */
@@ -97,8 +87,11 @@ export async function executeWindows(synth: Synthesized, options: WindowsRunOpti
   const config = [`mounts=/data=${DISK}`, `ram_role=${role}`, `fail=${options.fail ?? 'none'}`, 'hang_seconds=300', `instance_id=${INSTANCE}`, ...(options.config ?? [])]
     .map((l) => `'${l}'`).join(' ');
   try {
-    const execution = await runTemplate(options.entry ?? synth.parent, options.values ?? {}, {
+    if (options.scheduled && !synth.schedule) throw new Error('the synthesized group has no schedule');
+    const entry = options.entry ?? (options.scheduled ? synth.schedule! : synth.parent);
+    const execution = await runTemplate(entry, options.values ?? {}, {
       templates: synth.templates,
+      secretParameters: options.secretParameters,
       callApi: (service, api, parameters) => ecs.call(service, api, parameters),
       runCommand: async (task, instanceId, commandType, content) => {
         expect(instanceId).toBe(INSTANCE);
@@ -111,7 +104,7 @@ export async function executeWindows(synth: Synthesized, options: WindowsRunOpti
           ${snapshot ? options.before ?? '' : ''}
           ${snapshot ? options.env ?? '' : ''} PATH=${snapshot ? options.path ?? windowsPath() : windowsPath()} ${pwsh} -NoProfile -File ${dir}/launch.ps1 ${dir}/${task}.ps1 >$OUT/stdout 2>$OUT/stderr
           echo $? >$OUT/rc
-          pgrep -f 'standin-plugin-args|bin-windows/acs-plugin-manager|^sleep 300$' >$OUT/left
+          pgrep -f 'standin-plugin-run|bin-windows/acs-plugin-manager|^sleep 300$' >$OUT/left
         `, { timeoutMs: options.timeoutMs ?? 60_000 });
         const run: CommandRun = { ...r, result: resultLine(r.stdout), command: content };
         if (snapshot) {
@@ -124,43 +117,11 @@ export async function executeWindows(synth: Synthesized, options: WindowsRunOpti
         return { output: r.stdout, exitCode: r.rc ?? -1 };
       },
     });
-    const children = execution.children.snapshotInstances ?? [];
+    const automation = options.scheduled ? execution.children.takeSnapshots?.[0] : execution;
+    const children = automation?.children.snapshotInstances ?? [];
     expect(children).toHaveLength(1);
     return { execution, instanceExecution: children[0], ...runs, ecs };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Resolves the intrinsic functions of a ROS template value as ROS does at deployment, for the
- * default stack: `Ref` to a parameter (its value, else its default), `Fn::Join`, `Fn::If` on a
- * condition. Anything else is an error.
- */
-export function resolveRos(value: unknown, parameters: Record<string, unknown>, conditions: Record<string, boolean>): unknown {
-  if (Array.isArray(value)) return value.map((v) => resolveRos(v, parameters, conditions));
-  if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
-  if (entries.length === 1 && (entries[0][0] === 'Ref' || entries[0][0].startsWith('Fn::'))) {
-    const [fn, args] = entries[0];
-    switch (fn) {
-      case 'Ref':
-        if (!(String(args) in parameters)) throw new Error(`Ref ${String(args)}: no such parameter`);
-        return parameters[String(args)];
-      case 'Fn::Join': {
-        const [separator, items] = args as [string, unknown];
-        const list = resolveRos(items, parameters, conditions);
-        if (!Array.isArray(list)) throw new Error('Fn::Join of something that is not a list');
-        return list.map(String).join(separator);
-      }
-      case 'Fn::If': {
-        const [condition, yes, no] = args as [string, unknown, unknown];
-        if (!(condition in conditions)) throw new Error(`Fn::If ${condition}: no such condition`);
-        return resolveRos(conditions[condition] ? yes : no, parameters, conditions);
-      }
-      default:
-        throw new Error(`resolveRos does not evaluate ${fn}`);
-    }
-  }
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolveRos(v, parameters, conditions)]));
 }

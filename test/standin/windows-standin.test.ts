@@ -145,10 +145,10 @@ describe('Windows plugin manager stand-in: its own exit codes', () => {
   });
 
   test('a plugin that returns one of the manager\'s numbers: the code passes through, with no manager line', async () => {
-    const r = await manager(['--exec', '--plugin', PLUGIN, `--params=${params()}`], 'fail=exit-240');
+    const r = await manager(['--exec', '--plugin', PLUGIN, `--params=${params()}`], 'fail=exit:240');
     expectRc(r, 240);
     expect(r.stdout).not.toMatch(/DOWNLOAD_FAIL/);
-    expect(r.runs[0]).toMatchObject({ exitCode: 240, injected: 'exit-240' });
+    expect(r.runs[0]).toMatchObject({ exitCode: 240, injected: 'exit:240' });
   });
 
   test('the execution timeout (--timeout) kills the plugin process, not its children, and exits 247', async () => {
@@ -157,9 +157,9 @@ describe('Windows plugin manager stand-in: its own exit codes', () => {
       run_windows_manager --exec --plugin ${PLUGIN} --timeout 2 ${word(`--params=${params()}`)}
       echo $SECONDS >$OUT/elapsed
       pgrep -f '^sleep 40$' >/dev/null && echo alive >$OUT/child
-      pgrep -f 'standin-plugin-args' >/dev/null || echo gone >$OUT/plugin`);
+      pgrep -f 'standin-plugin-run' >/dev/null || echo gone >$OUT/plugin`);
     expectRc(r, 247);
-    expect(r.stdout.trimEnd().split('\n').slice(-1)[0]).toBe('ExecutePlugin EXECUTE_TIMEOUT_ERR: Execute plugin timeout, timeout[2] err: <nil>');
+    expect(r.stdout.trimEnd().split('\n').slice(-1)[0]).toBe('ExecutePlugin EXECUTE_TIMEOUT_ERR: Execute plugin timeout, timeout[2] err: timeout');
     expect(Number(r.file('elapsed'))).toBeLessThan(10);
     expect(r.file('plugin')).toBe('gone\n');
     expect(r.file('child')).toBe('alive\n');
