@@ -11,9 +11,10 @@ import {
   PLUGIN_DEFAULTS,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
-  SNAPSHOT_DESCRIPTION_PATTERN,
   SNAPSHOT_NAME_PATTERN,
   TIMEOUT_SECONDS_RANGE,
+  snapshotDescriptionPattern,
+  snapshotDescriptionRule,
 } from './plugin/parameters';
 import { QuiesceScripts } from './quiesce-scripts';
 import { prepareScriptInstall } from './script-deployment';
@@ -90,10 +91,11 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
     });
     const snapshotDescription = new ros.RosParameter(this, 'SnapshotDescription', {
       type: ros.RosParameterType.STRING,
-      allowedPattern: SNAPSHOT_DESCRIPTION_PATTERN,
+      // The OS is a parameter too: the Windows rule, the stricter one, holds for both.
+      allowedPattern: snapshotDescriptionPattern(OperatingSystem.WINDOWS),
       maxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       defaultValue: 'Application-consistent snapshot',
-      description: 'Description of the snapshot groups: empty (none), or 2-256 characters not starting with http:// or https://, without comma, quote or backslash',
+      description: `Description of the snapshot groups: ${snapshotDescriptionRule(OperatingSystem.WINDOWS)}`,
     });
     const excludeDiskId = new ros.RosParameter(this, 'ExcludeDiskId', {
       type: ros.RosParameterType.STRING,

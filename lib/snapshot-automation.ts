@@ -17,12 +17,13 @@ import {
   PLUGIN_DEFAULTS,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
-  SNAPSHOT_DESCRIPTION_PATTERN,
   SNAPSHOT_NAME_PATTERN,
   SNAPSHOT_NAME_RULE,
   TIMEOUT_SECONDS_RANGE,
   TIMEOUT_SECONDS_WARNING,
+  snapshotDescriptionPattern,
   snapshotDescriptionProblem,
+  snapshotDescriptionRule,
 } from './plugin/parameters';
 import { MAX_PLUGIN_DEADLINE_SECONDS, MIN_PLUGIN_DEADLINE_SECONDS } from './plugin/timeouts';
 import { TargetProps, TargetSelection, checkTargets, loopGuardTasks, loopItems, noInstanceCondition, targetParameters, targetTasks, targetsOf } from './targets';
@@ -229,8 +230,8 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     snapshotDescription: {
       Type: 'String',
       Label: { en: 'Snapshot group description' },
-      Description: { en: 'Empty, or 2 to 256 characters not starting with http:// or https://' },
-      AllowedPattern: SNAPSHOT_DESCRIPTION_PATTERN,
+      Description: { en: snapshotDescriptionRule(spec.os) },
+      AllowedPattern: snapshotDescriptionPattern(spec.os),
       MaxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       ...def(spec.snapshotDescription),
     },
@@ -443,7 +444,7 @@ export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomatio
     checkPattern(f('snapshotName'), o.snapshotName, SNAPSHOT_NAME_PATTERN, SNAPSHOT_NAME_RULE);
   }
   if (o.snapshotDescription !== undefined && isResolved(o.snapshotDescription)) {
-    const problem = snapshotDescriptionProblem(o.snapshotDescription);
+    const problem = snapshotDescriptionProblem(o.snapshotDescription, os);
     if (problem) {
       throw new ValidationError(f('snapshotDescription'), problem, o.snapshotDescription);
     }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs what the tests need on a fresh Debian 12 machine: the database servers the quiesce
 # scripts are proven against, the load generators, shellcheck and bats, xfsprogs for the
-# loop-mounted file systems, and the npm packages. Idempotent: installs only what is missing.
+# loop-mounted file systems, PowerShell 7 for the Windows wrappers (scripts/install-pwsh.sh, a .NET
+# global tool in ~/.dotnet/tools), and the npm packages. Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+bash scripts/install-pwsh.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

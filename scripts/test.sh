@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh
+# pwsh, for the Windows wrappers' tests, is a .NET global tool.
+export PATH="$HOME/.dotnet/tools:$PATH"
 
 npx tsc --noEmit
 find templates -name '*.sh' -print0 | xargs -0 -r shellcheck -S style

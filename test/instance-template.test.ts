@@ -3,13 +3,14 @@ import * as path from 'path';
 import { DefaultAppConsistentSnapshotStack } from '../lib/default-stack';
 import { INSTANCE_SELECTORS, INSTANCE_TASKS, SNAPSHOT_TAG_KEYS } from '../lib/instance-template';
 import { lintTemplateObject } from '../lib/oos/lint';
-import { EXIT_CODES, PackageExitCode } from '../lib/plugin/exit-codes';
+import { EXIT_CODES, ExitCodeSource, PackageExitCode, describeExitCode } from '../lib/plugin/exit-codes';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { buildInstanceDocument, checkAutomationOptions, snapshotTemplateSpec } from '../lib/snapshot-automation';
 import {
   MAX_PLUGIN_DEADLINE_SECONDS,
   MAX_RUN_COMMAND_TIMEOUT_SECONDS,
+  PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS,
   PLUGIN_STOP_GRACE_SECONDS,
   RECOVERY_POSTSCRIPT_SECONDS,
   RECOVERY_THAW_SECONDS,
@@ -108,18 +109,19 @@ describe('the per-instance template', () => {
     }
   });
 
-  test('Windows: the same facts as PowerShell here-strings, the preflight and verdict scripts, the whole exit-code table', () => {
+  test('Windows: the same facts as PowerShell here-strings, the preflight and verdict scripts, the exit-code rows each reports', () => {
     const doc = instanceDocument(OperatingSystem.WINDOWS);
     const [run, verdict] = doc.Tasks.filter((t) => t.Action === 'ACS::ECS::RunCommand').map((t) => unpackedCommand(t.Properties.commandContent as string));
     expect(run).toContain("$AppSnapshotDisks = @'\n{{ describeDisks.disks }}\n'@");
     expect(run).toContain("$AppSnapshotAttachedRoles = @'\n{{ describeRamRole.roleNames }}\n'@");
     expect(run.indexOf('function Invoke-Preflight')).toBeLessThan(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId'));
-    expect(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId')).toBeLessThan(run.indexOf('Start-Job'));
+    expect(run.indexOf('\nInvoke-Preflight $AppSnapshotInstanceId')).toBeLessThan(run.indexOf('\n$pluginManager = Find-PluginManager'));
     expect(verdict).toContain("$AppSnapshotSnapshots = @'\n{{ describeSnapshots.snapshots }}\n'@");
     expect(verdict).toContain('Stop-Package 127');
-    for (const command of [run, verdict]) {
-      for (const e of EXIT_CODES) expect(command).toContain(`  ${e.code} = '${e.name}|`);
-    }
+    // The rows a command can print (see snapshot-automation.test.ts): the preflight's and every
+    // plugin code in the snapshot run, the verdict's own in the verdict run.
+    for (const e of EXIT_CODES.filter((x) => x.source !== ExitCodeSource.PACKAGE || x.code === PackageExitCode.PREFLIGHT_FAILED)) expect(run).toContain(`  ${e.code} = '${e.name}|`);
+    for (const code of [PackageExitCode.APP_CONSISTENCY_NOT_OBTAINED, PackageExitCode.SNAPSHOTS_NOT_CONFIRMED]) expect(verdict).toContain(`  ${code} = '${describeExitCode(code)!.name}|`);
   });
 
   test('Linux: the preflight runs before the plugin manager is even looked for', () => {
@@ -176,11 +178,12 @@ describe('every OOS template the package emits', () => {
 });
 
 describe('the RunCommand tasks\' timeouts against the wrapper\'s deadline', () => {
-  const specFor = (pluginDeadlineSeconds: number) => snapshotTemplateSpec({ os: OperatingSystem.LINUX, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T', pluginDeadlineSeconds }, 'S');
+  const specFor = (pluginDeadlineSeconds: number, os = OperatingSystem.LINUX) => snapshotTemplateSpec({ os, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T', pluginDeadlineSeconds }, 'S');
   const task = (doc: { Tasks: Task[] }, name: string) => doc.Tasks.find((t) => t.Name === name)!;
 
-  test.each([60, 600, MAX_PLUGIN_DEADLINE_SECONDS])('deadline %i s: Cloud Assistant\'s timeout covers the deadline, the stop, the thaw, the postscript and the checks; the plugin manager\'s lies between', (deadline) => {
-    const doc = buildInstanceDocument(specFor(deadline)) as unknown as { Tasks: Task[] };
+  test.each([60, 600, MAX_PLUGIN_DEADLINE_SECONDS].flatMap((d) => [OperatingSystem.LINUX, OperatingSystem.WINDOWS].map((os) => [d, os] as const)))(
+    'deadline %i s (%s): Cloud Assistant\'s timeout covers the deadline, the stop, the thaw, the postscript and the checks; the plugin manager\'s lies between', (deadline, os) => {
+    const doc = buildInstanceDocument(specFor(deadline, os)) as unknown as { Tasks: Task[] };
     const timeout = task(doc, INSTANCE_TASKS.snapshot).Properties.timeout as number;
     const recovery = PLUGIN_STOP_GRACE_SECONDS + RECOVERY_THAW_SECONDS + RECOVERY_POSTSCRIPT_SECONDS;
     expect(timeout).toBeGreaterThanOrEqual(deadline + recovery + WRAPPER_OVERHEAD_SECONDS);
@@ -190,8 +193,15 @@ describe('the RunCommand tasks\' timeouts against the wrapper\'s deadline', () =
     expect(task(doc, INSTANCE_TASKS.verdict).Properties.timeout).toBe(VERDICT_TIMEOUT_SECONDS);
     // The wrapper gets the deadline itself; the margin and the recovery bounds are in its body.
     const command = unpackedCommand(task(doc, INSTANCE_TASKS.snapshot).Properties.commandContent);
-    expect(command).toContain(`APP_SNAPSHOT_DEADLINE_SECONDS='${deadline}'`);
-    expect(command).toContain(`APP_SNAPSHOT_RECOVERY_POSTSCRIPT_SECONDS=${RECOVERY_POSTSCRIPT_SECONDS}`);
+    if (os === OperatingSystem.LINUX) {
+      expect(command).toContain(`APP_SNAPSHOT_DEADLINE_SECONDS='${deadline}'`);
+      expect(command).toContain(`APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS=${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`);
+      expect(command).toContain(`APP_SNAPSHOT_RECOVERY_POSTSCRIPT_SECONDS=${RECOVERY_POSTSCRIPT_SECONDS}`);
+    } else {
+      // Windows: no thaw or postscript to wait for (VSS; the wrapper ends the manager's process tree at once).
+      expect(command).toContain(`$AppSnapshotDeadlineSeconds = '${deadline}'`);
+      expect(command).toContain(`$PluginManagerTimeoutMarginSeconds = ${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`);
+    }
   });
 
   test('a task timeout without room for the stop, the thaw and the postscript is refused at synth, naming the field', () => {

@@ -6,7 +6,9 @@ import * as YAML from 'yaml';
 import { NotifyOn, RESERVED_PARAMETER_PREFIXES, SECRET_PARAMETER_NAME_PATTERN, checkNotifyOptions } from '../lib/notify';
 import { MAX_RPO_HOURS, POSTURE_VERSION, parsePosture } from '../lib/posture/loader';
 import { NOT_SHOWN, POSTURE_SCHEMA_FILE, postureSchema, validatePostureDocument } from '../lib/posture/schema';
-import { SNAPSHOT_DESCRIPTION_MAX_LENGTH, SNAPSHOT_DESCRIPTION_MIN_LENGTH, SNAPSHOT_DESCRIPTION_PATTERN, SNAPSHOT_NAME_PATTERN, SNAPSHOT_NAME_RULE, snapshotDescriptionProblem } from '../lib/plugin/parameters';
+import {
+  OperatingSystem, SNAPSHOT_DESCRIPTION_MAX_LENGTH, SNAPSHOT_DESCRIPTION_MIN_LENGTH, SNAPSHOT_NAME_PATTERN, SNAPSHOT_NAME_RULE, snapshotDescriptionPattern, snapshotDescriptionProblem,
+} from '../lib/plugin/parameters';
 import { QUIESCE_OPTIONS } from '../lib/quiesce-scripts';
 import { REPO_ROOT } from './helpers';
 
@@ -171,8 +173,8 @@ describe('snapshot.name and snapshot.description: the rules are lib/plugin/param
     ['a 257-character description', { description: 'y'.repeat(SNAPSHOT_DESCRIPTION_MAX_LENGTH + 1) }, 'snapshot.description'],
   ])('%s: the posture loader agrees with the pattern and check of parameters.ts', (_, snapshot, refusedField) => {
     const byRules = (snapshot.name === undefined || new RegExp(SNAPSHOT_NAME_PATTERN).test(snapshot.name))
-      && (snapshot.description === undefined || (snapshotDescriptionProblem(snapshot.description) === undefined
-        && new RegExp(SNAPSHOT_DESCRIPTION_PATTERN).test(snapshot.description)));
+      && (snapshot.description === undefined || (snapshotDescriptionProblem(snapshot.description, OperatingSystem.LINUX) === undefined
+        && new RegExp(snapshotDescriptionPattern(OperatingSystem.LINUX)).test(snapshot.description)));
     expect(byRules).toBe(refusedField === undefined);
     const load = () => parsePosture(withGroup({ snapshot }), REPO_ROOT);
     if (refusedField === undefined) expect(load).not.toThrow();
@@ -230,5 +232,17 @@ describe('the loader checks the schema first, in the loader\'s words', () => {
   ])('%s', (_, doc, message) => {
     const clean = JSON.parse(JSON.stringify(doc));
     expect(() => parsePosture(clean, REPO_ROOT)).toThrow(message);
+  });
+
+  test('a rule that depends on the group is the loader\'s, after the schema, which states it in words: a Windows description must be printable ASCII', () => {
+    // GIVEN a description that is a string (the schema's type) but not ASCII
+    const windows = withGroup({ os: 'windows', snapshot: { description: 'caf\u00e9 nightly' } });
+    // THEN the schema takes it, the loader refuses it for a Windows group naming the field, the rule and the value
+    expect(() => validatePostureDocument(JSON.parse(JSON.stringify(windows)))).not.toThrow();
+    expect(() => parsePosture(windows, REPO_ROOT)).toThrow(/^`groups\[0\]\.snapshot\.description` must be printable ASCII on Windows, got "\u00e9" \(U\+00E9\): .*ANSI code page.*, got "caf\u00e9 nightly"$/);
+    // AND takes it for a Linux group
+    expect(parsePosture(withGroup({ snapshot: { description: 'caf\u00e9 nightly' } }), REPO_ROOT).groups[0].options.snapshotDescription).toBe('caf\u00e9 nightly');
+    // AND the schema's description (what an editor shows) says so
+    expect(SCHEMA.definitions.snapshot.properties.description.description).toMatch(/in a Windows group printable ASCII only/);
   });
 });

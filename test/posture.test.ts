@@ -76,6 +76,8 @@ describe('posture file: bad input names the field, the rule and the value', () =
     ['a timeout given as text', withGroup({ timeoutSeconds: '30' }), /`groups\[0\]\.timeoutSeconds` must be a number, got "30"/],
     ['a malformed disk id', withGroup({ excludeDiskIds: ['d_1'] }), /`groups\[0\]\.excludeDiskIds\[0\]` must be an ECS disk id.*got "d_1"/],
     ['a comma in the snapshot description', withGroup({ snapshot: { description: 'a, b' } }), /`groups\[0\]\.snapshot\.description` must not contain ",".*got "a, b"/],
+    ['a non-ASCII snapshot description on Windows', withGroup({ os: 'windows', snapshot: { description: 'caf\u00e9 nightly' } }),
+      /`groups\[0\]\.snapshot\.description` must be printable ASCII on Windows, got "\u00e9" \(U\+00E9\): .*ANSI code page.*got "caf\u00e9 nightly"/],
     ['a quote in the snapshot name', withGroup({ snapshot: { name: 'say"x' } }), /`groups\[0\]\.snapshot\.name` must be 2 to 128 characters/],
     ['a reserved template name', withGroup({ templateName: 'ALIYUN-snap' }), /`groups\[0\]\.templateName` must not start with ALIYUN/],
     ['scripts on Windows', withGroup({ os: 'windows', scripts: 'generic' }), /`groups\[0\]\.scripts` apply to Linux only/],

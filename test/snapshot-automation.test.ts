@@ -6,7 +6,9 @@ import * as path from 'path';
 import { shellExitCodeFunction } from '../lib/plugin/command';
 import { EXIT_CODES, ExitCodeSource, PLUGIN_MANAGER_EXIT_CODES, PackageExitCode, RESERVED_EXIT_CODES, describeExitCode } from '../lib/plugin/exit-codes';
 import { PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS } from '../lib/plugin/timeouts';
-import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, SNAPSHOT_DESCRIPTION_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
+import {
+  LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS, WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN, snapshotDescriptionPattern,
+} from '../lib/plugin/parameters';
 import { SNAPSHOT_TAG_VALUE_PATTERN } from '../lib/instance-template';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
 import { REPO_ROOT, automationOf, instanceIds, loopTaskOf, newApp, templateOf, unpackedCommand } from './helpers';
@@ -32,7 +34,9 @@ function synth(props: Partial<SnapshotAutomationProps> = {}) {
 /** The `--params=` list of the generated command, parsed back into key/value pairs. */
 function pluginParams(command: string): Array<[string, string]> {
   const line = command.split('\n').find((l) => l.startsWith('APP_SNAPSHOT_PLUGIN_PARAMS=') || l.startsWith('$AppSnapshotPluginParams = '));
-  const list = line!.replace(/^[^']*'/, '').replace(/'$/, '');
+  // The list in the header's single-quoted string (PowerShell doubles a quote inside it).
+  const quoted = line!.replace(/^[^']*'/, '').replace(/'$/, '');
+  const list = line!.startsWith('$') ? quoted.replace(/''/g, "'") : quoted;
   return list.split(',').map((pair) => {
     const m = /^-([A-Za-z]+)=(.*)$/.exec(pair);
     if (!m) throw new Error(`malformed pair ${pair}`);
@@ -120,7 +124,7 @@ describe('SnapshotAutomation: the OOS template resource', () => {
   test('parameters that reach the --params= list are guarded by AllowedPattern against , and "', () => {
     const { content } = synth();
     const pattern = new RegExp(content.Parameters.snapshotDescription.AllowedPattern);
-    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(SNAPSHOT_DESCRIPTION_PATTERN);
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(snapshotDescriptionPattern(OperatingSystem.LINUX));
     expect(content.Parameters.snapshotDescription.MaxLength).toBe(256);
     for (const ok of ['nightly backup of db', '', 'ab', 'd'.repeat(256)]) {
       expect(pattern.test(ok)).toBe(true);
@@ -177,18 +181,29 @@ describe('SnapshotAutomation: the command run on each instance', () => {
     expect(command.indexOf('store_ensure "$name"')).toBeLessThan(command.indexOf('--exec --plugin'));
   });
 
-  test('each shell command carries the rows of the exit-code table it can report, and the reserved codes', () => {
-    const { command, child } = synth();
-    const rows = (text: string) => EXIT_CODES.filter((e) => text.includes(`    ${e.code}) echo '${e.name}|`)).map((e) => e.code);
+  test.each([
+    [OperatingSystem.LINUX, (e: { code: number; name: string }) => `    ${e.code}) echo '${e.name}|`],
+    [OperatingSystem.WINDOWS, (e: { code: number; name: string }) => `  ${e.code} = '${e.name}|`],
+  ])('%s: each command carries the rows of the exit-code table it can report, the reserved codes, and the manager\'s codes where it reports them', (os, row) => {
+    const { command, child } = synth(os === OperatingSystem.WINDOWS ? { os } : {});
+    const rows = (text: string) => EXIT_CODES.filter((e) => text.includes(row(e))).map((e) => e.code);
     const packageCodes = (codes: number[]) => codes.filter((c) => describeExitCode(c)!.source === ExitCodeSource.PACKAGE);
     // The snapshot run passes every code of the plugin and of the plugin manager on.
     expect(rows(command)).toEqual(expect.arrayContaining(EXIT_CODES.filter((e) => e.source !== ExitCodeSource.PACKAGE).map((e) => e.code)));
-    expect(packageCodes(rows(command))).toEqual([119, 121, 122, 123, 124, 125, 126]);
     const verdict = unpackedCommand(child('checkVerdict').Properties.commandContent as string);
     expect(rows(verdict)).toEqual([119, 120, 125, 127]);
-    for (const text of [command, verdict]) {
-      expect(text).toContain('reserved_exit_code() { case "$1" in 193|194) return 0 ;; esac; return 1; }');
-      expect(text).toContain(`plugin_manager_exit_code() { case "$1" in ${PLUGIN_MANAGER_EXIT_CODES.map((e) => e.code).join('|')}) return 0 ;; esac; return 1; }`);
+    const manager = PLUGIN_MANAGER_EXIT_CODES.map((e) => e.code);
+    if (os === OperatingSystem.LINUX) {
+      expect(packageCodes(rows(command))).toEqual([119, 121, 122, 123, 124, 125, 126]);
+      for (const text of [command, verdict]) expect(text).toContain('reserved_exit_code() { case "$1" in 193|194) return 0 ;; esac; return 1; }');
+      expect(command).toContain(`plugin_manager_exit_code() { case "$1" in ${manager.join('|')}) return 0 ;; esac; return 1; }`);
+      expect(verdict).not.toContain('plugin_manager_exit_code');
+    } else {
+      // No scripts on Windows: no 123.
+      expect(packageCodes(rows(command))).toEqual([119, 121, 122, 124, 125, 126]);
+      for (const text of [command, verdict]) expect(text).toContain(`$ReservedExitCodes = @(3009, 3010)\n$ReservedExitCodeReplacement = ${PackageExitCode.RESERVED_EXIT_CODE_REPLACED}`);
+      expect(command).toContain(`$PluginManagerExitCodes = @(${manager.join(', ')})`);
+      expect(verdict).not.toContain('$PluginManagerExitCodes');
     }
   });
 
@@ -210,13 +225,20 @@ describe('SnapshotAutomation: the command run on each instance', () => {
     expect(run.Properties.commandType).toBe('RunPowerShellScript');
     expect(command).toContain("$AppSnapshotPlugin = 'app-snapshot-plugin-win'");
     expect(pluginParams(command).map(([k]) => k)).toEqual(WINDOWS_PLUGIN_PARAMETERS.map((p) => p.name));
-    expect(pluginParams(command)[1]).toEqual(['EnableWriters', '{{ enableWriters }}']);
+    // Strings in shlex single quotes: the list reaches the plugin manager with no double quote.
+    expect(pluginParams(command)).toEqual([
+      ['RamRoleName', "'{{ ramRoleName }}'"],
+      ['EnableWriters', '{{ enableWriters }}'],
+      ['ExcludeDiskId', "'{{ excludeDiskId }}'"],
+      ['Name', "'{{ snapshotName }}'"],
+      ['Description', "'{{ snapshotDescription }}'"],
+    ]);
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(snapshotDescriptionPattern(OperatingSystem.WINDOWS));
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toContain(WINDOWS_PLUGIN_VALUE_ALLOWED_PATTERN.slice(1, -2));
+    expect(content.Parameters.snapshotDescription.Description.en).toMatch(/printable ASCII only \(Windows PowerShell 5\.1 reads the command in the ANSI code page\)/);
     expect(command).not.toContain('/tmp/prescript.sh');
     expect(content.Parameters.enableFsFreeze).toBeUndefined();
     expect(content.Parameters.enableWriters.Default).toBe('true');
-    for (const e of EXIT_CODES) {
-      expect(command).toContain(`  ${e.code} = '${e.name}|`);
-    }
   });
 });
 
@@ -226,7 +248,11 @@ describe('SnapshotAutomation: bad input', () => {
     ['a template name over 200 characters', { templateName: 'x'.repeat(201) }, /`templateName` must be 1 to 200 characters/],
     ['a template name with a dot', { templateName: 'a.b' }, /`templateName` must be 1 to 200 characters of letters, digits, `_` and `-`.*got "a.b"/],
     ['a comma in the description', { snapshotDescription: 'a,b' }, /`snapshotDescription` must not contain ",".*got "a,b"/],
-    ['a quote in the description', { snapshotDescription: 'say "hi"' }, /`snapshotDescription` must not contain "\\""/],
+    ['a quote in the description', { snapshotDescription: 'say "hi"' }, /`snapshotDescription` must not contain "\\"": it would end the quotes around the value/],
+    ['a backslash in the description', { snapshotDescription: 'C:\\data' }, /`snapshotDescription` must not contain "\\\\": .* escape character/],
+    ['a line break in the description', { snapshotDescription: 'a\nb' }, /`snapshotDescription` must not contain control characters or line breaks/],
+    ['a non-ASCII description on Windows', { os: OperatingSystem.WINDOWS, snapshotDescription: 'it\u2019s nightly' },
+      /`snapshotDescription` must be printable ASCII on Windows, got "\u2019" \(U\+2019\): Cloud Assistant saves the command without a byte-order mark and Windows PowerShell 5\.1 reads it in the ANSI code page/],
     ['a one-character description', { snapshotDescription: 'x' }, /`snapshotDescription` must be empty \(no description\) or 2 to 256 characters not starting with http:\/\/ or https:\/\/ \(CreateSnapshotGroup's Description\), got "x"/],
     ['a description over 256 characters', { snapshotDescription: 'd'.repeat(257) }, /`snapshotDescription` must be empty \(no description\) or 2 to 256/],
     ['a description that is a URL', { snapshotDescription: 'https://wiki/backups' }, /`snapshotDescription` must be empty .*got "https:\/\/wiki\/backups"/],
@@ -264,6 +290,14 @@ describe('SnapshotAutomation: bad input', () => {
     const { automation } = synth({ timeoutSeconds: 30 });
     const warnings = automation.node.metadata.filter((m) => m.type === 'aliyun:ros:warning').map((m) => m.data);
     expect(warnings).toEqual([expect.stringMatching(/timeoutSeconds is 30: .* over 16 s/)]);
+  });
+
+  test('accepts a non-ASCII description on Linux (bash reads the command as UTF-8), with the Linux pattern', () => {
+    const { content, command } = synth({ snapshotDescription: '\u6bcf\u665a\u7684\u5feb\u7167 caf\u00e9' });
+    expect(content.Parameters.snapshotDescription.Default).toBe('\u6bcf\u665a\u7684\u5feb\u7167 caf\u00e9');
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(snapshotDescriptionPattern(OperatingSystem.LINUX));
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toContain(PLUGIN_VALUE_ALLOWED_PATTERN.slice(1, -2));
+    expect(pluginParams(command)[7]).toEqual(['Description', '"{{ snapshotDescription }}"']);
   });
 
   test('accepts writers off on Windows when application consistency is not required', () => {

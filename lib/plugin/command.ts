@@ -66,45 +66,58 @@ function scriptPathAssignments(): string {
 }
 
 /**
- * The bash functions, generated from the table: `exit_code_info CODE` prints `NAME|meaning`;
- * `plugin_manager_exit_code CODE` is true for a code acs-plugin-manager uses for its own
- * failures; `reserved_exit_code CODE` is true for a code after which Cloud Assistant powers off
- * or reboots the instance. `sources` are the shell files of the command: `exit_code_info` holds
- * the codes they describe (`fail_package N`, `describe N`), RESERVED_EXIT_CODE_REPLACED
- * (which `finish` may use) and, with `passThrough`, every code of the plugin and the plugin
- * manager (the snapshot run reports theirs): a command carries no row it cannot print, every
- * byte counting against Cloud Assistant's limit.
+ * The rows of the exit-code table a command carries: the codes its files describe by number
+ * (`call` followed by the code, e.g. `fail_package 124`, `Stop-Package 124`),
+ * RESERVED_EXIT_CODE_REPLACED (which the one way out of every wrapper may use) and, with
+ * `passThrough`, every code of the plugin and the plugin manager (the snapshot run reports theirs):
+ * a command carries no row it cannot print, every byte counting against Cloud Assistant's limit.
+ */
+function exitCodeRows(sources: readonly string[], calls: readonly string[], passThrough: boolean): typeof EXIT_CODES {
+  const named = new Set<number>([PackageExitCode.RESERVED_EXIT_CODE_REPLACED]);
+  const call = new RegExp(`(?:^|[^\\w-])(?:${calls.join('|')}) (\\d+)\\b`, 'g');
+  for (const source of sources) {
+    for (const m of source.matchAll(call)) named.add(Number(m[1]));
+  }
+  return EXIT_CODES.filter((e) => named.has(e.code) || (passThrough && e.source !== ExitCodeSource.PACKAGE));
+}
+
+/** The plugin manager's own codes (232-247), from the table. */
+const PLUGIN_MANAGER_CODES = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+
+/**
+ * The bash functions of a Linux command, generated from the table: `exit_code_info CODE` prints
+ * `NAME|meaning` for the rows of {@link exitCodeRows} (`sources` are the command's shell files,
+ * which name codes with `fail_package N` and `describe N`); `reserved_exit_code CODE` is true for a
+ * code after which Cloud Assistant powers off or reboots the instance; with `passThrough` (the
+ * snapshot run), `plugin_manager_exit_code CODE` is true for a code acs-plugin-manager uses for
+ * its own failures.
  */
 export function shellExitCodeFunction(sources: readonly string[], passThrough: boolean): string {
-  const named = new Set<number>([PackageExitCode.RESERVED_EXIT_CODE_REPLACED]);
-  for (const source of sources) {
-    for (const m of source.matchAll(/\b(?:fail_package|describe) (\d+)\b/g)) named.add(Number(m[1]));
-  }
-  const rows = EXIT_CODES.filter((e) => named.has(e.code) || (passThrough && e.source !== ExitCodeSource.PACKAGE));
-  const cases = rows.map((e) => `    ${e.code}) echo ${shellQuote(`${e.name}|${e.meaning}`)} ;;`);
-  const manager = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+  const cases = exitCodeRows(sources, ['fail_package', 'describe'], passThrough).map((e) => `    ${e.code}) echo ${shellQuote(`${e.name}|${e.meaning}`)} ;;`);
   return [
     'exit_code_info() {', '  case "$1" in', ...cases, '    *) return 1 ;;', '  esac', '}',
-    `plugin_manager_exit_code() { case "$1" in ${manager.join('|')}) return 0 ;; esac; return 1; }`,
+    ...(passThrough ? [`plugin_manager_exit_code() { case "$1" in ${PLUGIN_MANAGER_CODES.join('|')}) return 0 ;; esac; return 1; }`] : []),
     `reserved_exit_code() { case "$1" in ${RESERVED_EXIT_CODES.linux.join('|')}) return 0 ;; esac; return 1; }`,
   ].join('\n');
 }
 
 /**
- * The PowerShell hashtable `$ExitCodeTable` (`NAME|meaning` by code), and the lists
- * `$PluginManagerExitCodes` (acs-plugin-manager's own codes) and `$ReservedExitCodes` (after
- * which Cloud Assistant powers off or reboots the instance), generated from the table.
+ * The PowerShell counterpart of {@link shellExitCodeFunction}, for a Windows command: the hashtable
+ * `$ExitCodeTable` (`NAME|meaning` by code) for the rows of {@link exitCodeRows} (`sources` are the
+ * command's .ps1 files, which name codes with `Stop-Package N`); the list `$ReservedExitCodes`
+ * (after which Cloud Assistant powers off or reboots the instance) with
+ * `$ReservedExitCodeReplacement` (the code exited with instead); with `passThrough` (the snapshot
+ * run), the list `$PluginManagerExitCodes` (acs-plugin-manager's own codes).
  */
-export function powershellExitCodeTable(): string {
-  const rows = EXIT_CODES.map((e) => `  ${e.code} = ${powershellQuote(`${e.name}|${e.meaning}`)}`);
-  const manager = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+export function powershellExitCodeTable(sources: readonly string[], passThrough: boolean): string {
+  const rows = exitCodeRows(sources, ['Stop-Package'], passThrough).map((e) => `  ${e.code} = ${powershellQuote(`${e.name}|${e.meaning}`)}`);
   return [
     '$ExitCodeTable = @{', ...rows, '}',
-    `$PluginManagerExitCodes = @(${manager.join(', ')})`,
     `$ReservedExitCodes = @(${RESERVED_EXIT_CODES.windows.join(', ')})`,
+    `$ReservedExitCodeReplacement = ${PackageExitCode.RESERVED_EXIT_CODE_REPLACED}`,
+    ...(passThrough ? [`$PluginManagerExitCodes = @(${PLUGIN_MANAGER_CODES.join(', ')})`] : []),
   ].join('\n');
 }
-
 
 /**
  * A value the OOS template read from the ECS API (or from an earlier command's output), put
@@ -224,6 +237,12 @@ function withExitCodes(files: readonly string[], passThrough: boolean): string[]
   return [shellExitCodeFunction(sources, passThrough), ...sources];
 }
 
+/** The exit-code table for these .ps1 template files (see powershellExitCodeTable), then the files. */
+function withPowerShellExitCodes(files: readonly string[], passThrough: boolean, before: readonly string[] = []): string[] {
+  const sources = files.map(readTemplate);
+  return [powershellExitCodeTable(sources, passThrough), ...before, ...sources];
+}
+
 /** Builds the command the OOS template runs on each instance. */
 export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
   const params = encodePluginParams(options.os, options.pluginParams);
@@ -235,16 +254,13 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
       `$AppSnapshotPlugin = ${powershellQuote(PLUGIN_NAME[options.os])}`,
       `$AppSnapshotPluginParams = ${powershellQuote(params)}`,
       `$AppSnapshotDeadlineSeconds = ${powershellQuote(options.deadlineSeconds)}`,
-      `$AppSnapshotManagerTimeoutMarginSeconds = ${powershellQuote(String(PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS))}`,
       `$AppSnapshotRamRoleName = ${powershellQuote(options.preflight.ramRoleName)}`,
       `$AppSnapshotExcludeDiskId = ${powershellQuote(options.preflight.excludeDiskId)}`,
       powershellFact('AppSnapshotAttachedRoles', options.preflight.attachedRoles),
       powershellFact('AppSnapshotDisks', options.preflight.disks),
     ], [
-      powershellExitCodeTable(),
-      readTemplate('oos/windows-result.ps1'),
-      readTemplate('oos/windows-preflight.ps1'),
-      readTemplate('oos/windows-snapshot.ps1'),
+      ...withPowerShellExitCodes(['oos/windows-result.ps1', 'oos/windows-preflight.ps1', 'oos/windows-snapshot.ps1'], true,
+        [`$PluginManagerTimeoutMarginSeconds = ${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`]),
     ]);
   }
   const sums = options.scriptChecksums ?? { prescript: '', postscript: '' };
@@ -321,9 +337,7 @@ export function buildVerdictCommand(options: VerdictCommandOptions): string {
       `$AppSnapshotExcludeDiskId = ${powershellQuote(options.excludeDiskId)}`,
       ...facts.map(([name, value]) => powershellFact(`AppSnapshot${pascal(name)}`, value)),
     ], [
-      powershellExitCodeTable(),
-      readTemplate('oos/windows-result.ps1'),
-      readTemplate('oos/windows-verdict.ps1'),
+      ...withPowerShellExitCodes(['oos/windows-result.ps1', 'oos/windows-verdict.ps1'], false),
     ]);
   }
   return packShellBody([

@@ -10,8 +10,8 @@ $PreflightEssdCategories = @('cloud_essd', 'cloud_auto', 'cloud_essd_entry')
 $PreflightMaxGroupDisks = 16
 
 function Invoke-Preflight([string]$Instance, [string]$Role, [string]$Exclude, [string]$Roles, [string]$Disks) {
-  $attached = Split-Fact $Roles
-  $diskItems = Split-Fact $Disks
+  $attached = @(Split-Fact $Roles)
+  $diskItems = @(Split-Fact $Disks)
   foreach ($item in $attached) {
     if ($item -cnotmatch '^[A-Za-z0-9.-]{1,64}$') { Stop-Package 125 "the attached role '$item' read from DescribeInstanceRamRole is not a RAM role name" }
   }
@@ -49,5 +49,5 @@ function Invoke-Preflight([string]$Instance, [string]$Role, [string]$Exclude, [s
     $problems += "instance $Instance has $count disks to snapshot$after, more than the $PreflightMaxGroupDisks a snapshot group holds"
   }
   if ($problems.Count -gt 0) { Stop-Package 126 ($problems -join '; ') }
-  Write-Output "app-snapshot: preflight passed: RAM role $Role attached; disks $Disks"
+  Write-Output ("app-snapshot: preflight passed: RAM role $Role attached; disks $($Disks.Trim())" + $(if ($Exclude) { " (excluding $Exclude)" } else { '' }))
 }

@@ -2,7 +2,10 @@
 # template read back after a successful snapshot run: the group (SNAPSHOT_GROUP_ID:STATUS:
 # INSTANCE_ID), its members (SNAPSHOT_ID:DISK_ID), the snapshots (SNAPSHOT_ID:DISK_ID:STATUS:APP:FS,
 # APP and FS being true or false for the tags APPConsistent:True and FsConsistent:True) and the
-# instance's disks. Ends with one APP_SNAPSHOT_RESULT line (windows-result.ps1).
+# instance's disks. The tags decide; what the plugin logged (AppConsistent, FsConsistent, or
+# Unknown when its output named no verdict) is a hint that only adds a note, or marks tags that
+# contradict an application-consistent log. Ends with one APP_SNAPSHOT_RESULT line
+# (windows-result.ps1).
 
 $instance = $AppSnapshotInstanceId
 $group = $AppSnapshotGroupId.Trim()
@@ -10,19 +13,19 @@ if ($instance -cnotmatch '^i-[a-z0-9]{8,32}$') { Stop-Package 125 "instance id '
 if ($AppSnapshotRequireAppConsistent -cnotin @('true', 'false')) { Stop-Package 125 "requireAppConsistent must be true or false, got '$AppSnapshotRequireAppConsistent'" }
 if ($group -cnotmatch '^ssg-[A-Za-z0-9]+$') { Stop-Package 125 "snapshot group id '$group' from the snapshot run is not of the form ssg-xxxxxxxx" }
 $logVerdict = $AppSnapshotLogVerdict.Trim()
-if ($logVerdict -cnotin @('AppConsistent', 'FsConsistent')) { Stop-Package 125 "the snapshot run's verdict must be AppConsistent or FsConsistent, got '$logVerdict'" }
+if ($logVerdict -cnotin @('AppConsistent', 'FsConsistent', 'Unknown')) { Stop-Package 125 "the snapshot run's logged verdict must be AppConsistent, FsConsistent or Unknown, got '$logVerdict'" }
 
 function Read-Facts([string]$Text, [string]$Pattern) {
-  $items = Split-Fact $Text
+  $items = @(Split-Fact $Text)
   foreach ($item in $items) {
     if ($item -cnotmatch $Pattern) { Stop-Package 125 "'$item' read from the ECS API is not of the form the template writes" $group 'Unknown' }
   }
   return $items
 }
-$groups = Read-Facts $AppSnapshotGroup '^ssg-[A-Za-z0-9]+:[a-z_]+:(i-[a-z0-9]{8,32})?$'
-$members = Read-Facts $AppSnapshotGroupMembers '^s-[a-z0-9]+:d-[a-z0-9]{8,32}$'
-$snapshots = Read-Facts $AppSnapshotSnapshots '^s-[a-z0-9]+:d-[a-z0-9]{8,32}:[a-z_]+:(true|false):(true|false)$'
-$disks = Read-Facts $AppSnapshotDisks '^d-[a-z0-9]{8,32}:[a-z0-9_]+:[A-Za-z]+:(i-[a-z0-9]{8,32})?$'
+$groups = @(Read-Facts $AppSnapshotGroup '^ssg-[A-Za-z0-9]+:[a-z_]+:(i-[a-z0-9]{8,32})?$')
+$members = @(Read-Facts $AppSnapshotGroupMembers '^s-[a-z0-9]+:d-[a-z0-9]{8,32}$')
+$snapshots = @(Read-Facts $AppSnapshotSnapshots '^s-[a-z0-9]+:d-[a-z0-9]{8,32}:[a-z_]+:(true|false):(true|false)$')
+$disks = @(Read-Facts $AppSnapshotDisks '^d-[a-z0-9]{8,32}:[a-z0-9_]+:[A-Za-z]+:(i-[a-z0-9]{8,32})?$')
 
 Write-Output "app-snapshot: verdict of snapshot group $group of instance $instance from its tags"
 $problems = @()
@@ -63,7 +66,11 @@ foreach ($member in $members) {
 
 if ($problems.Count -gt 0) { Stop-Package 127 ($problems -join '; ') $group 'Unknown' }
 if ($fs.Count -eq 0) {
-  $note = $(if ($logVerdict -ceq 'AppConsistent') { '' } else { '; the plugin had logged a file-system-consistent run, the tags say otherwise and are taken as the verdict' })
+  $note = $(switch ($logVerdict) {
+      'FsConsistent' { '; the plugin had logged a file-system-consistent run, the tags say otherwise and are taken as the verdict' }
+      'Unknown' { '; the plugin had logged no verdict, the tags decide' }
+      default { '' }
+    })
   Write-Result 0 'AppConsistent' $group "application-consistent: all $app snapshots of group $group (instance $instance) carry APPConsistent:True$note"
 }
 $reason = "snapshot $($fs -join ', ') of group $group (instance $instance) carries FsConsistent:True"

@@ -58,7 +58,12 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60,
       },
     },
   }), out);
-  const stack = JSON.parse(fs.readFileSync(path.join(out, 'E2E.template.json'), 'utf8'));
+  return readSynthesized(out, 'E2E', group);
+}
+
+/** The synthesized stack `stackName` in `out`, whose group `db` (options `group`) is read as the automation. */
+export function readSynthesized(out: string, stackName: string, group: Partial<AppConsistentSnapshotOptions> = {}): Synthesized {
+  const stack = JSON.parse(fs.readFileSync(path.join(out, `${stackName}.template.json`), 'utf8'));
   const templateName = (group.templateName ?? 'AppConsistentSnapshot-db');
   const named = (name: string) => stack.Resources[templateNamed(stack, name).id];
   const parent = JSON.parse(named(templateName).Properties.Content) as OosTemplate;
@@ -68,7 +73,8 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60,
     parent,
     instance,
     instanceTemplateName: `${templateName}-Instance`,
-    installCommand: Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8'),
+    // Windows groups install no scripts.
+    installCommand: stack.Resources.DbScriptsInstallScripts ? Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8') : '',
     templateName,
     schedule: scheduled ? JSON.parse(scheduled.Properties.Content) as OosTemplate : undefined,
     templates: Object.fromEntries(Object.values(stack.Resources as Record<string, { Type: string; Properties: Record<string, any> }>)

@@ -13,6 +13,7 @@ import { Schedule } from '../../lib/schedule';
 import { SCHEDULE_TASKS } from '../../lib/snapshot-schedule';
 import { EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, RunOptions, Synthesized, execute, healthyCloud, synthStack } from './harness';
+import { executeWindows, synthWindows } from './windows-harness';
 import { runTemplate } from './oos-runtime';
 
 const SECRET = 'e2e-dingtalk-webhook';
@@ -143,6 +144,20 @@ describe('each failure path sends exactly its message', () => {
     expect(summary).toBe(`[app-snapshot] prod/db: FAILED: 1 snapshotted (1 application-consistent, 0 file-system-consistent), 0 failed; execution ${r.execution.executionId}`);
     expect(lines).toHaveLength(1);
     expect(lines).toEqual(["retention failed: retainInstances: 1 of 1 items failed, more than MaxErrors 0"]);
+  });
+});
+
+describe('a Windows group alerts the same way', () => {
+  test('a failed instance: its exit code and reason, and the failed snapshot step; the run still fails', async () => {
+    const windows = synthWindows({ schedule: Schedule.rate(1, 'days'), notify: { webhookSecretParameter: SECRET, on: NotifyOn.FAILURES }, postureName: 'prod' });
+    const r = await executeWindows(windows, { scheduled: true, secretParameters: { [SECRET]: receiver.url }, fail: '7' });
+    expect(r.snapshot!.result.exitCode).toBe(7);
+    expect(r.execution).toMatchObject({ status: 'Failed', failedTask: NOTIFY_TASKS.confirm });
+    expect(texts()).toEqual([[
+      `[app-snapshot] prod/db: FAILED: 0 snapshotted (0 application-consistent, 0 file-system-consistent), 1 failed; execution ${r.execution.executionId}`,
+      `${INSTANCE}: failed, exit 7: ${r.snapshot!.result.message}`,
+      `snapshots failed: snapshotInstances: 1 of 1 items failed, more than MaxErrors 0`,
+    ].join('\n')]);
   });
 });
 

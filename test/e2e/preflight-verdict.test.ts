@@ -1,32 +1,29 @@
 /**
- * End to end without the cloud (see harness.ts): the preflight and the verdict from the tags.
+ * End to end without the cloud (see harness.ts and windows-harness.ts): the preflight and the
+ * verdict from the tags, on Linux and on Windows alike: one table, each case run against each OS's
+ * synthesized automation (bash and the Linux plugin manager stand-in; pwsh and the Windows one).
  * The ECS stand-in is set up so that one rule fails at a time; the wrappers run for real.
  */
 import { PackageExitCode } from '../../lib/plugin/exit-codes';
 import { INSTANCE_TASKS, SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { CloudState } from './ecs-standin';
 import { DISK, INSTANCE, ROLE, Run, RunOptions, execute, synthStack } from './harness';
+import { WindowsRun, executeWindows, synthWindows } from './windows-harness';
 
 const SYNTH = synthStack();
+const SYNTH_WINDOWS = synthWindows();
 
 /** Another ESSD, attached to the instance but unknown to the plugin stand-in. */
 const OTHER_DISK = 'd-e2eotherdisk00001';
 
-/** Executes with the account changed by `change`; the snapshot run is expected not to reach the plugin. */
-async function preflightFails(change: (cloud: CloudState) => void, options: RunOptions = {}): Promise<Run & { message: string }> {
-  const r = await execute(SYNTH, { ...options, cloud: change });
-  expect(r.snapshot).toBeDefined();
-  expect(r.snapshot!.rc).toBe(PackageExitCode.PREFLIGHT_FAILED);
-  expect(r.snapshot!.result).toMatchObject({ instanceId: INSTANCE, exitCode: 126, consistency: 'Failed', snapshotGroupId: null });
-  expect(r.snapshot!.result.message.startsWith('PREFLIGHT_FAILED: ')).toBe(true);
-  // The plugin never ran, nothing was frozen, no group was made.
-  expect(r.snapshot!.runs).toHaveLength(0);
-  expect(r.snapshot!.groups).toHaveLength(0);
-  expect(r.instanceExecution).toMatchObject({ status: 'Failed', failedTask: INSTANCE_TASKS.snapshot });
-  expect(r.verdict).toBeUndefined();
-  expect(r.execution.status).toBe('Failed');
-  return { ...r, message: r.snapshot!.result.message };
-}
+/** What both runners take. */
+type Options = Pick<RunOptions, 'fail' | 'values' | 'cloud' | 'afterSnapshot'>;
+
+/** Each OS: its execution of its automation for the one instance, and its stack's name (the posture tag). */
+const OSES: Array<[string, (options?: Options) => Promise<Run | WindowsRun>, string]> = [
+  ['Linux', (options = {}) => execute(SYNTH, options), 'E2E'],
+  ['Windows', (options = {}) => executeWindows(SYNTH_WINDOWS, options), 'E2EW'],
+];
 
 describe('preflight: an instance that cannot run a command stops at a check named for it', () => {
   test('not Running: checkInstanceRunning fails with the status, and no command is sent', async () => {
@@ -45,54 +42,61 @@ describe('preflight: an instance that cannot run a command stops at a check name
   });
 });
 
-describe('preflight in the snapshot run: PREFLIGHT_FAILED naming the instance, the disk and the rule, before the plugin', () => {
+describe.each(OSES)('%s: preflight in the snapshot run: PREFLIGHT_FAILED naming the instance, the disk and the rule, before the plugin', (_os, run) => {
+  /** Executes with the account changed by `change`; the snapshot run is expected not to reach the plugin. */
+  async function preflightFails(change: (cloud: CloudState) => void, options: Options = {}): Promise<string> {
+    const r = await run({ ...options, cloud: change });
+    expect(r.snapshot).toBeDefined();
+    expect(r.snapshot!.rc).toBe(PackageExitCode.PREFLIGHT_FAILED);
+    expect(r.snapshot!.result).toMatchObject({ instanceId: INSTANCE, exitCode: 126, consistency: 'Failed', snapshotGroupId: null });
+    expect(r.snapshot!.result.message.startsWith('PREFLIGHT_FAILED: ')).toBe(true);
+    // Neither the plugin manager nor the plugin ran, nothing was frozen, no group was made.
+    expect(r.snapshot!.managerRuns).toHaveLength(0);
+    expect(r.snapshot!.runs).toHaveLength(0);
+    expect(r.snapshot!.groups).toHaveLength(0);
+    expect(r.instanceExecution).toMatchObject({ status: 'Failed', failedTask: INSTANCE_TASKS.snapshot });
+    expect(r.verdict).toBeUndefined();
+    expect(r.execution.status).toBe('Failed');
+    return r.snapshot!.result.message;
+  }
+
   test('no RAM role attached', async () => {
-    const r = await preflightFails((c) => { c.instance.roles = []; });
-    expect(r.message).toBe(`PREFLIGHT_FAILED: ${describe126()} (instance ${INSTANCE} has no RAM role attached (the run names ${ROLE}): attach ${ROLE} to it)`);
+    expect(await preflightFails((c) => { c.instance.roles = []; }))
+      .toBe(`PREFLIGHT_FAILED: ${describe126()} (instance ${INSTANCE} has no RAM role attached (the run names ${ROLE}): attach ${ROLE} to it)`);
   });
 
-  test('another RAM role than the one the run names', async () => {
-    const r = await preflightFails((c) => { c.instance.roles = ['CorpRole']; });
-    expect(r.message).toContain(`instance ${INSTANCE} holds RAM role CorpRole, not ${ROLE} that the run names`);
-  });
-
-  test('a disk outside the ESSD family', async () => {
-    const r = await preflightFails((c) => { c.disks[0].Category = 'cloud_efficiency'; });
-    expect(r.message).toContain(`disk ${DISK} of instance ${INSTANCE} is cloud_efficiency, not of the ESSD family (cloud_essd cloud_auto cloud_essd_entry)`);
-  });
-
-  test('a multi-attach disk shared with another instance', async () => {
-    const r = await preflightFails((c) => { c.disks[0].MultiAttach = 'Enabled'; c.disks[0].attachedTo.push('i-e2eneighbour00000001'); });
-    expect(r.message).toContain(`disk ${DISK} of instance ${INSTANCE} has multi-attach Enabled: a snapshot group takes only disks with multi-attach off`);
-    expect(r.message).toContain(`disk ${DISK} is attached to no single instance, not to instance ${INSTANCE} alone`);
-  });
-
-  test('more than 16 disks to snapshot', async () => {
-    const r = await preflightFails((c) => {
+  test.each<[string, (c: CloudState) => void, Options, string[]]>([
+    ['another RAM role than the one the run names', (c) => { c.instance.roles = ['CorpRole']; }, {},
+      [`instance ${INSTANCE} holds RAM role CorpRole, not ${ROLE} that the run names (an instance holds one role): run with ramRoleName CorpRole`]],
+    ['a disk outside the ESSD family', (c) => { c.disks[0].Category = 'cloud_efficiency'; }, {},
+      [`disk ${DISK} of instance ${INSTANCE} is cloud_efficiency, not of the ESSD family (cloud_essd cloud_auto cloud_essd_entry)`]],
+    ['a multi-attach disk shared with another instance', (c) => { c.disks[0].MultiAttach = 'Enabled'; c.disks[0].attachedTo.push('i-e2eneighbour00000001'); }, {}, [
+      `disk ${DISK} of instance ${INSTANCE} has multi-attach Enabled: a snapshot group takes only disks with multi-attach off`,
+      `disk ${DISK} is attached to no single instance, not to instance ${INSTANCE} alone`,
+    ]],
+    ['more than 16 disks to snapshot', (c) => {
       for (let i = 1; i <= 16; i++) c.disks.push({ DiskId: `d-e2eextra${String(i).padStart(8, '0')}`, Category: 'cloud_auto', MultiAttach: 'Disabled', attachedTo: [INSTANCE] });
-    });
-    expect(r.message).toContain(`instance ${INSTANCE} has 17 disks to snapshot, more than the 16 a snapshot group holds`);
-  });
-
-  test('nothing left once ExcludeDiskId is applied', async () => {
-    const r = await preflightFails(() => undefined, { values: { excludeDiskId: DISK } });
-    expect(r.message).toContain(`instance ${INSTANCE} has no disk to snapshot once ${DISK} is excluded`);
+    }, {}, [`instance ${INSTANCE} has 17 disks to snapshot, more than the 16 a snapshot group holds`]],
+    ['nothing left once ExcludeDiskId is applied', () => undefined, { values: { excludeDiskId: DISK } }, [`instance ${INSTANCE} has no disk to snapshot once ${DISK} is excluded`]],
+  ])('%s', async (_what, change, options, reasons) => {
+    const message = await preflightFails(change, options);
+    for (const reason of reasons) expect(message).toContain(reason);
   });
 
   test('every unmet rule is reported at once, separated by "; "', async () => {
-    const r = await preflightFails((c) => { c.instance.roles = []; c.disks[0].Category = 'cloud_ssd'; });
-    expect(r.message).toMatch(/\(instance i-\w+ has no RAM role attached [^;]*; disk d-e2edisk000000001 of instance i-\w+ is cloud_ssd, [^;]*\)$/);
+    const message = await preflightFails((c) => { c.instance.roles = []; c.disks[0].Category = 'cloud_ssd'; });
+    expect(message).toMatch(/\(instance i-\w+ has no RAM role attached [^;]*; disk d-e2edisk000000001 of instance i-\w+ is cloud_ssd, [^;]*\)$/);
   });
 
   test('a malformed fact is refused as INVALID_INPUT, never used', async () => {
-    const r = await execute(SYNTH, { cloud: (c) => { c.disks[0].Category = 'Cloud-ESSD'; } });
+    const r = await run({ cloud: (c) => { c.disks[0].Category = 'Cloud-ESSD'; } });
     expect(r.snapshot!.result).toMatchObject({ exitCode: PackageExitCode.INVALID_INPUT, consistency: 'Failed' });
     expect(r.snapshot!.result.message).toContain(`the disk '${DISK}:Cloud-ESSD:Disabled:${INSTANCE}' read from DescribeDisks is not of the form`);
     expect(r.snapshot!.runs).toHaveLength(0);
   });
 
   test('a passing preflight reaches the plugin: a non-ESSD disk excluded, a disk without the MultiAttach field taken as off', async () => {
-    const r = await execute(SYNTH, {
+    const r = await run({
       values: { excludeDiskId: 'd-e2escratch0000001' },
       cloud: (c) => {
         delete c.disks[0].MultiAttach;
@@ -107,10 +111,10 @@ describe('preflight in the snapshot run: PREFLIGHT_FAILED naming the instance, t
   });
 });
 
-describe('the verdict from the tags, after a successful snapshot run', () => {
+describe.each(OSES)('%s: the verdict from the tags, after a successful snapshot run', (_os, run, posture) => {
   /** Executes with what ECS reports after the snapshot run changed by `change`. */
-  const after = (change: (cloud: CloudState) => void, options: RunOptions = {}) => execute(SYNTH, { ...options, afterSnapshot: change });
-  const where = (r: Run) => {
+  const after = (change: (cloud: CloudState) => void, options: Options = {}) => run({ ...options, afterSnapshot: change });
+  const where = (r: Run | WindowsRun) => {
     const group = r.snapshot!.result.snapshotGroupId!;
     const snapshot = r.snapshot!.groups[0].Disks[0].SnapshotId;
     return { group, snapshot, text: `snapshot ${snapshot} of disk ${DISK} (group ${group}, instance ${INSTANCE})` };
@@ -124,7 +128,7 @@ describe('the verdict from the tags, after a successful snapshot run', () => {
     expect(r.ecs.calls[4].parameters).toEqual({ RegionId: 'cn-hangzhou', InstanceId: INSTANCE, SnapshotGroupId: [group] });
     expect(r.ecs.calls[5].parameters).toEqual({
       RegionId: 'cn-hangzhou', ResourceType: 'snapshot', ResourceId: [snapshot],
-      Tag: [{ Key: SNAPSHOT_TAG_KEYS.posture, Value: 'E2E' }, { Key: SNAPSHOT_TAG_KEYS.group, Value: 'db' }],
+      Tag: [{ Key: SNAPSHOT_TAG_KEYS.posture, Value: posture }, { Key: SNAPSHOT_TAG_KEYS.group, Value: 'db' }],
     });
     expect(r.ecs.calls[6].parameters).toEqual({ RegionId: 'cn-hangzhou', InstanceId: INSTANCE, SnapshotIds: [snapshot], MaxResults: 100 });
     expect(r.instanceExecution.ran).toEqual(Object.values(INSTANCE_TASKS));
@@ -152,7 +156,7 @@ describe('the verdict from the tags, after a successful snapshot run', () => {
   });
 
   test('a disk of the instance that has no snapshot in the group', async () => {
-    const r = await execute(SYNTH, { cloud: (c) => { c.disks.push({ DiskId: OTHER_DISK, Category: 'cloud_essd', MultiAttach: 'Disabled', attachedTo: [INSTANCE] }); } });
+    const r = await run({ cloud: (c) => { c.disks.push({ DiskId: OTHER_DISK, Category: 'cloud_essd', MultiAttach: 'Disabled', attachedTo: [INSTANCE] }); } });
     expect(r.verdict!.result.exitCode).toBe(127);
     expect(r.verdict!.result.message).toContain(`disk ${OTHER_DISK} of instance ${INSTANCE} has no snapshot in group ${where(r).group}`);
   });

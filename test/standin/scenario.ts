@@ -12,6 +12,8 @@ import * as path from 'path';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const SANDBOX = path.join(REPO_ROOT, 'test', 'harness', 'sandbox.sh');
 export const STANDIN_BIN = path.join(REPO_ROOT, 'test', 'standin', 'bin');
+/** The Windows plugin manager stand-in and taskkill.exe (never on PATH with STANDIN_BIN: same command name). */
+export const WINDOWS_STANDIN_BIN = path.join(REPO_ROOT, 'test', 'standin', 'bin-windows');
 const SCENARIO_LIB = path.join(REPO_ROOT, 'test', 'standin', 'fixtures', 'scenario-lib.sh');
 
 /** One line of the plugin's log: `[level="..."][time="..."][message="..."]` (level optional). */
@@ -71,6 +73,26 @@ export interface RunRecord {
   readonly consistency: string | null;
   readonly injected: string | null;
   readonly argv: readonly string[];
+  /** The plugin's arguments, as the plugin manager split --params= (or the Windows manager stand-in gave them). */
+  readonly pluginArgs: readonly string[];
+}
+
+/** One run of the Windows plugin manager stand-in (test/standin/bin-windows), as it records it. */
+export interface ManagerRunRecord {
+  /** The arguments it received (split by .NET on PowerShell's behalf). */
+  readonly argv: readonly string[];
+  /** A Windows command line that Go's rules split into those arguments ('' when refused). */
+  readonly commandLine: string;
+  readonly plugin: string;
+  /** The --params= value. */
+  readonly params: string;
+  /** The plugin's arguments the manager made of it. */
+  readonly pluginArgs: readonly string[];
+  /** The execution timeout in force, seconds (0: none); as given when it is not a number. */
+  readonly timeout: number | string | null;
+  readonly exitCode: number;
+  /** The manager's own failure (`<Func> <NAME>`), a usage error, or the stand-in's refusal. */
+  readonly error: string | null;
 }
 
 export interface ScenarioResult {
@@ -88,6 +110,8 @@ export interface ScenarioResult {
   readonly groups: readonly SnapshotGroupRecord[];
   /** The runs the stand-in recorded, by run number. */
   readonly runs: readonly RunRecord[];
+  /** The runs of the Windows plugin manager stand-in, in order. */
+  readonly managerRuns: readonly ManagerRunRecord[];
 }
 
 export interface ScenarioOptions {
@@ -104,6 +128,7 @@ function readJsonDir<T>(dir: string): T[] {
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
     .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as T);
 }
 
@@ -148,6 +173,7 @@ export async function runScenario(body: string, options: ScenarioOptions = {}): 
     const rcText = read('rc');
     const groups = readJsonDir<SnapshotGroupRecord>(path.join(outDir, 'state', 'groups')).sort((a, b) => a.Run - b.Run);
     const runs = readJsonDir<RunRecord>(path.join(outDir, 'state', 'runs')).sort((a, b) => a.run - b.run);
+    const managerRuns = readJsonDir<ManagerRunRecord>(path.join(outDir, 'state', 'manager-runs'));
     return {
       rc: rcText === undefined ? undefined : Number(rcText.trim()),
       stdout: read('stdout') ?? '',
@@ -157,6 +183,7 @@ export async function runScenario(body: string, options: ScenarioOptions = {}): 
       file: read,
       groups,
       runs,
+      managerRuns,
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
