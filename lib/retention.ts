@@ -14,6 +14,7 @@ import {
   snapshotTagParameters,
   trailingParameters,
 } from './snapshot-automation';
+import { LockCheckedDeletionNames, lockCheckSelectOutputs, lockCheckedDeletionTasks, lockCheckedResult } from './snapshot-lock';
 import { TargetProps, checkTargets, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
@@ -22,7 +23,8 @@ import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './
  * `keepLast` groups and those younger than `maxAgeDays`, delete the rest, oldest first, at most
  * `maxDeletesPerRun` per instance and run. Only groups whose every snapshot carries both tags of
  * this automation ({@link SNAPSHOT_TAG_KEYS}, with exactly its posture and group names) are ever
- * deleted, and only `accomplished` ones. See docs/retention.md.
+ * deleted, and only `accomplished` ones; a group with a locked snapshot is kept (lib/snapshot-lock.ts).
+ * See docs/retention.md.
  */
 
 /** How many snapshot groups to keep, and how a run deletes the others. */
@@ -125,11 +127,15 @@ export const RETENTION_TASKS = {
   instances: 'retainInstances',
   /** Per instance: lists the instance's groups and selects those to delete. */
   select: 'selectExpiredGroups',
-  /** Per instance: ends the run when there is nothing to delete. */
+  /** Per instance: ends the run when no group is past retention. */
+  anyCandidate: 'whetherAnyExpired',
+  /** Per instance: asks which of them are locked (those are kept). */
+  checkLocks: 'checkLocks',
+  /** Per instance: ends the run when there is nothing unlocked to delete. */
   anyToDelete: 'whetherAnyToDelete',
   /** Per instance: deletes them, one at a time. */
   delete: 'deleteExpiredGroups',
-} as const;
+} as const satisfies LockCheckedDeletionNames & Record<string, string>;
 
 /** DescribeSnapshotGroups' largest page; more groups than this make a run fail without deleting. */
 export const SNAPSHOT_GROUPS_PAGE_SIZE = 100;
@@ -187,13 +193,14 @@ export const RETENTION_SELECTION = [
   `| {delete: $delete, kept: [$ours[].SnapshotGroupId | select(. as $id | ([$delete[] | select(. == $id)] | length) == 0)]}`,
 ].join('\n');
 
-/** The jq selectors of the per-instance retention template. */
-export const RETENTION_SELECTORS = {
-  /** The groups to delete now: none on a dry run (anything but `false` counts as one). */
-  deleteIds: `${RETENTION_SELECTION}\n| (if "${ref('dryRun')}" == "false" then .delete else [] end)[]`,
-  /** The instance's result. */
-  result: `${RETENTION_SELECTION}\n| {instanceId: "${ref('instanceId')}", dryRun: ("${ref('dryRun')}" != "false"), deleteIds: .delete, keptIds: .kept}`,
-} as const;
+/**
+ * The jq selectors of the per-instance retention template's listing: the groups past retention
+ * (at most one DescribeLockedSnapshots call's worth), to be checked for locks; the kept groups;
+ * the result when none is past retention. The lock check and the dry run come after
+ * (lib/snapshot-lock.ts).
+ */
+export const RETENTION_SELECTORS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(lockCheckSelectOutputs(RETENTION_SELECTION)).map(([name, o]) => [name, String(o.ValueSelector)]));
 
 /** The OOS parameters of the parent (`parent`, with the spec's values as defaults) or of the per-instance template. */
 function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'instance'): Record<string, Record<string, unknown>> {
@@ -226,9 +233,10 @@ function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'ins
  * Builds the retention templates: the parent loops over the instances with the rate control and
  * runs the per-instance template for each (`ACS::Template`), passing its values and the age
  * cut-off it computes; the per-instance template lists the instance's snapshot groups, selects
- * the ones to delete (one jq selector, {@link RETENTION_SELECTION}) and deletes them one at a
+ * the ones to delete (one jq selector, {@link RETENTION_SELECTION}), leaves out those with a
+ * locked snapshot (DescribeLockedSnapshots, lib/snapshot-lock.ts) and deletes the others one at a
  * time. The parent's output lists each instance's result: instanceId, dryRun, deleteIds (deleted,
- * or on a dry run those that would be), keptIds.
+ * or on a dry run those that would be), keptIds, lockedIds (kept because locked).
  */
 export function buildRetentionDocuments(spec: RetentionTemplateSpec): { parent: OosTemplateDocument; instance: OosTemplateDocument } {
   const instanceParameters = retentionParameters(spec, 'instance');
@@ -258,30 +266,11 @@ export function buildRetentionDocuments(spec: RetentionTemplateSpec): { parent: 
           PropertySelector: RETENTION_PAGE_SELECTOR,
           DesiredValues: ['one page'],
         },
-        Outputs: {
-          deleteIds: { Type: 'List', ValueSelector: RETENTION_SELECTORS.deleteIds },
-          result: { Type: 'Json', ValueSelector: RETENTION_SELECTORS.result },
-        },
+        Outputs: lockCheckSelectOutputs(RETENTION_SELECTION),
       },
-      {
-        Name: T.anyToDelete,
-        Action: 'ACS::Choice',
-        Description: { en: 'Ends here when nothing is to be deleted (a loop over an empty list is not documented)' },
-        Properties: { DefaultTask: T.delete, Choices: [{ When: { 'Fn::Equals': [[], ref(`${T.select}.deleteIds`)] }, NextTask: 'ACS::END' }] },
-      },
-      {
-        Name: T.delete,
-        Action: 'ACS::ExecuteAPI',
-        Description: { en: 'Deletes the selected snapshot groups, one at a time (none on a dry run)' },
-        Properties: {
-          Service: 'ECS',
-          API: 'DeleteSnapshotGroup',
-          Parameters: { RegionId: ref('regionId'), SnapshotGroupId: ref('ACS::TaskLoopItem') },
-        },
-        Loop: { Items: ref(`${T.select}.deleteIds`), RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } },
-      },
+      ...lockCheckedDeletionTasks(T, { delete: 'Deletes the selected snapshot groups that no lock holds, one at a time (none on a dry run)' }),
     ],
-    Outputs: { result: { Type: 'Json', Value: ref(`${T.select}.result`) } },
+    Outputs: { result: lockCheckedResult(T) },
   };
   return { parent, instance };
 }
