@@ -3,6 +3,7 @@ import { FleetEnrollment } from './enrollment';
 import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions } from './retention';
 import { ExecutionRole } from './execution-role';
 import { NotifyOptions, checkNotifyOptions } from './notify';
+import { checkLockWithinRetention } from './snapshot-lock';
 import { RosOosExecution, executionFingerprint } from './oos/execution';
 import { MAX_OOS_LOOP_ITEMS } from './instance-ids';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
@@ -185,6 +186,7 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
     checkRetentionAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
   }
   checkAutomationOptions(props.os, props);
+  if (props.lock !== undefined) checkLockWithinRetention(props.lock, props.retention?.maxAgeDays);
   if (props.os === OperatingSystem.WINDOWS) {
     if (props.scripts !== undefined) {
       throw new ValidationError('scripts', 'apply to Linux only (Windows quiesces applications through VSS writers)', 'scripts');
