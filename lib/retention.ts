@@ -160,6 +160,26 @@ const ref = (name: string) => `{{ ${name} }}`;
 /** jq, over a list of snapshots: how many carry a tag `key` with exactly the value `value` (an OOS reference). */
 const carrying = (key: string, value: string) => `(map(select([.Tags.Tag[]? | select(.Key == "${key}" and .Value == "${value}")] | length > 0)) | length)`;
 
+/**
+ * jq filter on a snapshot group of DescribeSnapshotGroups: passes the groups this automation made
+ * for this posture and group, those with at least one snapshot, every one of which carries both
+ * tags ({@link SNAPSHOT_TAG_KEYS}) with exactly the `postureName` and `groupName` values.
+ */
+export const OUR_GROUP_FILTER = [
+  `select((if .Snapshots.Snapshot == null then [] else .Snapshots.Snapshot end) as $s | ($s | length) > 0`,
+  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.posture, ref('postureName'))}) == ($s | length)`,
+  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.group, ref('groupName'))}) == ($s | length))`,
+].join('\n');
+
+/** jq filter: passes a group whose CreationTime reads as UTC `YYYY-MM-DDTHH:MM[:SS[.fff]]Z`. */
+export const READABLE_CREATION_TIME_FILTER = 'select((if .CreationTime == null then "" else .CreationTime end) | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([.][0-9]+)?Z$"))';
+
+/**
+ * jq on a group with a readable CreationTime: `[at, id, minute]` (`at` to the second, `minute` in
+ * the cut-off's form `YYYY-MM-DDTHH:MMZ`), which `sort` orders oldest first.
+ */
+export const CREATION_KEY = '(.CreationTime | gsub("([.][0-9]+)?Z$"; "") | split(":")) as $t | [$t[0] + ":" + $t[1] + ":" + (if ($t | length) > 2 then $t[2] else "00" end), .SnapshotGroupId, $t[0] + ":" + $t[1] + "Z"]';
+
 /** jq over DescribeSnapshotGroups: `one page`, or why the run stops (more than one page). */
 export const RETENTION_PAGE_SELECTOR = `if .NextToken == null or .NextToken == "" then "one page" else "DescribeSnapshotGroups lists more than ${SNAPSHOT_GROUPS_PAGE_SIZE} snapshot groups for instance ${ref('instanceId')}: nothing was deleted, as the oldest cannot be told from one page; delete some by hand" end`;
 
@@ -181,13 +201,10 @@ export const RETENTION_PAGE_SELECTOR = `if .NextToken == null or .NextToken == "
  */
 export const RETENTION_SELECTION = [
   `[.SnapshotGroups.SnapshotGroup[]? | select(.InstanceId == "${ref('instanceId')}")`,
-  `  | select((if .Snapshots.Snapshot == null then [] else .Snapshots.Snapshot end) as $s | ($s | length) > 0`,
-  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.posture, ref('postureName'))}) == ($s | length)`,
-  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.group, ref('groupName'))}) == ($s | length))] as $ours`,
+  `  | ${OUR_GROUP_FILTER}] as $ours`,
   `| [$ours[] | select(.Status == "accomplished")`,
-  `  | select((if .CreationTime == null then "" else .CreationTime end) | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([.][0-9]+)?Z$"))`,
-  `  | (.CreationTime | gsub("([.][0-9]+)?Z$"; "") | split(":")) as $t`,
-  `  | [$t[0] + ":" + $t[1] + ":" + (if ($t | length) > 2 then $t[2] else "00" end), .SnapshotGroupId, $t[0] + ":" + $t[1] + "Z"]] | sort as $c`,
+  `  | ${READABLE_CREATION_TIME_FILTER}`,
+  `  | ${CREATION_KEY}] | sort as $c`,
   `| [range(0; ($c | length) - ${ref('keepLast')}; 1) as $i | $c[$i] | select((${ref('maxAgeDays')} > 0 and .[2] >= "${ref('ageCutoff')}") | not)] as $old`,
   `| [range(0; $old | length; 1) as $i | select($i < ${ref('maxDeletesPerRun')}) | $old[$i][1]] as $delete`,
   `| {delete: $delete, kept: [$ours[].SnapshotGroupId | select(. as $id | ([$delete[] | select(. == $id)] | length) == 0)]}`,

@@ -182,6 +182,8 @@ export function modelCheckedCall(service: string, api: string, parameters: Recor
 export class EcsStandIn {
   /** Every call, in order. */
   public readonly calls: Array<{ api: string; parameters: Record<string, unknown> }> = [];
+  /** The most copies progressing at once, in every region, seen when a copy started. */
+  public maxCopiesInFlight = 0;
 
   constructor(public readonly state: CloudState) {}
 
@@ -401,6 +403,8 @@ export class EcsStandIn {
           reads: 0,
           ends: outcome === 'fail' ? 'failed' : 'accomplished',
         });
+        const inFlight = Object.values(this.state.regions ?? {}).flatMap((r) => r.snapshots).filter((c) => c.Status === 'progressing').length;
+        this.maxCopiesInFlight = Math.max(this.maxCopiesInFlight, inFlight);
         return { SnapshotId: copyId };
       }
       case 'DescribeSnapshots': {
