@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { FleetEnrollment } from './enrollment';
-import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions } from './retention';
+import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions, orphanRetentionDaysOf } from './retention';
+import { SnapshotOrphans } from './orphans';
 import { ExecutionRole } from './execution-role';
 import { NotifyOptions, checkNotifyOptions } from './notify';
 import { checkLockWithinRetention } from './snapshot-lock';
@@ -54,7 +55,8 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    * those younger than `maxAgeDays`, delete at most `maxDeletesPerRun` others, oldest first, and
    * only groups whose every snapshot carries this posture's and group's tags. Runs after the
    * snapshots of each scheduled run (only when they succeeded); its template can also be run by
-   * hand, `dryRun` to look first.
+   * hand, `dryRun` to look first. With `deleteOrphans`, the groups of instances that no longer
+   * exist are deleted too once `orphanRetentionDays` old (lib/orphans.ts).
    *
    * @default - no clean-up
    */
@@ -235,6 +237,8 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly retention?: SnapshotRetention;
   /** The cross-region copy templates, with copy. */
   public readonly copy?: SnapshotCopy;
+  /** The clean-up of the groups of instances that no longer exist, with retention.deleteOrphans. */
+  public readonly orphans?: SnapshotOrphans;
   /** The scheduled template, with a schedule. */
   public readonly schedule?: SnapshotSchedule;
   /** The executions that start the schedule, unless placed elsewhere. */
@@ -308,6 +312,20 @@ export class AppConsistentSnapshot extends ros.Construct {
         maxErrors: props.maxErrors,
       });
       executed.push(this.retention.executedTemplate);
+      if (props.retention.deleteOrphans) {
+        this.orphans = new SnapshotOrphans(this, 'Orphans', {
+          automationTemplateName: templateName,
+          orphanRetentionDays: orphanRetentionDaysOf(props.retention),
+          maxDeletesPerRun: props.retention.maxDeletesPerRun,
+          dryRun: props.retention.dryRun,
+          postureName: props.postureName,
+          groupName: props.groupName,
+          executionRoleName,
+          concurrency: props.concurrency,
+          maxErrors: props.maxErrors,
+        });
+        executed.push(this.orphans.executedTemplate);
+      }
     }
     if (props.copy !== undefined) {
       this.copy = new SnapshotCopy(this, 'Copy', {
@@ -331,13 +349,14 @@ export class AppConsistentSnapshot extends ros.Construct {
         automation: { templateName, executedTemplate: this.automation.executedTemplate },
         enrollment: this.fleetEnrollment,
         retention: this.retention,
+        orphans: this.orphans,
         copy: this.copy,
         executionRoleName,
         groupName: props.groupName,
         notify: props.notify,
         postureName: props.notify ? props.postureName ?? ros.Stack.of(this).stackName : undefined,
       });
-      [this.automation.template, this.retention?.template, this.fleetEnrollment?.template, this.copy?.template]
+      [this.automation.template, this.retention?.template, this.orphans?.template, this.fleetEnrollment?.template, this.copy?.template]
         .forEach((t) => t && this.schedule!.template.addRosDependency(t.logicalId));
       executed.push(this.schedule.executedTemplate);
     }
@@ -401,6 +420,7 @@ export class AppConsistentSnapshot extends ros.Construct {
     if (this.enrollment) needed.push(...this.enrollment.resources);
     if (this.fleetEnrollment) needed.push(this.fleetEnrollment.template, this.fleetEnrollment.instanceTemplate);
     if (this.retention) needed.push(this.retention.template, this.retention.instanceTemplate);
+    if (this.orphans) needed.push(this.orphans.template, this.orphans.instanceTemplate);
     if (this.copy) needed.push(this.copy.template, this.copy.instanceTemplate, this.copy.jobTemplate);
     if (this.enrollmentRun) needed.push(this.enrollmentRun);
     needed.filter(sameStack).forEach((r) => resource.addRosDependency(r.logicalId));

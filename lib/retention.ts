@@ -54,6 +54,21 @@ export interface RetentionOptions {
    * @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * Also delete the groups of this posture and group whose instance no longer exists (orphans),
+   * once they are `orphanRetentionDays` old, oldest first, never a locked one, at most
+   * `maxDeletesPerRun` per instance and run (lib/orphans.ts).
+   *
+   * @default false
+   */
+  readonly deleteOrphans?: boolean;
+  /**
+   * How old (days, 1-36500) an orphan group must be before it is deleted. Applies with
+   * `deleteOrphans`.
+   *
+   * @default - `maxAgeDays`, else 30
+   */
+  readonly orphanRetentionDays?: number;
 }
 
 /** The bounds of the retention options. */
@@ -61,12 +76,16 @@ export const RETENTION_LIMITS = {
   keepLast: { min: 1, max: 1000 },
   maxAgeDays: { min: 1, max: 36500 },
   maxDeletesPerRun: { min: 1, max: 100 },
+  orphanRetentionDays: { min: 1, max: 36500 },
 } as const;
 
 /** The default of `maxDeletesPerRun`. */
 export const DEFAULT_MAX_DELETES_PER_RUN = 10;
 
-const OPTION_NAMES = ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'dryRun'] as const;
+const OPTION_NAMES = ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'dryRun', 'deleteOrphans', 'orphanRetentionDays'] as const;
+
+/** How old an orphan group must be, when neither `orphanRetentionDays` nor `maxAgeDays` says. */
+export const DEFAULT_ORPHAN_RETENTION_DAYS = 30;
 
 /**
  * Checks retention options: at least one of keepLast and maxAgeDays, each number an integer in
@@ -84,12 +103,22 @@ export function checkRetentionOptions(o: RetentionOptions, prefix = 'retention.'
   if (o.keepLast === undefined && o.maxAgeDays === undefined) {
     throw new ValidationError(`${prefix}keepLast`, 'or maxAgeDays must be given: retention keeps the newest keepLast groups and those younger than maxAgeDays days', o);
   }
-  for (const name of ['keepLast', 'maxAgeDays', 'maxDeletesPerRun'] as const) {
+  for (const name of ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'orphanRetentionDays'] as const) {
     checkIntegerRange(`${prefix}${name}`, o[name], RETENTION_LIMITS[name].min, RETENTION_LIMITS[name].max);
   }
-  if (o.dryRun !== undefined && isResolved(o.dryRun) && typeof o.dryRun !== 'boolean') {
-    throw new ValidationError(`${prefix}dryRun`, 'must be true or false', o.dryRun);
+  for (const name of ['dryRun', 'deleteOrphans'] as const) {
+    if (o[name] !== undefined && isResolved(o[name]) && typeof o[name] !== 'boolean') {
+      throw new ValidationError(`${prefix}${name}`, 'must be true or false', o[name]);
+    }
   }
+  if (o.orphanRetentionDays !== undefined && o.deleteOrphans !== true) {
+    throw new ValidationError(`${prefix}orphanRetentionDays`, 'applies with deleteOrphans: true (the clean-up of the groups of instances that no longer exist)', o.orphanRetentionDays);
+  }
+}
+
+/** How old an orphan group must be before it is deleted: orphanRetentionDays, else maxAgeDays, else 30. */
+export function orphanRetentionDaysOf(o: RetentionOptions): number {
+  return o.orphanRetentionDays ?? o.maxAgeDays ?? DEFAULT_ORPHAN_RETENTION_DAYS;
 }
 
 /** What the retention templates' names add to the automation's template name. */

@@ -23,6 +23,8 @@ import { isResolved } from './validation';
  * 3. `applyRetention`   (with retention) the clean-up of this group's old snapshot groups. It
  *                       runs only when the snapshots succeeded (within the rate control's
  *                       MaxErrors): a failing run never deletes older copies.
+ *    `cleanOrphans`     (with retention.deleteOrphans) then the clean-up of the groups of
+ *                       instances that no longer exist (lib/orphans.ts).
  * 4. `copyToRegions`    (with copy) the copies of the newest application-consistent groups to
  *                       other regions (lib/snapshot-copy.ts), after the snapshots succeeded; a
  *                       copy that fails is reported in its output, never a failure of the step.
@@ -37,6 +39,7 @@ export const SCHEDULE_TASKS = {
   enroll: 'enrollInstances',
   snapshot: 'takeSnapshots',
   retention: 'applyRetention',
+  orphans: 'cleanOrphans',
   copy: 'copyToRegions',
 } as const;
 
@@ -61,6 +64,8 @@ export interface SnapshotScheduleProps {
   readonly automation: ScheduledTemplate;
   /** The retention clean-up. @default - none */
   readonly retention?: ScheduledTemplate;
+  /** The clean-up of the groups of instances that no longer exist. @default - none */
+  readonly orphans?: ScheduledTemplate;
   /** The cross-region copies. @default - none */
   readonly copy?: ScheduledTemplate;
   /** The enrollment of tag-selected instances. @default - none */
@@ -106,6 +111,7 @@ export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplate
     ...(props.enrollment ? nameParam('enrollmentTemplateName', 'Enrollment template', props.enrollment.templateName) : {}),
     ...nameParam('automationTemplateName', 'Snapshot template', props.automation.templateName),
     ...(props.retention ? nameParam('retentionTemplateName', 'Retention template', props.retention.templateName) : {}),
+    ...(props.orphans ? nameParam('orphansTemplateName', 'Orphan clean-up template', props.orphans.templateName) : {}),
     ...(props.copy ? nameParam('copyTemplateName', 'Copy template', props.copy.templateName) : {}),
     OOSAssumeRole: { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: props.executionRoleName ?? '' },
   };
@@ -134,6 +140,9 @@ export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplate
   if (props.retention) {
     tasks.push(run(SCHEDULE_TASKS.retention, 'retentionTemplateName', 'Deletes the snapshot groups of this group that the retention no longer keeps'));
   }
+  if (props.orphans) {
+    tasks.push(run(SCHEDULE_TASKS.orphans, 'orphansTemplateName', 'Deletes the old enough snapshot groups of this group whose instance no longer exists'));
+  }
   if (props.copy) {
     tasks.push(run(SCHEDULE_TASKS.copy, 'copyTemplateName', 'Copies the newest application-consistent snapshot group of each instance to the other regions',
       { results: { Type: 'List', ValueSelector: '.results[]' } }));
@@ -157,6 +166,7 @@ function scheduleNotificationSpec(props: SnapshotScheduleProps): RunNotification
     ...(props.enrollment ? [{ task: SCHEDULE_TASKS.enroll, templateParameter: 'enrollmentTemplateName', label: 'enrollment' }] : []),
     snapshotStep,
     ...(props.retention ? [{ task: SCHEDULE_TASKS.retention, templateParameter: 'retentionTemplateName', label: 'retention' }] : []),
+    ...(props.orphans ? [{ task: SCHEDULE_TASKS.orphans, templateParameter: 'orphansTemplateName', label: 'orphan clean-up' }] : []),
     ...(props.copy ? [copyStep] : []),
   ];
   return { notify: props.notify!, steps, snapshotStep, ...(props.copy ? { copyStep } : {}), runLabel: props.postureName ? `${props.postureName}/${props.groupName}` : props.groupName };
@@ -167,6 +177,7 @@ export function scheduleExecutedTemplate(document: OosTemplateDocument, props: S
   const nested: Record<string, ExecutedTemplate> = { [ref('automationTemplateName')]: props.automation.executedTemplate };
   if (props.retention) nested[ref('retentionTemplateName')] = props.retention.executedTemplate;
   if (props.enrollment) nested[ref('enrollmentTemplateName')] = props.enrollment.executedTemplate;
+  if (props.orphans) nested[ref('orphansTemplateName')] = props.orphans.executedTemplate;
   if (props.copy) nested[ref('copyTemplateName')] = props.copy.executedTemplate;
   return { document, nested };
 }
