@@ -60,7 +60,7 @@ describe('checkRetentionOptions', () => {
     ['maxDeletesPerRun 0', { keepLast: 1, maxDeletesPerRun: 0 }, ['retention.maxDeletesPerRun', /^must be an integer from 1 to 100$/, 0]],
     ['maxDeletesPerRun 101', { keepLast: 1, maxDeletesPerRun: 101 }, ['retention.maxDeletesPerRun', /^must be an integer from 1 to 100$/, 101]],
     ['a dryRun that is not a boolean', { keepLast: 1, dryRun: 'yes' }, ['retention.dryRun', /^must be true or false$/, 'yes']],
-    ['a misspelt option', { keepLast: 1, keeplast: 2 }, ['retention.keeplast', /^is not a retention option \(keepLast, maxAgeDays, maxDeletesPerRun, dryRun\)$/, 2]],
+    ['a misspelt option', { keepLast: 1, keeplast: 2 }, ['retention.keeplast', /^is not a retention option \(keepLast, maxAgeDays, maxDeletesPerRun, dryRun, deleteOrphans, orphanRetentionDays\)$/, 2]],
     ['a list', [1], ['retention', /must be a mapping of retention options/, [1]]],
   ])('refuses %s, naming the field, the rule and the value', (_, o, [field, rule, value]) => {
     const [f, r, v] = refusal(o);
