@@ -61,6 +61,17 @@ describe('posture file: loading', () => {
     });
   });
 
+  test('the lock, copy and orphan example of docs/lock-and-copy.md loads as documented', () => {
+    const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'lock-and-copy.md'), 'utf8');
+    const example = YAML.parse(/```yaml\n([\s\S]*?)```/.exec(doc)![1]).groups[0];
+    const p = parse(withGroup({ ...example, name: 'db' }));
+    expect(p.groups[0].options).toMatchObject({
+      retention: { keepLast: 14, maxAgeDays: 35, deleteOrphans: true, orphanRetentionDays: 35 },
+      lock: { days: 30, coolOffHours: 24 },
+      copy: { regions: ['cn-shanghai'], retentionDays: 35, kmsKeyIds: { 'cn-shanghai': 'key-sh0001' }, requireVerified: false, maxInFlight: 4 },
+    });
+  });
+
   test('script files resolve relative to the posture file', () => {
     const dir = tempDir('posture-');
     fs.writeFileSync(path.join(dir, 'pre.sh'), '#!/bin/bash\nsync\n');
