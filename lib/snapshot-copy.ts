@@ -264,7 +264,8 @@ function copyParameters(spec: CopyTemplateSpec, scope: 'parent' | 'instance' | '
     maxInFlight: {
       Type: 'Number', Label: { en: 'Copies in flight at once' }, MinValue: COPY_LIMITS.maxInFlight.min, MaxValue: COPY_LIMITS.maxInFlight.max, ...def(spec.maxInFlight),
     },
-    copyJobTemplateName: { Type: 'String', Label: { en: 'Copy job template' }, AllowedPattern: OOS_TEMPLATE_NAME_PATTERN, ...def(spec.jobTemplateName) },
+    // Its default in the per-instance template too: that template names the one it runs, so it can be run (and its role derived) alone.
+    copyJobTemplateName: { Type: 'String', Label: { en: 'Copy job template' }, AllowedPattern: OOS_TEMPLATE_NAME_PATTERN, Default: spec.jobTemplateName },
     ...trailingParameters(spec, scope === 'parent' ? 'parent' : 'instance'),
   };
 }
