@@ -1,8 +1,11 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { FleetEnrollment } from './enrollment';
-import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions } from './retention';
+import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions, orphanRetentionDaysOf } from './retention';
+import { SnapshotOrphans } from './orphans';
 import { ExecutionRole } from './execution-role';
 import { NotifyOptions, checkNotifyOptions } from './notify';
+import { checkLockWithinRetention } from './snapshot-lock';
+import { SnapshotCopy, SnapshotCopyOptions, checkCopyAutomationTemplateName, checkCopyOptions } from './snapshot-copy';
 import { RosOosExecution, executionFingerprint } from './oos/execution';
 import { MAX_OOS_LOOP_ITEMS } from './instance-ids';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
@@ -52,11 +55,22 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    * those younger than `maxAgeDays`, delete at most `maxDeletesPerRun` others, oldest first, and
    * only groups whose every snapshot carries this posture's and group's tags. Runs after the
    * snapshots of each scheduled run (only when they succeeded); its template can also be run by
-   * hand, `dryRun` to look first.
+   * hand, `dryRun` to look first. With `deleteOrphans`, the groups of instances that no longer
+   * exist are deleted too once `orphanRetentionDays` old (lib/orphans.ts).
    *
    * @default - no clean-up
    */
   readonly retention?: RetentionOptions;
+  /**
+   * Copies of the newest application-consistent group of each instance to other regions, after
+   * each scheduled run (and runnable by hand): each snapshot with the posture's and group's tags
+   * and the source group's id, kept `retentionDays` by ECS, at most `maxInFlight` copies in flight
+   * at once; a copy that fails is reported (and alerted) without failing the snapshots. See
+   * lib/snapshot-copy.ts.
+   *
+   * @default - no copies
+   */
+  readonly copy?: SnapshotCopyOptions;
   /**
    * Alerts of the scheduled runs: a webhook (DingTalk-style JSON) notified of each instance that
    * failed or fell back, of a failed step, and with a one-line summary (see lib/notify.ts). The
@@ -185,6 +199,11 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
     checkRetentionAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
   }
   checkAutomationOptions(props.os, props);
+  if (props.lock !== undefined) checkLockWithinRetention(props.lock, props.retention?.maxAgeDays);
+  if (props.copy !== undefined) {
+    checkCopyOptions(props.copy);
+    checkCopyAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
+  }
   if (props.os === OperatingSystem.WINDOWS) {
     if (props.scripts !== undefined) {
       throw new ValidationError('scripts', 'apply to Linux only (Windows quiesces applications through VSS writers)', 'scripts');
@@ -216,6 +235,10 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly enrollmentRun?: RosOosExecution;
   /** The retention clean-up templates, with retention. */
   public readonly retention?: SnapshotRetention;
+  /** The cross-region copy templates, with copy. */
+  public readonly copy?: SnapshotCopy;
+  /** The clean-up of the groups of instances that no longer exist, with retention.deleteOrphans. */
+  public readonly orphans?: SnapshotOrphans;
   /** The scheduled template, with a schedule. */
   public readonly schedule?: SnapshotSchedule;
   /** The executions that start the schedule, unless placed elsewhere. */
@@ -289,6 +312,34 @@ export class AppConsistentSnapshot extends ros.Construct {
         maxErrors: props.maxErrors,
       });
       executed.push(this.retention.executedTemplate);
+      if (props.retention.deleteOrphans) {
+        this.orphans = new SnapshotOrphans(this, 'Orphans', {
+          automationTemplateName: templateName,
+          orphanRetentionDays: orphanRetentionDaysOf(props.retention),
+          maxDeletesPerRun: props.retention.maxDeletesPerRun,
+          dryRun: props.retention.dryRun,
+          postureName: props.postureName,
+          groupName: props.groupName,
+          executionRoleName,
+          concurrency: props.concurrency,
+          maxErrors: props.maxErrors,
+        });
+        executed.push(this.orphans.executedTemplate);
+      }
+    }
+    if (props.copy !== undefined) {
+      this.copy = new SnapshotCopy(this, 'Copy', {
+        ...props.copy,
+        automationTemplateName: templateName,
+        instanceIds: props.instanceIds,
+        targetTags: props.targetTags,
+        sharded: props.schedule !== undefined,
+        postureName: props.postureName,
+        groupName: props.groupName,
+        executionRoleName,
+        maxErrors: props.maxErrors,
+      });
+      executed.push(this.copy.executedTemplate);
     }
     if (props.schedule !== undefined) {
       this.schedule = new SnapshotSchedule(this, 'Schedule', {
@@ -298,12 +349,14 @@ export class AppConsistentSnapshot extends ros.Construct {
         automation: { templateName, executedTemplate: this.automation.executedTemplate },
         enrollment: this.fleetEnrollment,
         retention: this.retention,
+        orphans: this.orphans,
+        copy: this.copy,
         executionRoleName,
         groupName: props.groupName,
         notify: props.notify,
         postureName: props.notify ? props.postureName ?? ros.Stack.of(this).stackName : undefined,
       });
-      [this.automation.template, this.retention?.template, this.fleetEnrollment?.template]
+      [this.automation.template, this.retention?.template, this.orphans?.template, this.fleetEnrollment?.template, this.copy?.template]
         .forEach((t) => t && this.schedule!.template.addRosDependency(t.logicalId));
       executed.push(this.schedule.executedTemplate);
     }
@@ -367,6 +420,8 @@ export class AppConsistentSnapshot extends ros.Construct {
     if (this.enrollment) needed.push(...this.enrollment.resources);
     if (this.fleetEnrollment) needed.push(this.fleetEnrollment.template, this.fleetEnrollment.instanceTemplate);
     if (this.retention) needed.push(this.retention.template, this.retention.instanceTemplate);
+    if (this.orphans) needed.push(this.orphans.template, this.orphans.instanceTemplate);
+    if (this.copy) needed.push(this.copy.template, this.copy.instanceTemplate, this.copy.jobTemplate);
     if (this.enrollmentRun) needed.push(this.enrollmentRun);
     needed.filter(sameStack).forEach((r) => resource.addRosDependency(r.logicalId));
   }

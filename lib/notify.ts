@@ -6,10 +6,11 @@ import { ValidationError, checkPattern } from './validation';
  * Alerts of the scheduled runs: after each run, one `ACS::Notify` webhook call (a DingTalk-style
  * JSON body, `msgtype: text`, as Alibaba's public templates send) whose text is one summary
  * line, then one line per instance that failed or fell back to file-system consistency (with the
- * exit code and reason of its result line) and one per step (enrollment, snapshots, retention)
- * that failed. The URL is never in a template: the template's `notifyWebhook` parameter takes
- * only a reference to an OOS encrypted parameter, `{{oos-secret:NAME}}`, which OOS resolves
- * when the run starts.
+ * exit code and reason of its result line), one per step (enrollment, snapshots, retention,
+ * copies) that failed, and one per copy to another region that failed (which fails no step).
+ * The URL is never in a template: the template's `notifyWebhook` parameter takes only a
+ * reference to an OOS encrypted parameter, `{{oos-secret:NAME}}`, which OOS resolves when the run
+ * starts.
  *
  * A notification never fails or hides the run's result: every notification task jumps on, on
  * error, to the end of the run; a run whose steps failed ends with `confirmRun`, which fails the
@@ -100,6 +101,12 @@ export interface RunNotificationSpec {
   /** The steps, in order; the one whose children are the instances' runs is `snapshotStep`. */
   readonly steps: readonly RunStep[];
   readonly snapshotStep: RunStep;
+  /**
+   * The step of the cross-region copies, whose failed copies are reported (they never fail the step).
+   *
+   * @default - no copy step
+   */
+  readonly copyStep?: RunStep;
   /** How the messages name the run: `<posture>/<group>`. */
   readonly runLabel: string;
 }
@@ -114,6 +121,14 @@ function resultsOf(step: RunStep): string {
   return `([.Executions[] | select(.TemplateName == "${ref(step.templateParameter)}") | select(.Status == "Success") | .Outputs | tostring | fromjson? | .results[]?]) as $r`;
 }
 
+/**
+ * jq (over ListExecutions of the run's children): the copies that failed, from the copy step's
+ * per-instance results (`failed`), as `$copyFailures`; none without a copy step.
+ */
+function copyFailuresOf(step: RunStep): string {
+  return `([.Executions[] | select(.TemplateName == "${ref(step.templateParameter)}") | .Outputs | tostring | fromjson? | .results[]? | .failed[]?]) as $copyFailures`;
+}
+
 /** jq: the name of a step from its child execution's template. */
 function stepLabel(steps: readonly RunStep[]): string {
   return steps.reduceRight((rest, s) => `(if .TemplateName == "${ref(s.templateParameter)}" then "${s.label}" else ${rest} end)`, '.TemplateName');
@@ -125,13 +140,17 @@ const INSTANCE_RUNS = '[.Executions[] | select(.Parameters.instanceId != null)]'
 /** The jq selectors of the notification tasks. */
 export function notifySelectors(spec: RunNotificationSpec) {
   const results = resultsOf(spec.snapshotStep);
+  // With a copy step: the failed copies, a line each, and they call for attention.
+  const withCopies = spec.copyStep ? `${results} | ${copyFailuresOf(spec.copyStep)}` : results;
+  const copyLines = spec.copyStep ? ', ($copyFailures[] | "\\ncopy of " + (.snapshotId | tostring) + " to " + (.regionId | tostring) + " failed: " + (.reason | tostring))' : '';
+  const copyCount = spec.copyStep ? ' + ($copyFailures | length)' : '';
   return {
     /** reportRun: the snapshot step's execution, or this run's (which has no instance runs) when it did not start. */
     snapshotRunId: `[.Executions[] | select(.TemplateName == "${ref(spec.snapshotStep.templateParameter)}") | .ExecutionId] + ["${ref('ACS::ExecutionId')}"] | .[0]`,
     failed: `if (${FAILED_CHILDREN} | length) > 0 then "true" else "false" end`,
     summary: `${results} | (if (${FAILED_CHILDREN} | length) > 0 then "FAILED" else "succeeded" end) + ": " + ($r | length | tostring) + " snapshotted (" + ([$r[] | select(.verdict == "AppConsistent")] | length | tostring) + " application-consistent, " + ([$r[] | select(.verdict == "FsConsistent")] | length | tostring) + " file-system-consistent)"`,
-    details: `${results} | [(.Executions[] | select(.Status != "Success") | "\\n" + ${stepLabel(spec.steps)} + " failed: " + (.StatusMessage | tostring)), ($r[] | select(.verdict == "FsConsistent") | "\\n" + (.instanceId | tostring) + ": fell back to file-system consistency, exit " + (.exitCode | tostring) + ", group " + (.snapshotGroupId | tostring) + ": " + (.reason | tostring))] | join("")`,
-    attention: `${results} | if ((${FAILED_CHILDREN} | length) + ([$r[] | select(.verdict == "FsConsistent")] | length)) > 0 then "true" else "false" end`,
+    details: `${withCopies} | [(.Executions[] | select(.Status != "Success") | "\\n" + ${stepLabel(spec.steps)} + " failed: " + (.StatusMessage | tostring)), ($r[] | select(.verdict == "FsConsistent") | "\\n" + (.instanceId | tostring) + ": fell back to file-system consistency, exit " + (.exitCode | tostring) + ", group " + (.snapshotGroupId | tostring) + ": " + (.reason | tostring))${copyLines}] | join("")`,
+    attention: `${withCopies} | if ((${FAILED_CHILDREN} | length) + ([$r[] | select(.verdict == "FsConsistent")] | length)${copyCount}) > 0 then "true" else "false" end`,
     /** listInstanceFailures: one line per failed instance run, the exit code and message read from its result line when the message carries it. */
     lines: `[${INSTANCE_RUNS}[] | (.StatusMessage | tostring) as $m | ([$m | split("${RESULT_LINE_PREFIX}") | .[1] | fromjson?] | .[0]) as $res | "\\n" + (.Parameters.instanceId | tostring) + ": failed" + (if $res == null then ": " + $m else ", exit " + ($res.exitCode | tostring) + ": " + ($res.message | tostring) end)] | join("")`,
     count: `(${INSTANCE_RUNS} | length | tostring) + (if .NextToken == null then "" else (if .NextToken == "" then "" else " or more" end) end)`,

@@ -14,6 +14,7 @@ import {
   snapshotTagParameters,
   trailingParameters,
 } from './snapshot-automation';
+import { LockCheckedDeletionNames, lockCheckSelectOutputs, lockCheckedDeletionTasks, lockCheckedResult } from './snapshot-lock';
 import { TargetProps, checkTargets, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './validation';
 
@@ -22,7 +23,8 @@ import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './
  * `keepLast` groups and those younger than `maxAgeDays`, delete the rest, oldest first, at most
  * `maxDeletesPerRun` per instance and run. Only groups whose every snapshot carries both tags of
  * this automation ({@link SNAPSHOT_TAG_KEYS}, with exactly its posture and group names) are ever
- * deleted, and only `accomplished` ones. See docs/retention.md.
+ * deleted, and only `accomplished` ones; a group with a locked snapshot is kept (lib/snapshot-lock.ts).
+ * See docs/retention.md.
  */
 
 /** How many snapshot groups to keep, and how a run deletes the others. */
@@ -52,6 +54,21 @@ export interface RetentionOptions {
    * @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * Also delete the groups of this posture and group whose instance no longer exists (orphans),
+   * once they are `orphanRetentionDays` old, oldest first, never a locked one, at most
+   * `maxDeletesPerRun` per instance and run (lib/orphans.ts).
+   *
+   * @default false
+   */
+  readonly deleteOrphans?: boolean;
+  /**
+   * How old (days, 1-36500) an orphan group must be before it is deleted. Applies with
+   * `deleteOrphans`.
+   *
+   * @default - `maxAgeDays`, else 30
+   */
+  readonly orphanRetentionDays?: number;
 }
 
 /** The bounds of the retention options. */
@@ -59,12 +76,16 @@ export const RETENTION_LIMITS = {
   keepLast: { min: 1, max: 1000 },
   maxAgeDays: { min: 1, max: 36500 },
   maxDeletesPerRun: { min: 1, max: 100 },
+  orphanRetentionDays: { min: 1, max: 36500 },
 } as const;
 
 /** The default of `maxDeletesPerRun`. */
 export const DEFAULT_MAX_DELETES_PER_RUN = 10;
 
-const OPTION_NAMES = ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'dryRun'] as const;
+const OPTION_NAMES = ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'dryRun', 'deleteOrphans', 'orphanRetentionDays'] as const;
+
+/** How old an orphan group must be, when neither `orphanRetentionDays` nor `maxAgeDays` says. */
+export const DEFAULT_ORPHAN_RETENTION_DAYS = 30;
 
 /**
  * Checks retention options: at least one of keepLast and maxAgeDays, each number an integer in
@@ -82,12 +103,22 @@ export function checkRetentionOptions(o: RetentionOptions, prefix = 'retention.'
   if (o.keepLast === undefined && o.maxAgeDays === undefined) {
     throw new ValidationError(`${prefix}keepLast`, 'or maxAgeDays must be given: retention keeps the newest keepLast groups and those younger than maxAgeDays days', o);
   }
-  for (const name of ['keepLast', 'maxAgeDays', 'maxDeletesPerRun'] as const) {
+  for (const name of ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'orphanRetentionDays'] as const) {
     checkIntegerRange(`${prefix}${name}`, o[name], RETENTION_LIMITS[name].min, RETENTION_LIMITS[name].max);
   }
-  if (o.dryRun !== undefined && isResolved(o.dryRun) && typeof o.dryRun !== 'boolean') {
-    throw new ValidationError(`${prefix}dryRun`, 'must be true or false', o.dryRun);
+  for (const name of ['dryRun', 'deleteOrphans'] as const) {
+    if (o[name] !== undefined && isResolved(o[name]) && typeof o[name] !== 'boolean') {
+      throw new ValidationError(`${prefix}${name}`, 'must be true or false', o[name]);
+    }
   }
+  if (o.orphanRetentionDays !== undefined && o.deleteOrphans !== true) {
+    throw new ValidationError(`${prefix}orphanRetentionDays`, 'applies with deleteOrphans: true (the clean-up of the groups of instances that no longer exist)', o.orphanRetentionDays);
+  }
+}
+
+/** How old an orphan group must be before it is deleted: orphanRetentionDays, else maxAgeDays, else 30. */
+export function orphanRetentionDaysOf(o: RetentionOptions): number {
+  return o.orphanRetentionDays ?? o.maxAgeDays ?? DEFAULT_ORPHAN_RETENTION_DAYS;
 }
 
 /** What the retention templates' names add to the automation's template name. */
@@ -125,11 +156,15 @@ export const RETENTION_TASKS = {
   instances: 'retainInstances',
   /** Per instance: lists the instance's groups and selects those to delete. */
   select: 'selectExpiredGroups',
-  /** Per instance: ends the run when there is nothing to delete. */
+  /** Per instance: ends the run when no group is past retention. */
+  anyCandidate: 'whetherAnyExpired',
+  /** Per instance: asks which of them are locked (those are kept). */
+  checkLocks: 'checkLocks',
+  /** Per instance: ends the run when there is nothing unlocked to delete. */
   anyToDelete: 'whetherAnyToDelete',
   /** Per instance: deletes them, one at a time. */
   delete: 'deleteExpiredGroups',
-} as const;
+} as const satisfies LockCheckedDeletionNames & Record<string, string>;
 
 /** DescribeSnapshotGroups' largest page; more groups than this make a run fail without deleting. */
 export const SNAPSHOT_GROUPS_PAGE_SIZE = 100;
@@ -154,6 +189,26 @@ const ref = (name: string) => `{{ ${name} }}`;
 /** jq, over a list of snapshots: how many carry a tag `key` with exactly the value `value` (an OOS reference). */
 const carrying = (key: string, value: string) => `(map(select([.Tags.Tag[]? | select(.Key == "${key}" and .Value == "${value}")] | length > 0)) | length)`;
 
+/**
+ * jq filter on a snapshot group of DescribeSnapshotGroups: passes the groups this automation made
+ * for this posture and group, those with at least one snapshot, every one of which carries both
+ * tags ({@link SNAPSHOT_TAG_KEYS}) with exactly the `postureName` and `groupName` values.
+ */
+export const OUR_GROUP_FILTER = [
+  `select((if .Snapshots.Snapshot == null then [] else .Snapshots.Snapshot end) as $s | ($s | length) > 0`,
+  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.posture, ref('postureName'))}) == ($s | length)`,
+  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.group, ref('groupName'))}) == ($s | length))`,
+].join('\n');
+
+/** jq filter: passes a group whose CreationTime reads as UTC `YYYY-MM-DDTHH:MM[:SS[.fff]]Z`. */
+export const READABLE_CREATION_TIME_FILTER = 'select((if .CreationTime == null then "" else .CreationTime end) | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([.][0-9]+)?Z$"))';
+
+/**
+ * jq on a group with a readable CreationTime: `[at, id, minute]` (`at` to the second, `minute` in
+ * the cut-off's form `YYYY-MM-DDTHH:MMZ`), which `sort` orders oldest first.
+ */
+export const CREATION_KEY = '(.CreationTime | gsub("([.][0-9]+)?Z$"; "") | split(":")) as $t | [$t[0] + ":" + $t[1] + ":" + (if ($t | length) > 2 then $t[2] else "00" end), .SnapshotGroupId, $t[0] + ":" + $t[1] + "Z"]';
+
 /** jq over DescribeSnapshotGroups: `one page`, or why the run stops (more than one page). */
 export const RETENTION_PAGE_SELECTOR = `if .NextToken == null or .NextToken == "" then "one page" else "DescribeSnapshotGroups lists more than ${SNAPSHOT_GROUPS_PAGE_SIZE} snapshot groups for instance ${ref('instanceId')}: nothing was deleted, as the oldest cannot be told from one page; delete some by hand" end`;
 
@@ -175,25 +230,23 @@ export const RETENTION_PAGE_SELECTOR = `if .NextToken == null or .NextToken == "
  */
 export const RETENTION_SELECTION = [
   `[.SnapshotGroups.SnapshotGroup[]? | select(.InstanceId == "${ref('instanceId')}")`,
-  `  | select((if .Snapshots.Snapshot == null then [] else .Snapshots.Snapshot end) as $s | ($s | length) > 0`,
-  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.posture, ref('postureName'))}) == ($s | length)`,
-  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.group, ref('groupName'))}) == ($s | length))] as $ours`,
+  `  | ${OUR_GROUP_FILTER}] as $ours`,
   `| [$ours[] | select(.Status == "accomplished")`,
-  `  | select((if .CreationTime == null then "" else .CreationTime end) | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([.][0-9]+)?Z$"))`,
-  `  | (.CreationTime | gsub("([.][0-9]+)?Z$"; "") | split(":")) as $t`,
-  `  | [$t[0] + ":" + $t[1] + ":" + (if ($t | length) > 2 then $t[2] else "00" end), .SnapshotGroupId, $t[0] + ":" + $t[1] + "Z"]] | sort as $c`,
+  `  | ${READABLE_CREATION_TIME_FILTER}`,
+  `  | ${CREATION_KEY}] | sort as $c`,
   `| [range(0; ($c | length) - ${ref('keepLast')}; 1) as $i | $c[$i] | select((${ref('maxAgeDays')} > 0 and .[2] >= "${ref('ageCutoff')}") | not)] as $old`,
   `| [range(0; $old | length; 1) as $i | select($i < ${ref('maxDeletesPerRun')}) | $old[$i][1]] as $delete`,
   `| {delete: $delete, kept: [$ours[].SnapshotGroupId | select(. as $id | ([$delete[] | select(. == $id)] | length) == 0)]}`,
 ].join('\n');
 
-/** The jq selectors of the per-instance retention template. */
-export const RETENTION_SELECTORS = {
-  /** The groups to delete now: none on a dry run (anything but `false` counts as one). */
-  deleteIds: `${RETENTION_SELECTION}\n| (if "${ref('dryRun')}" == "false" then .delete else [] end)[]`,
-  /** The instance's result. */
-  result: `${RETENTION_SELECTION}\n| {instanceId: "${ref('instanceId')}", dryRun: ("${ref('dryRun')}" != "false"), deleteIds: .delete, keptIds: .kept}`,
-} as const;
+/**
+ * The jq selectors of the per-instance retention template's listing: the groups past retention
+ * (at most one DescribeLockedSnapshots call's worth), to be checked for locks; the kept groups;
+ * the result when none is past retention. The lock check and the dry run come after
+ * (lib/snapshot-lock.ts).
+ */
+export const RETENTION_SELECTORS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(lockCheckSelectOutputs(RETENTION_SELECTION)).map(([name, o]) => [name, String(o.ValueSelector)]));
 
 /** The OOS parameters of the parent (`parent`, with the spec's values as defaults) or of the per-instance template. */
 function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'instance'): Record<string, Record<string, unknown>> {
@@ -226,9 +279,10 @@ function retentionParameters(spec: RetentionTemplateSpec, scope: 'parent' | 'ins
  * Builds the retention templates: the parent loops over the instances with the rate control and
  * runs the per-instance template for each (`ACS::Template`), passing its values and the age
  * cut-off it computes; the per-instance template lists the instance's snapshot groups, selects
- * the ones to delete (one jq selector, {@link RETENTION_SELECTION}) and deletes them one at a
+ * the ones to delete (one jq selector, {@link RETENTION_SELECTION}), leaves out those with a
+ * locked snapshot (DescribeLockedSnapshots, lib/snapshot-lock.ts) and deletes the others one at a
  * time. The parent's output lists each instance's result: instanceId, dryRun, deleteIds (deleted,
- * or on a dry run those that would be), keptIds.
+ * or on a dry run those that would be), keptIds, lockedIds (kept because locked).
  */
 export function buildRetentionDocuments(spec: RetentionTemplateSpec): { parent: OosTemplateDocument; instance: OosTemplateDocument } {
   const instanceParameters = retentionParameters(spec, 'instance');
@@ -258,30 +312,11 @@ export function buildRetentionDocuments(spec: RetentionTemplateSpec): { parent: 
           PropertySelector: RETENTION_PAGE_SELECTOR,
           DesiredValues: ['one page'],
         },
-        Outputs: {
-          deleteIds: { Type: 'List', ValueSelector: RETENTION_SELECTORS.deleteIds },
-          result: { Type: 'Json', ValueSelector: RETENTION_SELECTORS.result },
-        },
+        Outputs: lockCheckSelectOutputs(RETENTION_SELECTION),
       },
-      {
-        Name: T.anyToDelete,
-        Action: 'ACS::Choice',
-        Description: { en: 'Ends here when nothing is to be deleted (a loop over an empty list is not documented)' },
-        Properties: { DefaultTask: T.delete, Choices: [{ When: { 'Fn::Equals': [[], ref(`${T.select}.deleteIds`)] }, NextTask: 'ACS::END' }] },
-      },
-      {
-        Name: T.delete,
-        Action: 'ACS::ExecuteAPI',
-        Description: { en: 'Deletes the selected snapshot groups, one at a time (none on a dry run)' },
-        Properties: {
-          Service: 'ECS',
-          API: 'DeleteSnapshotGroup',
-          Parameters: { RegionId: ref('regionId'), SnapshotGroupId: ref('ACS::TaskLoopItem') },
-        },
-        Loop: { Items: ref(`${T.select}.deleteIds`), RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } },
-      },
+      ...lockCheckedDeletionTasks(T, { delete: 'Deletes the selected snapshot groups that no lock holds, one at a time (none on a dry run)' }),
     ],
-    Outputs: { result: { Type: 'Json', Value: ref(`${T.select}.result`) } },
+    Outputs: { result: lockCheckedResult(T) },
   };
   return { parent, instance };
 }

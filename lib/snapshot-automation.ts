@@ -26,6 +26,7 @@ import {
   snapshotDescriptionRule,
 } from './plugin/parameters';
 import { MAX_PLUGIN_DEADLINE_SECONDS, MIN_PLUGIN_DEADLINE_SECONDS } from './plugin/timeouts';
+import { SnapshotLockOptions, checkLockOptions, lockParameters, withSnapshotLock } from './snapshot-lock';
 import { TargetProps, TargetSelection, checkTargets, loopGuardTasks, loopItems, noInstanceCondition, targetParameters, targetTasks, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
@@ -125,6 +126,14 @@ export interface SnapshotAutomationOptions {
    * @default 600
    */
   readonly pluginDeadlineSeconds?: number;
+  /**
+   * Lock every snapshot of a group whose verdict is application-consistent, in compliance mode
+   * (ECS `LockSnapshot`): nobody can delete it until the lock ends. A fallback or a failure is not
+   * locked. See lib/snapshot-lock.ts.
+   *
+   * @default - no lock
+   */
+  readonly lock?: SnapshotLockOptions;
 }
 
 /** Properties of a {@link SnapshotAutomation}. */
@@ -207,6 +216,8 @@ export interface SnapshotTemplateSpec {
   readonly postureName: string;
   /** The value of the `app-snapshot:group` tag of the snapshots. */
   readonly groupName: string;
+  /** The lock of application-consistent groups (none: not locked). */
+  readonly lock?: SnapshotLockOptions;
 }
 
 const flag = (b: boolean) => (b ? 'true' : 'false');
@@ -255,6 +266,7 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     parameters.enableWriters = flagParam('Include VSS writers', spec.enableWriters);
   }
   parameters.requireAppConsistent = flagParam('Fail unless application-consistent', spec.requireAppConsistent);
+  if (spec.lock) Object.assign(parameters, lockParameters(spec.lock, parent));
   Object.assign(parameters, snapshotTagParameters(spec, parent));
   return { ...parameters, ...trailingParameters(spec, scope) };
 }
@@ -428,13 +440,14 @@ export function automationRequiredActions(document: OosTemplateDocument, instanc
 
 /** Builds the per-instance OOS template the parent runs for each instance. */
 export function buildInstanceDocument(spec: SnapshotTemplateSpec): OosTemplateDocument {
-  return buildInstanceTemplate({
+  const document = buildInstanceTemplate({
     os: spec.os,
-    description: `${spec.description}: one instance (preflight, snapshot, verdict from the tags)`,
+    description: `${spec.description}: one instance (preflight, snapshot, verdict from the tags${spec.lock ? ', lock' : ''})`,
     parameters: automationParameters(spec, 'instance'),
     pluginDeadlineSeconds: spec.pluginDeadlineSeconds,
     scriptChecksums: spec.scriptChecksums,
   });
+  return spec.lock ? withSnapshotLock(document) : document;
 }
 
 /** Checks the automation options that are resolved; `prefix` names the fields in errors. */
@@ -453,6 +466,7 @@ export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomatio
   checkIntegerRange(f('concurrency'), o.concurrency, 1, 1000);
   checkIntegerRange(f('maxErrors'), o.maxErrors, 0, 1000);
   checkIntegerRange(f('pluginDeadlineSeconds'), o.pluginDeadlineSeconds, MIN_PLUGIN_DEADLINE_SECONDS, MAX_PLUGIN_DEADLINE_SECONDS);
+  if (o.lock !== undefined) checkLockOptions(o.lock, f('lock.'));
   if (o.excludeDiskIds !== undefined && isResolved(o.excludeDiskIds)) {
     o.excludeDiskIds.forEach((d, i) =>
       checkPattern(`${f('excludeDiskIds')}[${i}]`, d, DISK_ID_PATTERN, 'must be an ECS disk id of the form `d-` followed by 8 to 32 lowercase letters or digits'));
@@ -504,6 +518,7 @@ export function snapshotTemplateSpec(props: SnapshotAutomationProps, stackName: 
     oosAssumeRole: props.executionRoleName ?? '',
     postureName: props.postureName ?? stackName,
     groupName: props.groupName ?? props.templateName,
+    ...(props.lock ? { lock: { days: props.lock.days, coolOffHours: props.lock.coolOffHours ?? 0 } } : {}),
   };
 }
 

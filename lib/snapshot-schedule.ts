@@ -23,6 +23,11 @@ import { isResolved } from './validation';
  * 3. `applyRetention`   (with retention) the clean-up of this group's old snapshot groups. It
  *                       runs only when the snapshots succeeded (within the rate control's
  *                       MaxErrors): a failing run never deletes older copies.
+ *    `cleanOrphans`     (with retention.deleteOrphans) then the clean-up of the groups of
+ *                       instances that no longer exist (lib/orphans.ts).
+ * 4. `copyToRegions`    (with copy) the copies of the newest application-consistent groups to
+ *                       other regions (lib/snapshot-copy.ts), after the snapshots succeeded; a
+ *                       copy that fails is reported in its output, never a failure of the step.
  *
  * The schedule starts when the stack is created: one `ALIYUN::OOS::Execution` of the template
  * per shard of at most 1,000 instances (one OOS loop's limit), or one for tag targets.
@@ -34,6 +39,8 @@ export const SCHEDULE_TASKS = {
   enroll: 'enrollInstances',
   snapshot: 'takeSnapshots',
   retention: 'applyRetention',
+  orphans: 'cleanOrphans',
+  copy: 'copyToRegions',
 } as const;
 
 /** What the scheduled template's name adds to the automation's. */
@@ -57,6 +64,10 @@ export interface SnapshotScheduleProps {
   readonly automation: ScheduledTemplate;
   /** The retention clean-up. @default - none */
   readonly retention?: ScheduledTemplate;
+  /** The clean-up of the groups of instances that no longer exist. @default - none */
+  readonly orphans?: ScheduledTemplate;
+  /** The cross-region copies. @default - none */
+  readonly copy?: ScheduledTemplate;
   /** The enrollment of tag-selected instances. @default - none */
   readonly enrollment?: ScheduledTemplate;
   /** The RAM role OOS executions assume. @default - the identity that starts them */
@@ -100,6 +111,8 @@ export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplate
     ...(props.enrollment ? nameParam('enrollmentTemplateName', 'Enrollment template', props.enrollment.templateName) : {}),
     ...nameParam('automationTemplateName', 'Snapshot template', props.automation.templateName),
     ...(props.retention ? nameParam('retentionTemplateName', 'Retention template', props.retention.templateName) : {}),
+    ...(props.orphans ? nameParam('orphansTemplateName', 'Orphan clean-up template', props.orphans.templateName) : {}),
+    ...(props.copy ? nameParam('copyTemplateName', 'Copy template', props.copy.templateName) : {}),
     OOSAssumeRole: { Type: 'String', Label: { en: 'RAM role OOS assumes' }, Default: props.executionRoleName ?? '' },
   };
   const passed = { regionId: ref('regionId'), ...(sharded ? { [INSTANCE_IDS_PARAMETER]: ref(INSTANCE_IDS_PARAMETER) } : {}), OOSAssumeRole: ref('OOSAssumeRole') };
@@ -127,6 +140,13 @@ export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplate
   if (props.retention) {
     tasks.push(run(SCHEDULE_TASKS.retention, 'retentionTemplateName', 'Deletes the snapshot groups of this group that the retention no longer keeps'));
   }
+  if (props.orphans) {
+    tasks.push(run(SCHEDULE_TASKS.orphans, 'orphansTemplateName', 'Deletes the old enough snapshot groups of this group whose instance no longer exists'));
+  }
+  if (props.copy) {
+    tasks.push(run(SCHEDULE_TASKS.copy, 'copyTemplateName', 'Copies the newest application-consistent snapshot group of each instance to the other regions',
+      { results: { Type: 'List', ValueSelector: '.results[]' } }));
+  }
   const document: OosTemplateDocument = {
     FormatVersion: OOS_FORMAT_VERSION,
     Description: { en: `Scheduled application-consistent snapshots of group ${props.groupName}: ${props.schedule.describe()}` },
@@ -141,12 +161,15 @@ export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplate
 /** The steps of a scheduled run and the notifications' settings (lib/notify.ts). */
 function scheduleNotificationSpec(props: SnapshotScheduleProps): RunNotificationSpec {
   const snapshotStep = { task: SCHEDULE_TASKS.snapshot, templateParameter: 'automationTemplateName', label: 'snapshots' };
+  const copyStep = { task: SCHEDULE_TASKS.copy, templateParameter: 'copyTemplateName', label: 'copies' };
   const steps = [
     ...(props.enrollment ? [{ task: SCHEDULE_TASKS.enroll, templateParameter: 'enrollmentTemplateName', label: 'enrollment' }] : []),
     snapshotStep,
     ...(props.retention ? [{ task: SCHEDULE_TASKS.retention, templateParameter: 'retentionTemplateName', label: 'retention' }] : []),
+    ...(props.orphans ? [{ task: SCHEDULE_TASKS.orphans, templateParameter: 'orphansTemplateName', label: 'orphan clean-up' }] : []),
+    ...(props.copy ? [copyStep] : []),
   ];
-  return { notify: props.notify!, steps, snapshotStep, runLabel: props.postureName ? `${props.postureName}/${props.groupName}` : props.groupName };
+  return { notify: props.notify!, steps, snapshotStep, ...(props.copy ? { copyStep } : {}), runLabel: props.postureName ? `${props.postureName}/${props.groupName}` : props.groupName };
 }
 
 /** The scheduled template as executions run it, with the templates it nests (each with its own children). */
@@ -154,6 +177,8 @@ export function scheduleExecutedTemplate(document: OosTemplateDocument, props: S
   const nested: Record<string, ExecutedTemplate> = { [ref('automationTemplateName')]: props.automation.executedTemplate };
   if (props.retention) nested[ref('retentionTemplateName')] = props.retention.executedTemplate;
   if (props.enrollment) nested[ref('enrollmentTemplateName')] = props.enrollment.executedTemplate;
+  if (props.orphans) nested[ref('orphansTemplateName')] = props.orphans.executedTemplate;
+  if (props.copy) nested[ref('copyTemplateName')] = props.copy.executedTemplate;
   return { document, nested };
 }
 

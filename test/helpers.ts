@@ -124,6 +124,10 @@ export const EXAMPLE_OOS_TEMPLATES: readonly string[] = [
   ...['mysql-tier', 'app-tier', 'mssql-tier'].flatMap((g) => [
     `AppConsistentSnapshot-${g}-Instance`, `AppConsistentSnapshot-${g}`,
     ...(g === 'app-tier' ? [`AppConsistentSnapshot-${g}-EnrollInstance`, `AppConsistentSnapshot-${g}-Enroll`] : []),
-    `AppConsistentSnapshot-${g}-RetentionInstance`, `AppConsistentSnapshot-${g}-Retention`, `AppConsistentSnapshot-${g}-Schedule`,
+    `AppConsistentSnapshot-${g}-RetentionInstance`, `AppConsistentSnapshot-${g}-Retention`,
+    // Orphan clean-up (mysql-tier, app-tier) and copies (mysql-tier).
+    ...(g !== 'mssql-tier' ? [`AppConsistentSnapshot-${g}-OrphanInstance`, `AppConsistentSnapshot-${g}-Orphans`] : []),
+    ...(g === 'mysql-tier' ? [`AppConsistentSnapshot-${g}-CopyJob`, `AppConsistentSnapshot-${g}-CopyInstance`, `AppConsistentSnapshot-${g}-Copy`] : []),
+    `AppConsistentSnapshot-${g}-Schedule`,
   ]),
 ];

@@ -407,11 +407,11 @@ describe('the report in process', () => {
     const options = { now, nowSource: 'option' as const, postureFile: 'a.posture.yaml' };
     const plain = buildPostureReport(posture, options);
     const kept = buildPostureReport(withRetention({ keepLast: 7, maxAgeDays: 30, maxDeletesPerRun: 20, dryRun: true }), options);
-    expect(kept.groups[0].retention).toEqual({ keepLast: 7, maxAgeDays: 30, maxDeletesPerRun: 20, dryRun: true });
+    expect(kept.groups[0].retention).toEqual({ keepLast: 7, maxAgeDays: 30, maxDeletesPerRun: 20, dryRun: true, deleteOrphans: null, orphanRetentionDays: null });
     expect(kept.groups[1].retention).toBeNull();
     expect(renderReportMarkdown(kept)).toContain('- **Retention:** keep the last 7, delete after 30 days, at most 20 deletions a run, dry run (lists, deletes nothing)');
     const partial = buildPostureReport(withRetention({ keepLast: 3 }), options);
-    expect(partial.groups[0].retention).toEqual({ keepLast: 3, maxAgeDays: null, maxDeletesPerRun: null, dryRun: null });
+    expect(partial.groups[0].retention).toEqual({ keepLast: 3, maxAgeDays: null, maxDeletesPerRun: null, dryRun: null, deleteOrphans: null, orphanRetentionDays: null });
 
     const diff = diffReports(plain, kept);
     // Retention adds the clean-up templates to the stack: its resource count changes too.
@@ -421,6 +421,53 @@ describe('the report in process', () => {
     expect(renderDiffMarkdown(diff)).toContain('| `retention` | none | keep the last 7, delete after 30 days, at most 20 deletions a run, dry run (lists, deletes nothing) |');
     const less = diffReports(partial, kept);
     expect(less.changed[0].changes.map((c) => c.field)).toEqual(['retention.dryRun', 'retention.keepLast', 'retention.maxAgeDays', 'retention.maxDeletesPerRun']);
+  });
+
+  test('lock, copies and orphan clean-up, when a group has them: in the JSON, the Markdown and the difference', () => {
+    const options = { now, nowSource: 'option' as const, postureFile: 'a.posture.yaml' };
+    const [first, ...rest] = posture.groups;
+    const safe: Posture = {
+      ...posture,
+      groups: [{
+        ...first,
+        options: {
+          ...first.options,
+          retention: { maxAgeDays: 14, deleteOrphans: true },
+          lock: { days: 7, coolOffHours: 2 },
+          copy: { regions: ['cn-shanghai', 'cn-beijing'], retentionDays: 30, kmsKeyIds: { 'cn-beijing': 'key-bj0001' }, maxInFlight: 2 },
+        },
+      }, ...rest],
+    };
+    const plain = buildPostureReport(posture, options);
+    const report = buildPostureReport(safe, options);
+    const g = report.groups[0];
+    expect(g.lock).toEqual({ days: 7, coolOffHours: 2 });
+    expect(g.copy).toEqual({
+      regions: ['cn-shanghai', 'cn-beijing'], retentionDays: 30, encryptedRegions: ['cn-beijing'], requireVerified: false, maxInFlight: 2,
+      templateName: `${g.automation.templateName}-Copy`,
+    });
+    // orphanRetentionDays as applied: maxAgeDays when not given.
+    expect(g.retention).toMatchObject({ maxAgeDays: 14, deleteOrphans: true, orphanRetentionDays: 14 });
+    expect(report.groups[1].lock).toBeNull();
+    expect(report.groups[1].copy).toBeNull();
+    const md = renderReportMarkdown(report);
+    expect(md).toContain('- **Retention:** delete after 14 days, groups of deleted instances after 14 days');
+    expect(md).toContain('- **Lock:** each application-consistent group locked 7 days after 2 hours of cool-off (compliance mode: nobody can delete it meanwhile)');
+    expect(md).toContain(`- **Copies:** the newest application-consistent group to \`cn-shanghai\`, \`cn-beijing\` (encrypted), kept 30 days by ECS, at most 2 in flight (\`${g.automation.templateName}-Copy\`)`);
+    expect(renderReportMarkdown(plain)).toContain('- **Lock:** not locked');
+
+    const diff = diffReports(plain, report);
+    const changes = diff.changed[0].changes;
+    expect(changes.find((c) => c.field === 'lock')).toEqual({ field: 'lock', before: null, after: g.lock });
+    expect(changes.find((c) => c.field === 'copy')).toEqual({ field: 'copy', before: null, after: g.copy });
+    const text = renderDiffMarkdown(diff);
+    expect(text).toContain('| `lock` | none | each application-consistent group locked 7 days after 2 hours of cool-off');
+    expect(text).toContain('| `copy` | none | the newest application-consistent group to `cn-shanghai`');
+    // A report written before locks and copies existed reads back and compares as "none".
+    const older = JSON.parse(JSON.stringify(plain));
+    for (const group of older.groups) { delete group.lock; delete group.copy; }
+    const fromOlder = diffReports(parsePreviousReport(JSON.stringify(older), 'old.json'), plain);
+    expect(fromOlder.summary).toBe('No changes.');
   });
 
   test('the difference compares plain lists as sets and policies by name', () => {

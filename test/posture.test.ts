@@ -48,6 +48,30 @@ describe('posture file: loading', () => {
     });
   });
 
+  test('lock, copy and orphan clean-up are read into the construct options', () => {
+    const p = parse(withGroup({
+      lock: { days: 14, coolOffHours: 2 },
+      copy: { regions: ['cn-shanghai'], retentionDays: 90, kmsKeyIds: { 'cn-shanghai': 'key-sh01' }, requireVerified: true, maxInFlight: 2 },
+      retention: { keepLast: 7, maxAgeDays: 30, deleteOrphans: true, orphanRetentionDays: 45 },
+    }));
+    expect(p.groups[0].options).toMatchObject({
+      lock: { days: 14, coolOffHours: 2 },
+      copy: { regions: ['cn-shanghai'], retentionDays: 90, kmsKeyIds: { 'cn-shanghai': 'key-sh01' }, requireVerified: true, maxInFlight: 2 },
+      retention: { keepLast: 7, maxAgeDays: 30, deleteOrphans: true, orphanRetentionDays: 45 },
+    });
+  });
+
+  test('the lock, copy and orphan example of docs/lock-and-copy.md loads as documented', () => {
+    const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'lock-and-copy.md'), 'utf8');
+    const example = YAML.parse(/```yaml\n([\s\S]*?)```/.exec(doc)![1]).groups[0];
+    const p = parse(withGroup({ ...example, name: 'db' }));
+    expect(p.groups[0].options).toMatchObject({
+      retention: { keepLast: 14, maxAgeDays: 35, deleteOrphans: true, orphanRetentionDays: 35 },
+      lock: { days: 30, coolOffHours: 24 },
+      copy: { regions: ['cn-shanghai'], retentionDays: 35, kmsKeyIds: { 'cn-shanghai': 'key-sh0001' }, requireVerified: false, maxInFlight: 4 },
+    });
+  });
+
   test('script files resolve relative to the posture file', () => {
     const dir = tempDir('posture-');
     fs.writeFileSync(path.join(dir, 'pre.sh'), '#!/bin/bash\nsync\n');
@@ -91,6 +115,14 @@ describe('posture file: bad input names the field, the rule and the value', () =
     ['a bad role name', withGroup({ role: { existing: 'bad role' } }), /`groups\[0\]\.role\.existing` must be 1 to 64 characters.*got "bad role"/],
     ['a bad stack name', { version: 1, stackName: '-x', groups: [GOOD_GROUP] }, /`stackName` must be a letter or digit/],
     ['a concurrency of 0', withGroup({ rateControl: { concurrency: 0 } }), /`groups\[0\]\.rateControl\.concurrency` must be an integer from 1 to 1000, got 0/],
+    ['a lock without days', withGroup({ lock: { coolOffHours: 1 } }), /`groups\[0\]\.lock\.days` is required: how many days each snapshot stays locked/],
+    ['an unknown lock key', withGroup({ lock: { days: 7, mode: 'governance' } }), /`groups\[0\]\.lock\.mode` is not a known key \(known: days, coolOffHours\)/],
+    ['a lock of 0 days', withGroup({ lock: { days: 0 } }), /`groups\[0\]\.lock\.days` must be an integer from 1 to 36500, got 0/],
+    ['a lock longer than maxAgeDays', withGroup({ lock: { days: 31 }, retention: { maxAgeDays: 30 } }), /`groups\[0\]\.lock\.days` must end within `retention\.maxAgeDays` \(30 days\)/],
+    ['a copy without retentionDays', withGroup({ copy: { regions: ['cn-shanghai'] } }), /`groups\[0\]\.copy\.retentionDays` is required: the days ECS keeps each copy/],
+    ['a copy to a malformed region', withGroup({ copy: { regions: ['Shanghai'], retentionDays: 7 } }), /`groups\[0\]\.copy\.regions\[0\]` must be a region id such as cn-shanghai, got "Shanghai"/],
+    ['a KMS key given as a number', withGroup({ copy: { regions: ['cn-shanghai'], retentionDays: 7, kmsKeyIds: { 'cn-shanghai': 1 } } }), /`groups\[0\]\.copy\.kmsKeyIds\.cn-shanghai` must be a string, got 1/],
+    ['orphanRetentionDays without deleteOrphans', withGroup({ retention: { keepLast: 3, orphanRetentionDays: 30 } }), /`groups\[0\]\.retention\.orphanRetentionDays` applies with deleteOrphans: true/],
   ])('refuses %s', (_, doc, error) => {
     expect(() => parse(doc)).toThrow(error);
   });

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { exitCodeMarkdownTable } from '../lib/plugin/exit-codes';
+import { parsePosture } from '../lib/posture/loader';
 import { Schedule } from '../lib/schedule';
 import { REPO_ROOT } from './helpers';
 
@@ -23,6 +24,19 @@ describe('README', () => {
     expect(pkg.scripts.synth).toBeDefined();
     expect(pkg.scripts.test).toBeDefined();
     expect(fs.readFileSync(path.join(REPO_ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+
+  test('the posture file example with every key loads, its lock, copies and orphan clean-up as commented', () => {
+    const block = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((y) => y.startsWith('version: 1'));
+    const doc = YAML.parse(block!);
+    // The example lists every key of a group: the Windows-only one is left out of this Linux group.
+    delete doc.groups[0].vssWriters;
+    const posture = parsePosture(doc, REPO_ROOT);
+    expect(posture.groups[0].options).toMatchObject({
+      retention: { keepLast: 7, maxAgeDays: 30, deleteOrphans: true, orphanRetentionDays: 30 },
+      lock: { days: 21, coolOffHours: 24 },
+      copy: { regions: ['cn-shanghai'], retentionDays: 30, kmsKeyIds: { 'cn-shanghai': 'key-sh0001' }, maxInFlight: 4 },
+    });
   });
 
   test('the TypeScript snippets compile against the package', () => {

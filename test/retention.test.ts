@@ -60,7 +60,7 @@ describe('checkRetentionOptions', () => {
     ['maxDeletesPerRun 0', { keepLast: 1, maxDeletesPerRun: 0 }, ['retention.maxDeletesPerRun', /^must be an integer from 1 to 100$/, 0]],
     ['maxDeletesPerRun 101', { keepLast: 1, maxDeletesPerRun: 101 }, ['retention.maxDeletesPerRun', /^must be an integer from 1 to 100$/, 101]],
     ['a dryRun that is not a boolean', { keepLast: 1, dryRun: 'yes' }, ['retention.dryRun', /^must be true or false$/, 'yes']],
-    ['a misspelt option', { keepLast: 1, keeplast: 2 }, ['retention.keeplast', /^is not a retention option \(keepLast, maxAgeDays, maxDeletesPerRun, dryRun\)$/, 2]],
+    ['a misspelt option', { keepLast: 1, keeplast: 2 }, ['retention.keeplast', /^is not a retention option \(keepLast, maxAgeDays, maxDeletesPerRun, dryRun, deleteOrphans, orphanRetentionDays\)$/, 2]],
     ['a list', [1], ['retention', /must be a mapping of retention options/, [1]]],
   ])('refuses %s, naming the field, the rule and the value', (_, o, [field, rule, value]) => {
     const [f, r, v] = refusal(o);
@@ -130,25 +130,31 @@ describe('the retention templates', () => {
     expect(instance.Parameters.ageCutoff.AllowedPattern).toBe(AGE_CUTOFF_PATTERN);
   });
 
-  test('per instance: one listing (one page of 100), one selector, deletions one at a time over its list', () => {
+  test('per instance: one listing (one page of 100), one selector, a lock check, deletions one at a time over what no lock holds', () => {
     const { instance } = synth();
+    const T = RETENTION_TASKS;
     expect(instance.Tasks.map((x: { Name: string; Action: string }) => `${x.Name} ${x.Action}`)).toEqual([
-      `${RETENTION_TASKS.select} ACS::CheckFor`, `${RETENTION_TASKS.anyToDelete} ACS::Choice`, `${RETENTION_TASKS.delete} ACS::ExecuteAPI`,
+      `${T.select} ACS::CheckFor`, `${T.anyCandidate} ACS::Choice`, `${T.checkLocks} ACS::CheckFor`, `${T.anyToDelete} ACS::Choice`, `${T.delete} ACS::ExecuteAPI`,
     ]);
-    const [select, guard, del] = instance.Tasks;
-    // Nothing to delete ends the run before the loop (a loop over an empty list is not documented).
-    expect(guard.Properties).toEqual({ DefaultTask: RETENTION_TASKS.delete, Choices: [{ When: { 'Fn::Equals': [[], `{{ ${RETENTION_TASKS.select}.deleteIds }}`] }, NextTask: 'ACS::END' }] });
+    const [select, anyCandidate, checkLocks, guard, del] = instance.Tasks;
+    // Nothing past retention, or nothing unlocked, ends the run before the next step (a loop over an empty list is not documented).
+    expect(anyCandidate.Properties).toEqual({ DefaultTask: T.checkLocks, Choices: [{ When: { 'Fn::Equals': [[], `{{ ${T.select}.lockCheckIds }}`] }, NextTask: 'ACS::END' }] });
+    expect(guard.Properties).toEqual({ DefaultTask: T.delete, Choices: [{ When: { 'Fn::Equals': [[], `{{ ${T.checkLocks}.deleteIds }}`] }, NextTask: 'ACS::END' }] });
     // More than one page fails the listing (an ACS::CheckFor), so that nothing is deleted.
     expect(select.Properties).toEqual({
       Service: 'ECS', API: 'DescribeSnapshotGroups', Parameters: { RegionId: '{{ regionId }}', InstanceId: '{{ instanceId }}', MaxResults: 100 },
       PropertySelector: RETENTION_PAGE_SELECTOR, DesiredValues: ['one page'],
     });
-    expect(select.Outputs).toEqual({ deleteIds: { Type: 'List', ValueSelector: RETENTION_SELECTORS.deleteIds }, result: { Type: 'Json', ValueSelector: RETENTION_SELECTORS.result } });
+    expect(Object.fromEntries(Object.entries(select.Outputs as Record<string, { ValueSelector: string }>).map(([k, o]) => [k, o.ValueSelector]))).toEqual(RETENTION_SELECTORS);
+    // The lock check asks ECS about the snapshots of the groups past retention, one page.
+    expect(checkLocks.Properties).toMatchObject({
+      Service: 'ECS', API: 'DescribeLockedSnapshots', Parameters: { RegionId: '{{ regionId }}', SnapshotIds: `{{ ${T.select}.lockCheckIds }}`, MaxResults: 100 }, DesiredValues: ['one page'],
+    });
     expect(del.Properties).toEqual({ Service: 'ECS', API: 'DeleteSnapshotGroup', Parameters: { RegionId: '{{ regionId }}', SnapshotGroupId: '{{ ACS::TaskLoopItem }}' } });
-    expect(del.Loop).toEqual({ Items: `{{ ${RETENTION_TASKS.select}.deleteIds }}`, RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } });
-    expect(instance.Outputs).toEqual({ result: { Type: 'Json', Value: `{{ ${RETENTION_TASKS.select}.result }}` } });
+    expect(del.Loop).toEqual({ Items: `{{ ${T.checkLocks}.deleteIds }}`, RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } });
+    expect(instance.Outputs).toEqual({ result: { Type: 'Json', Value: { 'Fn::If': [{ 'Fn::Equals': [[], `{{ ${T.select}.lockCheckIds }}`] }, `{{ ${T.select}.result }}`, `{{ ${T.checkLocks}.result }}`] } } });
     // The selector checks both tags, by their exact keys.
-    for (const key of Object.values(SNAPSHOT_TAG_KEYS)) expect(RETENTION_SELECTORS.deleteIds).toContain(`.Key == "${key}"`);
+    for (const key of Object.values(SNAPSHOT_TAG_KEYS)) expect(RETENTION_SELECTORS.lockCheckIds).toContain(`.Key == "${key}"`);
   });
 
   test('by tags: the instances are selected first, and the loop runs over them', () => {
@@ -192,12 +198,12 @@ describe('the retention templates', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 
-  test('the execution needs exactly the listing and the deletion of snapshot groups', () => {
+  test('the execution needs exactly the listing, the lock check and the deletion of snapshot groups', () => {
     const { retention } = synth();
-    expect(retention.requiredActions).toEqual(['ecs:DescribeSnapshotGroups', 'ecs:DeleteSnapshotGroup'].sort());
+    expect(retention.requiredActions).toEqual(['ecs:DescribeSnapshotGroups', 'ecs:DescribeLockedSnapshots', 'ecs:DeleteSnapshotGroup'].sort());
     expect(executionActions([retention.executedTemplate])).toEqual(retention.requiredActions);
     const byTags = synth({ instanceIds: undefined, targetTags: { tier: 'db' } }).retention;
-    expect(byTags.requiredActions).toEqual(['ecs:DeleteSnapshotGroup', 'ecs:DescribeInstances', 'ecs:DescribeSnapshotGroups']);
+    expect(byTags.requiredActions).toEqual(['ecs:DeleteSnapshotGroup', 'ecs:DescribeInstances', 'ecs:DescribeLockedSnapshots', 'ecs:DescribeSnapshotGroups']);
   });
 });
 

@@ -2,7 +2,7 @@ import Ecs, * as $Ecs from '@alicloud/ecs20140526';
 import Credential from '@alicloud/credentials';
 import * as $OpenApi from '@alicloud/openapi-core';
 import { Posture } from '../posture/loader';
-import { AccountInstance, AccountSnapshotGroup, AccountView } from './evaluate';
+import { AccountInstance, AccountLock, AccountSnapshotGroup, AccountView, lockCheckedSnapshotIds } from './evaluate';
 
 /**
  * Reads what the audit needs from the account through the official ECS SDK, with the official
@@ -18,7 +18,7 @@ import { AccountInstance, AccountSnapshotGroup, AccountView } from './evaluate';
  * The ECS APIs the audit calls: the one source of its read-only RAM policy (`app-snapshot audit --policy`).
  * The reader calls nothing else.
  */
-export const AUDIT_API_CALLS = ['DescribeInstances', 'DescribeSnapshotGroups'] as const;
+export const AUDIT_API_CALLS = ['DescribeInstances', 'DescribeLockedSnapshots', 'DescribeSnapshotGroups'] as const;
 export type AuditApi = (typeof AUDIT_API_CALLS)[number];
 
 /** The RAM actions the audit needs. */
@@ -71,7 +71,7 @@ export interface AccountReaderOptions {
 
 /** The most items one page of the listed APIs holds (documented: 100). */
 const PAGE_SIZE = 100;
-/** DescribeInstances takes at most 100 ids (a JSON array) per call. */
+/** DescribeInstances takes at most 100 ids (a JSON array) per call, DescribeLockedSnapshots 100 snapshot ids (SDK: 1 to 100). */
 const IDS_PER_CALL = 100;
 
 const CREDENTIAL_CODES = /^(SignatureDoesNotMatch|InvalidAccessKeyId|IncompleteSignature|InvalidSecurityToken|SignatureNonceUsed|InvalidTimeStamp)/;
@@ -203,6 +203,23 @@ export class EcsAccountReader {
     return out;
   }
 
+  /** The locks of the given snapshots (at most 100 ids a call, each call read to its last page); a snapshot never locked is not listed. */
+  public async locks(snapshotIds: readonly string[]): Promise<Record<string, AccountLock>> {
+    const out: Record<string, AccountLock> = {};
+    for (let i = 0; i < snapshotIds.length; i += IDS_PER_CALL) {
+      let token: string | undefined;
+      do {
+        const request = new $Ecs.DescribeLockedSnapshotsRequest({ regionId: this.options.regionId, snapshotIds: snapshotIds.slice(i, i + IDS_PER_CALL), maxResults: PAGE_SIZE, nextToken: token });
+        const r = await this.call('DescribeLockedSnapshots', () => this.client.describeLockedSnapshots(request));
+        for (const l of r.body?.lockedSnapshotsInfo ?? []) {
+          if (l.snapshotId) out[l.snapshotId] = { status: l.lockStatus ?? '', ...(l.lockExpiredTime ? { expiresAt: l.lockExpiredTime } : {}) };
+        }
+        token = r.body?.nextToken || undefined;
+      } while (token !== undefined);
+    }
+    return out;
+  }
+
   /** What the audit of `posture` needs. */
   public async read(posture: Posture): Promise<AccountView> {
     const ids = [...new Set(posture.groups.flatMap((g) => g.options.instanceIds ?? []))];
@@ -214,6 +231,8 @@ export class EcsAccountReader {
     for (const g of posture.groups) {
       if (g.options.targetTags !== undefined) instancesByGroup[g.name] = await this.instances({ tags: g.options.targetTags });
     }
-    return { regionId: this.options.regionId, snapshotGroups: await this.snapshotGroups(), instancesById, instancesByGroup };
+    const snapshotGroups = await this.snapshotGroups();
+    const locks = await this.locks(lockCheckedSnapshotIds(posture, snapshotGroups));
+    return { regionId: this.options.regionId, snapshotGroups, instancesById, instancesByGroup, locks };
   }
 }

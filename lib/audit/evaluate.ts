@@ -54,6 +54,14 @@ export interface AccountInstance {
   readonly status: string;
 }
 
+/** A snapshot's lock as ECS reports it (DescribeLockedSnapshots). */
+export interface AccountLock {
+  /** `compliance-cooloff`, `compliance` or `expired`. */
+  readonly status: string;
+  /** When the lock ends (UTC, ISO 8601); absent when ECS sends none. */
+  readonly expiresAt?: string;
+}
+
 /** What the audit reads from the account. */
 export interface AccountView {
   readonly regionId: string;
@@ -63,6 +71,11 @@ export interface AccountView {
   readonly instancesById: Readonly<Record<string, AccountInstance>>;
   /** The instances each tag-targeted group selects, by group name. */
   readonly instancesByGroup: Readonly<Record<string, readonly AccountInstance[]>>;
+  /**
+   * The locks of the snapshots {@link lockCheckedSnapshotIds} names, by snapshot id: a snapshot
+   * missing here has never been locked.
+   */
+  readonly locks: Readonly<Record<string, AccountLock>>;
 }
 
 /** What a finding is about. */
@@ -74,7 +87,8 @@ export type FindingCode =
   | 'in-progress-too-long'
   | 'instance-not-found'
   | 'no-instances'
-  | 'orphaned-group';
+  | 'orphaned-group'
+  | 'not-locked';
 
 /** One thing that is not as the posture wants it. */
 export interface Finding {
@@ -118,6 +132,20 @@ export interface SnapshotGroupReport {
   /** Every snapshot carries a consistency tag and one at least `FsConsistent:True`. */
   readonly fsConsistent: boolean;
   readonly drill: DrillReport | null;
+  /** Its snapshots' locks (null: none of them was ever locked). */
+  readonly lock: GroupLockReport | null;
+}
+
+/** The locks of a snapshot group's snapshots. */
+export interface GroupLockReport {
+  /** How many of its snapshots are locked now (in cool-off or compliance: nobody can delete them). */
+  readonly lockedSnapshots: number;
+  /** How many were locked and are no longer (the lock has ended: they can be deleted). */
+  readonly expiredSnapshots: number;
+  /** The lock statuses ECS reports for its snapshots, sorted, each once (`compliance`, `compliance-cooloff`, `expired`). */
+  readonly statuses: readonly string[];
+  /** When the first lock still in force ends (UTC; null: none in force, or ECS gave no end). */
+  readonly lockedUntil: string | null;
 }
 
 /** One instance of a group. */
@@ -247,7 +275,22 @@ function drillOf(g: AccountSnapshotGroup): DrillReport | null {
   return { verifiedAt: tagged.tags[DRILL_TAG_KEYS.verified], restoreSeconds: tagged.tags[DRILL_TAG_KEYS.restoreSeconds] === undefined || !Number.isFinite(seconds) ? null : seconds };
 }
 
-function groupReport(g: AccountSnapshotGroup, now: number): SnapshotGroupReport {
+/** A lock that stops a deletion: any but an expired one (a status this package does not know counts as locked, as the retention takes it). */
+const inForce = (l: AccountLock) => l.status !== 'expired';
+
+function lockReport(g: AccountSnapshotGroup, locks: Readonly<Record<string, AccountLock>>): GroupLockReport | null {
+  const found = g.snapshots.map((s) => locks[s.snapshotId]).filter((l): l is AccountLock => l !== undefined);
+  if (found.length === 0) return null;
+  const ends = found.filter(inForce).map((l) => (l.expiresAt === undefined ? NaN : Date.parse(l.expiresAt))).filter((t) => !Number.isNaN(t));
+  return {
+    lockedSnapshots: found.filter(inForce).length,
+    expiredSnapshots: found.length - found.filter(inForce).length,
+    statuses: [...new Set(found.map((l) => l.status))].sort(compareText),
+    lockedUntil: ends.length === 0 ? null : isoUtc(new Date(Math.min(...ends))),
+  };
+}
+
+function groupReport(g: AccountSnapshotGroup, now: number, locks: Readonly<Record<string, AccountLock>> = {}): SnapshotGroupReport {
   const created = creationMs(g);
   const app = g.snapshots.length > 0 && g.snapshots.every((s) => hasTrueTag(s.tags, 'APPConsistent'));
   const tagged = g.snapshots.length > 0 && g.snapshots.every((s) => hasTrueTag(s.tags, 'APPConsistent') || hasTrueTag(s.tags, 'FsConsistent'));
@@ -260,21 +303,46 @@ function groupReport(g: AccountSnapshotGroup, now: number): SnapshotGroupReport 
     appConsistent: app,
     fsConsistent: tagged && !app,
     drill: drillOf(g),
+    lock: lockReport(g, locks),
   };
+}
+
+/** Whether a group counts as protection: accomplished and application-consistent, or file-system-consistent where the group accepts it. */
+function isUsable(r: SnapshotGroupReport, requireApp: boolean): boolean {
+  return r.status === ACCOMPLISHED && (r.appConsistent || (!requireApp && r.fsConsistent));
+}
+
+/**
+ * The snapshots whose locks the audit reads (DescribeLockedSnapshots by id): those of the newest
+ * and of the newest usable snapshot group of each instance of each group of the posture, the
+ * groups the report shows.
+ */
+export function lockCheckedSnapshotIds(posture: Posture, snapshotGroups: readonly AccountSnapshotGroup[]): string[] {
+  const ids = new Set<string>();
+  for (const group of posture.groups) {
+    const requireApp = group.options.requireAppConsistent ?? true;
+    const mine = snapshotGroups.filter((g) => madeFor(g, posture.postureName, group.name)).sort(newestFirst);
+    for (const instanceId of new Set(mine.map((g) => g.instanceId))) {
+      const sorted = mine.filter((g) => g.instanceId === instanceId);
+      const usable = sorted.find((g) => isUsable(groupReport(g, 0), requireApp));
+      for (const g of [sorted[0], usable]) g?.snapshots.forEach((s) => ids.add(s.snapshotId));
+    }
+  }
+  return [...ids].sort(compareText);
 }
 
 const ACCOMPLISHED = 'accomplished';
 const FAILED = 'failed';
 
 function instanceAudit(postureName: string, group: PostureGroup, rpo: RpoReport, instanceId: string, instance: AccountInstance | undefined,
-  mine: readonly AccountSnapshotGroup[], byTags: boolean, now: number, inProgressMs: number): InstanceAuditReport {
+  mine: readonly AccountSnapshotGroup[], byTags: boolean, now: number, inProgressMs: number, locks: Readonly<Record<string, AccountLock>>): InstanceAuditReport {
   const findings: Finding[] = [];
   const finding = (code: FindingCode, message: string, snapshotGroupId: string | null = null) =>
     findings.push({ code, group: group.name, instanceId, snapshotGroupId, message });
   const requireApp = group.options.requireAppConsistent ?? true;
   const sorted = [...mine].sort(newestFirst);
-  const reports = sorted.map((g) => groupReport(g, now));
-  const usable = reports.filter((r) => r.status === ACCOMPLISHED && (r.appConsistent || (!requireApp && r.fsConsistent)));
+  const reports = sorted.map((g) => groupReport(g, now, locks));
+  const usable = reports.filter((r) => isUsable(r, requireApp));
   const rpoMs = rpo.hours === null ? null : rpo.hours * HOUR_MS;
   const within = (r: SnapshotGroupReport) => rpoMs !== null && r.ageHours !== null && now - Date.parse(r.creationTime!) <= rpoMs;
   const newestUsable = usable[0] ?? null;
@@ -298,6 +366,11 @@ function instanceAudit(postureName: string, group: PostureGroup, rpo: RpoReport,
         : `the newest ${requireApp ? 'application-consistent ' : 'usable '}snapshot group ${newestUsable.snapshotGroupId} is ${newestUsable.ageHours} h old, more than the RPO of ${rpo.hours} h`,
       newestUsable?.snapshotGroupId ?? reports[0].snapshotGroupId);
     }
+  }
+  const lock = group.options.lock;
+  const neverLocked = newestUsable === null ? 0 : newestUsable.snapshotCount - (newestUsable.lock === null ? 0 : newestUsable.lock.lockedSnapshots + newestUsable.lock.expiredSnapshots);
+  if (lock !== undefined && newestUsable !== null && newestUsable.appConsistent && neverLocked > 0) {
+    finding('not-locked', `the posture locks each application-consistent snapshot group for ${lock.days} days, but ${neverLocked} of the ${newestUsable.snapshotCount} snapshots of the newest one, ${newestUsable.snapshotGroupId}, were never locked: look at the lock step (lockSnapshots) of the run that made it`, newestUsable.snapshotGroupId);
   }
   for (const r of reports) {
     if (r.status !== ACCOMPLISHED && r.status !== FAILED && r.creationTime !== null && now - Date.parse(r.creationTime) > inProgressMs) {
@@ -330,7 +403,7 @@ export function evaluateAudit(posture: Posture, account: AccountView, options: A
     const mine = ours.filter((g) => madeFor(g, posture.postureName, group.name));
     const instances = ids.map((id) => instanceAudit(posture.postureName, group, rpo, id,
       byTags ? selected.find((i) => i.instanceId === id) : account.instancesById[id],
-      mine.filter((g) => g.instanceId === id), byTags, now, inProgressMs));
+      mine.filter((g) => g.instanceId === id), byTags, now, inProgressMs, account.locks));
     const findings: Finding[] = byTags && ids.length === 0
       ? [{ code: 'no-instances', group: group.name, instanceId: null, snapshotGroupId: null, message: `no instance of region ${account.regionId} carries the tags ${tagText(o.targetTags!)}: the group protects nothing` }]
       : [];

@@ -1,5 +1,5 @@
 import { code, plain, table } from '../posture/report-markdown';
-import { AuditReport, Finding, GroupAuditReport, InstanceAuditReport, RpoReport, tagText } from './evaluate';
+import { AuditReport, Finding, GroupAuditReport, InstanceAuditReport, RpoReport, SnapshotGroupReport, tagText } from './evaluate';
 
 /**
  * `audit.md`: the audit for people, in the style of the posture report. The per-instance table
@@ -16,6 +16,15 @@ export interface InstanceColumn {
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 const age = (h: number | null) => (h === null ? 'unknown' : `${h} h`);
 
+/** A snapshot group's locks in a few words: how many of its snapshots are locked, until when. */
+export function lockText(g: SnapshotGroupReport | null): string {
+  if (g === null) return '';
+  if (g.lock === null) return 'none';
+  if (g.lock.lockedSnapshots === 0) return `expired (${g.snapshotCount} snapshot(s) deletable)`;
+  const until = g.lock.lockedUntil === null ? '' : ` until ${code(g.lock.lockedUntil)}`;
+  return `${g.lock.lockedSnapshots} of ${g.snapshotCount} locked${until} (${g.lock.statuses.join(', ')})`;
+}
+
 /** The columns of each group's instance table, in order. */
 export const INSTANCE_COLUMNS: readonly InstanceColumn[] = [
   { header: 'Instance', cell: (i) => `${code(i.instanceId)}${i.instanceStatus === null ? '' : ` (${i.instanceStatus})`}` },
@@ -23,6 +32,7 @@ export const INSTANCE_COLUMNS: readonly InstanceColumn[] = [
   { header: 'Status', cell: (i) => i.newest?.status ?? '' },
   { header: 'Consistency', cell: (i) => (i.newest === null ? '' : i.newest.appConsistent ? 'application' : i.newest.fsConsistent ? 'file system' : 'not tagged') },
   { header: 'Drill', cell: (i) => (i.newest?.drill ? `verified ${code(i.newest.drill.verifiedAt)}${i.newest.drill.restoreSeconds === null ? '' : `, restore ${i.newest.drill.restoreSeconds} s`}` : '') },
+  { header: 'Lock', cell: (i) => lockText(i.newest) },
   { header: 'Age', cell: (i) => (i.newest === null ? '' : age(i.newest.ageHours)) },
   { header: 'Newest usable (age)', cell: (i) => (i.newestUsable === null ? 'none' : `${code(i.newestUsable.snapshotGroupId)} (${age(i.newestUsable.ageHours)})`) },
   { header: 'Within RPO', cell: (i) => (i.withinRpo === null ? 'no RPO' : yesNo(i.withinRpo)) },

@@ -6,6 +6,8 @@ import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN, ResourceScope } from '../policy-scope';
 import { RetentionOptions } from '../retention';
+import { SnapshotCopyOptions } from '../snapshot-copy';
+import { SnapshotLockOptions } from '../snapshot-lock';
 import { NotifyOn, NotifyOptions } from '../notify';
 import { Schedule } from '../schedule';
 import { ValidationError, checkPattern } from '../validation';
@@ -76,6 +78,8 @@ interface GroupDocument {
   readonly targets?: { readonly instances?: string[]; readonly tags?: Record<string, string> };
   readonly schedule?: string | { readonly expression: string; readonly timeZone?: string; readonly endDate?: string };
   readonly retention?: RetentionOptions;
+  readonly lock?: SnapshotLockOptions;
+  readonly copy?: SnapshotCopyOptions;
   readonly role?: 'create' | { readonly create?: string; readonly existing?: string; readonly attach?: boolean };
   readonly scripts?: unknown;
   readonly fsFreeze?: boolean;
@@ -147,6 +151,8 @@ function parseGroup(field: string, g: GroupDocument, baseDir: string): PostureGr
     targetTags: g.targets?.tags,
     schedule: g.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, g.schedule),
     retention: g.retention,
+    lock: g.lock,
+    copy: g.copy,
     ...parseRole(g.role),
     scripts: g.scripts === undefined ? undefined : quiesceScriptsFromPosture(g.scripts, `${field}.scripts`, baseDir),
     enableFsFreeze: g.fsFreeze,

@@ -1,5 +1,5 @@
-import { GroupReport, PostureReport, REPORT_VERSION, RetentionReport, ScheduleReport, compareText } from './report';
-import { code, quiesceSummary, retentionSummary, scheduleSummary, table, targetsSummary } from './report-markdown';
+import { CopyReport, GroupReport, LockReport, PostureReport, REPORT_VERSION, RetentionReport, ScheduleReport, compareText } from './report';
+import { code, copySummary, lockSummary, quiesceSummary, retentionSummary, scheduleSummary, table, targetsSummary } from './report-markdown';
 
 /**
  * The difference between two posture reports, for a pull-request comment: groups added and
@@ -84,6 +84,10 @@ export function parsePreviousReport(text: string, file: string): PostureReport {
     for (const key of ['quiesce', 'schedule', 'retention']) {
       if (g[key] !== null && !isObj(g[key])) throw bad(`groups[${i}].${key}`, 'must be a mapping or null');
     }
+    // Reports made before locks and copies existed have neither.
+    for (const key of ['lock', 'copy']) {
+      if (g[key] !== undefined && g[key] !== null && !isObj(g[key])) throw bad(`groups[${i}].${key}`, 'must be a mapping or null');
+    }
   });
   return doc as unknown as PostureReport;
 }
@@ -106,7 +110,8 @@ function comparable(v: unknown): unknown {
 const join = (field: string, key: string) => (field ? `${field}.${key}` : key);
 
 function diffValue(field: string, a: unknown, b: unknown, out: FieldChange[]): void {
-  if (same(a, b)) return;
+  // A field a report of an earlier version does not have is the same as one it has as null.
+  if (same(a ?? null, b ?? null)) return;
   if (isObj(a) && isObj(b)) {
     for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareText)) {
       diffValue(join(field, k), a[k], b[k], out);
@@ -211,6 +216,8 @@ function valueText(field: string, v: unknown): string {
   if (v === null || v === undefined) return 'none';
   if (field === 'schedule') return scheduleSummary(v as ScheduleReport);
   if (field === 'retention') return retentionSummary(v as RetentionReport);
+  if (field === 'lock') return lockSummary(v as LockReport);
+  if (field === 'copy') return copySummary(v as CopyReport);
   // A checksum tells only that the scripts changed: its first characters are enough to see it.
   if (field.endsWith('Sha256') && typeof v === 'string') return code(v.slice(0, 12));
   return code(isPrimitive(v) ? v as string | number | boolean : JSON.stringify(comparable(v)));

@@ -1,4 +1,4 @@
-import { ExecutionRoleReport, GroupReport, InstanceRoleReport, PolicyReport, PostureReport, QuiesceReport, RetentionReport, ScheduleReport, TargetsReport } from './report';
+import { CopyReport, ExecutionRoleReport, GroupReport, InstanceRoleReport, LockReport, PolicyReport, PostureReport, QuiesceReport, RetentionReport, ScheduleReport, TargetsReport } from './report';
 
 /** How many instance ids the Markdown lists before it gives only the count of the rest. */
 export const MARKDOWN_INSTANCE_ID_LIMIT = 5;
@@ -66,7 +66,22 @@ export function retentionSummary(r: RetentionReport | null): string {
   if (r.maxAgeDays !== null) parts.push(`delete after ${plural(r.maxAgeDays, 'day')}`);
   if (r.maxDeletesPerRun !== null) parts.push(`at most ${r.maxDeletesPerRun} deletions a run`);
   if (r.dryRun === true) parts.push('dry run (lists, deletes nothing)');
+  if (r.deleteOrphans === true && r.orphanRetentionDays !== null) parts.push(`groups of deleted instances after ${plural(r.orphanRetentionDays, 'day')}`);
   return parts.length > 0 ? parts.join(', ') : 'clean-up with its defaults';
+}
+
+/** The lock in a few words. */
+export function lockSummary(l: LockReport | null | undefined): string {
+  if (!l) return 'not locked';
+  const coolOff = l.coolOffHours > 0 ? ` after ${plural(l.coolOffHours, 'hour')} of cool-off` : '';
+  return `each application-consistent group locked ${plural(l.days, 'day')}${coolOff} (compliance mode: nobody can delete it meanwhile)`;
+}
+
+/** The copies in a few words. */
+export function copySummary(c: CopyReport | null | undefined): string {
+  if (!c) return 'not copied';
+  const regions = c.regions.map((r) => `${code(r)}${c.encryptedRegions.includes(r) ? ' (encrypted)' : ''}`).join(', ');
+  return `the newest application-consistent${c.requireVerified ? ' and drill-verified' : ''} group to ${regions}, kept ${plural(c.retentionDays, 'day')} by ECS, at most ${c.maxInFlight} in flight (${code(c.templateName)})`;
 }
 
 /** The schedule in a few words. */
@@ -147,6 +162,8 @@ function groupSection(g: GroupReport): string[] {
     `- **Application consistency required:** ${yesNo(g.requireAppConsistent)}${g.requireAppConsistent ? ' (a run fails unless the snapshot is application-consistent)' : ' (a file-system-consistent snapshot is accepted)'}`,
     `- **Snapshot group:** ${snapshot.join(', ')}`,
     `- **Retention:** ${retentionSummary(g.retention)}`,
+    `- **Lock:** ${lockSummary(g.lock)}`,
+    `- **Copies:** ${copySummary(g.copy)}`,
     `- **Rate control:** concurrency ${g.rateControl.concurrency}, max errors ${g.rateControl.maxErrors}, plugin deadline ${g.rateControl.pluginDeadlineSeconds} s`,
     `- **Automation:** ${code(g.automation.templateName)} (per instance ${code(g.automation.instanceTemplateName)})`,
     '',

@@ -4,7 +4,9 @@ import * as path from 'path';
 import * as ros from '@alicloud/ros-cdk-core';
 import { AppConsistentSnapshot, AppConsistentSnapshotOptions } from '../app-consistent-snapshot';
 import { OperatingSystem } from '../plugin/parameters';
+import { RetentionOptions as GroupRetentionOptions, orphanRetentionDaysOf } from '../retention';
 import { snapshotTemplateSpec } from '../snapshot-automation';
+import { DEFAULT_MAX_COPIES_IN_FLIGHT } from '../snapshot-copy';
 import { synthesize } from '../synth';
 import { Posture, buildPostureStacks } from './loader';
 
@@ -49,6 +51,29 @@ export interface RetentionReport {
   readonly maxAgeDays: number | null;
   readonly maxDeletesPerRun: number | null;
   readonly dryRun: boolean | null;
+  /** Whether the groups of instances that no longer exist are deleted too. */
+  readonly deleteOrphans: boolean | null;
+  /** With deleteOrphans: how old (days) an orphan group must be, as applied (the default worked out). */
+  readonly orphanRetentionDays: number | null;
+}
+
+/** How a group's application-consistent snapshots are locked (null: not locked). */
+export interface LockReport {
+  readonly days: number;
+  readonly coolOffHours: number;
+}
+
+/** Where a group's snapshots are copied (null: not copied). */
+export interface CopyReport {
+  readonly regions: readonly string[];
+  /** Days ECS keeps each copy. */
+  readonly retentionDays: number;
+  /** The regions whose copies are encrypted with a KMS key. */
+  readonly encryptedRegions: readonly string[];
+  readonly requireVerified: boolean;
+  readonly maxInFlight: number;
+  /** The copy template to execute. */
+  readonly templateName: string;
 }
 
 /** One statement of a RAM policy, as synthesized (intrinsic functions written as `${...}`). */
@@ -119,6 +144,8 @@ export interface GroupReport {
   readonly snapshot: { readonly name: string; readonly description: string | null; readonly excludeDiskIds: readonly string[] };
   readonly schedule: ScheduleReport | null;
   readonly retention: RetentionReport | null;
+  readonly lock: LockReport | null;
+  readonly copy: CopyReport | null;
   readonly rateControl: { readonly concurrency: number; readonly maxErrors: number; readonly pluginDeadlineSeconds: number };
   readonly automation: { readonly templateName: string; readonly instanceTemplateName: string };
   readonly instanceRole: InstanceRoleReport;
@@ -323,7 +350,34 @@ function retentionReport(options: AppConsistentSnapshotOptions): RetentionReport
   const r = (options as RetentionOptions).retention;
   if (!isJsonObject(r)) return null;
   const num = (k: string) => (typeof r[k] === 'number' ? r[k] as number : null);
-  return { keepLast: num('keepLast'), maxAgeDays: num('maxAgeDays'), maxDeletesPerRun: num('maxDeletesPerRun'), dryRun: typeof r.dryRun === 'boolean' ? r.dryRun : null };
+  const deleteOrphans = typeof r.deleteOrphans === 'boolean' ? r.deleteOrphans : null;
+  return {
+    keepLast: num('keepLast'),
+    maxAgeDays: num('maxAgeDays'),
+    maxDeletesPerRun: num('maxDeletesPerRun'),
+    dryRun: typeof r.dryRun === 'boolean' ? r.dryRun : null,
+    deleteOrphans,
+    // The options were checked when the stacks were built.
+    orphanRetentionDays: deleteOrphans ? orphanRetentionDaysOf(r as GroupRetentionOptions) : null,
+  };
+}
+
+function lockReport(options: AppConsistentSnapshotOptions): LockReport | null {
+  const lock = options.lock;
+  return lock === undefined ? null : { days: lock.days, coolOffHours: lock.coolOffHours ?? 0 };
+}
+
+function copyReport(group: AppConsistentSnapshot): CopyReport | null {
+  const copy = group.props.copy;
+  if (copy === undefined || group.copy === undefined) return null;
+  return {
+    regions: [...copy.regions],
+    retentionDays: copy.retentionDays,
+    encryptedRegions: copy.regions.filter((r) => copy.kmsKeyIds?.[r] !== undefined),
+    requireVerified: copy.requireVerified ?? false,
+    maxInFlight: copy.maxInFlight ?? DEFAULT_MAX_COPIES_IN_FLIGHT,
+    templateName: group.copy.templateName,
+  };
 }
 
 function scheduleReport(group: AppConsistentSnapshot, now: Date): ScheduleReport | null {
@@ -369,6 +423,8 @@ function groupReport(group: AppConsistentSnapshot, deployed: DeployedTemplates, 
     snapshot: { name: spec.snapshotName, description: spec.snapshotDescription || null, excludeDiskIds: [...(props.excludeDiskIds ?? [])] },
     schedule: scheduleReport(group, now),
     retention: retentionReport(props),
+    lock: lockReport(props),
+    copy: copyReport(group),
     rateControl: { concurrency: spec.concurrency, maxErrors: spec.maxErrors, pluginDeadlineSeconds: spec.pluginDeadlineSeconds },
     automation: { templateName: group.automation.templateName, instanceTemplateName: group.automation.instanceTemplateName },
     instanceRole: {

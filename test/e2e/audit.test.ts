@@ -15,7 +15,7 @@ import { AUDIT_EXIT_STATUS_HELP, AuditExitStatus, createAuditCommand } from '../
 import { AuditReport, DRILL_TAG_KEYS } from '../../lib/audit/evaluate';
 import { REPO_ROOT, tempDir } from '../helpers';
 import { ApiAccountState, EcsApiServer, rpcSignature } from './ecs-api-server';
-import { CloudGroup, ecsTime } from './ecs-standin';
+import { CloudGroup, CloudLock, ecsTime } from './ecs-standin';
 
 const NOW = new Date('2024-05-10T09:00:00Z');
 const KEY_ID = 'LTAI-standin-audit';
@@ -195,6 +195,50 @@ describe('the report and exit status of each state of the account', () => {
     expect(r.report!.groups[0].instances[0].newest!.drill).toEqual({ verifiedAt: '2024-05-10T04:10:00Z', restoreSeconds: 412 });
     expect(r.report!.groups[0].instances[1].newest!.drill).toBeNull();
     expect(r.md).toContain('verified `2024-05-10T04:10:00Z`, restore 412 s');
+  });
+
+  test('locks: the newest group\'s locks are read by id and shown; a group the posture locks whose newest group was never locked is a finding', async () => {
+    const state = compliant();
+    const lock = (status: CloudLock['LockStatus'], createdHoursAgo: number, days: number, coolOff = 0): CloudLock => ({ LockStatus: status, LockMode: 'compliance', LockDuration: days, CoolOffPeriod: coolOff, LockCreationTime: hoursAgo(createdHoursAgo) });
+    const byId = (id: string) => state.groups.find((g) => g.SnapshotGroupId === id)!;
+    byId('ssg-db1new').snapshots.forEach((s) => { s.lock = lock('compliance', 7, 30); });
+    byId('ssg-app1new').snapshots[0].lock = lock('compliance-cooloff', 3, 2, 24);
+    byId('ssg-app2new').snapshots.forEach((s) => { s.lock = lock('expired', 60, 1); });
+    // An older group's locks are not asked for: only the newest (and newest usable) group's.
+    byId('ssg-db1old').snapshots.forEach((s) => { s.lock = lock('compliance', 31, 30); });
+    await serve(state);
+    const r = await audit([], POSTURE.replace('    schedule: {expression: cron(0 0 2 ? * *), timeZone: UTC}\n', '    schedule: {expression: cron(0 0 2 ? * *), timeZone: UTC}\n    lock: {days: 30}\n'));
+    expect(r.stderr).toEqual([]);
+    const [db, app] = r.report!.groups;
+    expect(db.instances[0].newest!.lock).toEqual({ lockedSnapshots: 2, expiredSnapshots: 0, statuses: ['compliance'], lockedUntil: ecsTime(new Date(NOW.getTime() + (30 * 24 - 7) * 3_600_000)) });
+    expect(db.instances[1].newest!.lock).toBeNull();
+    expect(app.instances[0].newest!.lock).toEqual({ lockedSnapshots: 1, expiredSnapshots: 0, statuses: ['compliance-cooloff'], lockedUntil: ecsTime(new Date(NOW.getTime() + (24 + 48 - 3) * 3_600_000)) });
+    expect(app.instances[1].newest!.lock).toEqual({ lockedSnapshots: 0, expiredSnapshots: 2, statuses: ['expired'], lockedUntil: null });
+    // db locks: DB2's newest group never was, a finding; app has no lock option: its locks are shown, not judged.
+    expect(r.status).toBe(AuditExitStatus.FINDINGS);
+    expect(codes(r.report!)).toEqual([['not-locked', 'db', DB2]]);
+    expect(r.report!.findings[0]).toMatchObject({ snapshotGroupId: 'ssg-db2new', message: expect.stringContaining('2 of the 2 snapshots of the newest one, ssg-db2new, were never locked') });
+    expect(r.md).toContain(`2 of 2 locked until \`${db.instances[0].newest!.lock!.lockedUntil}\` (compliance)`);
+    expect(r.md).toContain('1 of 2 locked until');
+    expect(r.md).toContain('expired (2 snapshot(s) deletable)');
+    const asked = server.calls.filter((c) => c.api === 'DescribeLockedSnapshots');
+    expect(asked).toHaveLength(1);
+    expect(asked[0].parameters.SnapshotIds).toEqual(['s-app1new0', 's-app1new1', 's-app2new0', 's-app2new1', 's-db1new0', 's-db1new1', 's-db2new0', 's-db2new1']);
+  });
+
+  test('locks: a partly locked newest group is a finding; a denied lock read is an API error naming the action', async () => {
+    const state = compliant();
+    state.groups.find((g) => g.SnapshotGroupId === 'ssg-db1new')!.snapshots[0].lock = { LockStatus: 'compliance', LockMode: 'compliance', LockDuration: 30, CoolOffPeriod: 0, LockCreationTime: hoursAgo(7) };
+    state.groups.filter((g) => g.SnapshotGroupId === 'ssg-db2new').forEach((g) => g.snapshots.forEach((s) => { s.lock = { LockStatus: 'compliance', LockMode: 'compliance', LockDuration: 30, CoolOffPeriod: 0, LockCreationTime: hoursAgo(7) }; }));
+    await serve(state);
+    const locked = POSTURE.replace('    schedule: {expression: cron(0 0 2 ? * *), timeZone: UTC}\n', '    schedule: {expression: cron(0 0 2 ? * *), timeZone: UTC}\n    lock: {days: 30}\n');
+    const r = await audit([], locked);
+    expect(codes(r.report!)).toEqual([['not-locked', 'db', DB1]]);
+    expect(r.report!.findings[0].message).toContain('1 of the 2 snapshots');
+    state.denied = ['DescribeLockedSnapshots'];
+    const denied = await audit([], locked);
+    expect(denied.status).toBe(AuditExitStatus.API_ERROR);
+    expect(denied.stderr.join('\n')).toContain('permission denied: the identity may not call ecs:DescribeLockedSnapshots');
   });
 
   test('orphaned: groups tagged for a group the posture no longer has', async () => {

@@ -17,7 +17,7 @@
 import * as crypto from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { CloudGroup, modelCheckedCall, pageByToken } from './ecs-standin';
+import { CloudGroup, ecsTime, modelCheckedCall, pageByToken } from './ecs-standin';
 
 /** An instance of the simulated account. */
 export interface AccountInstanceState {
@@ -167,6 +167,18 @@ export class EcsApiServer {
           Snapshots: { Snapshot: g.snapshots.map((s) => ({ SnapshotId: s.SnapshotId, SourceDiskId: s.DiskId, Progress: '100%', Available: true, Tags: { Tag: s.Tags.map((t) => ({ Key: t.Key, Value: t.Value })) } })) },
         }));
         return pageByToken(api, p, found, (page) => ({ SnapshotGroups: { SnapshotGroup: page } }));
+      }
+      case 'DescribeLockedSnapshots': {
+        // The snapshots that carry a lock (an expired one included), by id; the lock ends its
+        // cool-off plus its duration after it was set (the stand-in's reading of the SDK's fields).
+        const ids = (p.SnapshotIds ?? []) as string[];
+        const found = this.state.groups.flatMap((g) => g.snapshots).filter((s) => s.lock !== undefined && (ids.length === 0 || ids.includes(s.SnapshotId)))
+          .map((s) => ({
+            SnapshotId: s.SnapshotId,
+            ...s.lock,
+            LockExpiredTime: ecsTime(new Date(Date.parse(s.lock!.LockCreationTime) + (s.lock!.CoolOffPeriod + s.lock!.LockDuration * 24) * 3_600_000)),
+          }));
+        return pageByToken(api, p, found, (page) => ({ LockedSnapshotsInfo: page }));
       }
       default:
         throw new ApiError(400, 'StandIn.NotAnswered', `the stand-in server does not answer ${api}`);

@@ -1,7 +1,7 @@
 /**
  * What the ECS SDK (`@alicloud/ecs20140526`) documents about each request field, read from the doc
  * comments of its request models (`dist/models/<Api>Request.d.ts`): required fields, list
- * lengths, number bounds, string lengths, the `http://` prefix rule and deprecated fields. Only the sentences below
+ * lengths, number bounds and ranges, string lengths, the `http://` prefix rule and deprecated fields. Only the sentences below
  * are read, as the SDK words them; a field whose comment says nothing of the kind has no
  * constraint here. The ECS stand-in refuses a call that breaks one, as ECS would.
  */
@@ -31,10 +31,12 @@ const MODELS_DIR = path.join(path.dirname(require.resolve('@alicloud/ecs20140526
 /** The sentences of the SDK's comments that carry a constraint, and what each means. */
 const SENTENCES: ReadonlyArray<{ readonly pattern: RegExp; readonly read: (m: RegExpMatchArray) => Partial<Mutable<FieldConstraint>> }> = [
   { pattern: /This parameter is required\./, read: () => ({ required: true }) },
-  { pattern: /(?:Array length|Valid values of N): (\d+) to (\d+)/, read: (m) => ({ items: { min: Number(m[1]), max: Number(m[2]) } }) },
+  { pattern: /(?:Array length|Valid values of N|Valid values of array length): (\d+) to (\d+)/, read: (m) => ({ items: { min: Number(m[1]), max: Number(m[2]) } }) },
   { pattern: /(?:consists of|can contain|specify) up to (\d+) [\w -]*?(?:IDs|instances)/, read: (m) => ({ items: { min: 0, max: Number(m[1]) } }) },
   { pattern: /Maximum value: (\d+)\./, read: (m) => ({ value: { max: Number(m[1]) } }) },
   { pattern: /Minimum value: (\d+)\./, read: (m) => ({ value: { min: Number(m[1]) } }) },
+  // A range of numbers (LockSnapshot's LockDuration, CopySnapshot's RetentionDays); applied to number fields only.
+  { pattern: /Valid values: (\d+) to (\d+)\./, read: (m) => ({ value: { min: Number(m[1]), max: Number(m[2]) } }) },
   { pattern: /must be (\d+) to (\d+) characters in length/, read: (m) => ({ length: { min: Number(m[1]), max: Number(m[2]) } }) },
   { pattern: /cannot start with `http:\/\/` or `https:\/\/`/, read: () => ({ noUrlPrefix: true }) },
   { pattern: /This parameter is (?:about to be )?deprecated/, read: () => ({ deprecated: true }) },

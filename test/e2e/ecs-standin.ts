@@ -21,13 +21,57 @@ export interface CloudDisk {
   attachedTo: string[];
 }
 
+/**
+ * A snapshot lock as LockSnapshot sets it (compliance mode, the only one the SDK documents). Its
+ * status: `compliance-cooloff` while the cool-off period runs (the snapshot cannot be deleted; the
+ * lock can be changed or removed), `compliance` after it (cannot be deleted; the lock can only be
+ * extended), `expired` once the duration has passed (deletable). A test sets `LockStatus` to
+ * move a lock on; LockSnapshot sets it from the cool-off period it is given.
+ */
+export interface CloudLock {
+  LockStatus: 'compliance-cooloff' | 'compliance' | 'expired';
+  LockMode: 'compliance';
+  LockDuration: number;
+  CoolOffPeriod: number;
+  LockCreationTime: string;
+}
+
 /** A snapshot of a group, with its tags as `{Key, Value}`. */
 export interface CloudSnapshot {
   readonly SnapshotId: string;
   readonly DiskId: string;
   Status: string;
   Tags: Array<{ Key: string; Value: string }>;
+  /** Absent: never locked. */
+  lock?: CloudLock;
+  /** Days ECS keeps it (absent: until deleted, as for the snapshots of a snapshot group). */
+  RetentionDays?: number;
 }
+
+/**
+ * A snapshot in another region, made by CopySnapshot: it starts `progressing` and becomes
+ * `accomplished` (or `failed`, as {@link CloudState.copyFailure} says) after the number of
+ * DescribeSnapshots reads {@link CloudState.copyReads} gives, as a copy runs on its own in ECS.
+ */
+export interface CloudCopy {
+  readonly SnapshotId: string;
+  readonly SourceSnapshotId: string;
+  readonly SourceRegionId: string;
+  readonly SnapshotName: string;
+  readonly Description: string;
+  Status: string;
+  readonly Tags: Array<{ Key: string; Value: string }>;
+  readonly RetentionDays?: number;
+  readonly Encrypted: boolean;
+  readonly KMSKeyId?: string;
+  /** DescribeSnapshots reads so far. */
+  reads: number;
+  /** What it ends as. */
+  readonly ends: 'accomplished' | 'failed';
+}
+
+/** How a copy goes: refused by CopySnapshot itself, or started and failed later, or fine. */
+export type CopyOutcome = 'refuse' | 'fail' | undefined;
 
 /** A snapshot group of the simulated account. */
 export interface CloudGroup {
@@ -41,11 +85,30 @@ export interface CloudGroup {
 
 /** The simulated account, as a test sets it up and alters it. */
 export interface CloudState {
-  instance: { id: string; status: string; agent: string; roles: string[] };
+  /** The instance the automation runs on; `released`: deleted (DescribeInstances no longer lists it). */
+  instance: { id: string; status: string; agent: string; roles: string[]; released?: boolean };
+  /** Other instances that exist in the region (by id, with their status). */
+  otherInstances?: Array<{ id: string; status: string }>;
   disks: CloudDisk[];
   groups: CloudGroup[];
   /** APIs that answer with an error (the code and message), e.g. a policy that lacks them. */
   refuse?: Record<string, string>;
+  /** The other regions the account uses, with the snapshots copied there. */
+  regions?: Record<string, { snapshots: CloudCopy[] }>;
+  /** DescribeSnapshots reads of a copy before it ends (default 2). */
+  copyReads?: number;
+  /** How the copy of a snapshot to a region goes (default: fine). */
+  copyFailure?: (sourceSnapshotId: string, regionId: string) => CopyOutcome;
+  /** The stand-in's clock (lock times). @default - the real time */
+  now?: Date;
+}
+
+/** The region the execution runs in: the source of every snapshot group. */
+export const HOME_REGION = 'cn-hangzhou';
+
+/** Whether a lock keeps its snapshot from being deleted (ECS: in cool-off or in compliance). */
+export function isLocked(s: { lock?: CloudLock }): boolean {
+  return s.lock !== undefined && s.lock.LockStatus !== 'expired';
 }
 
 /** A time as ECS writes it: UTC, to the second (`2024-05-01T10:30:00Z`). */
@@ -96,7 +159,8 @@ export function checkShape(value: unknown, type: FieldType, path: string): void 
  * the call is recorded, and the response is checked against the SDK's response model.
  */
 export function modelCheckedCall(service: string, api: string, parameters: Record<string, unknown>,
-  calls: Array<{ api: string; parameters: Record<string, unknown> }>, respond: (p: Record<string, unknown>) => Record<string, unknown>): unknown {
+  calls: Array<{ api: string; parameters: Record<string, unknown> }>, respond: (p: Record<string, unknown>) => Record<string, unknown>,
+  regions: readonly string[] = [HOME_REGION]): unknown {
   if (service !== 'ECS') throw new Error(`the stand-in serves ECS only, not ${service}`);
   const model = findEcsApi(api);
   if (!model || model.match !== 'exact') throw new Error(`ECS has no API ${api}`);
@@ -107,7 +171,7 @@ export function modelCheckedCall(service: string, api: string, parameters: Recor
   // As ECS would refuse it, where the SDK's comments document a rule (required, lengths, bounds).
   const problems = constraintProblems(model.model, parameters);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
+  if (!regions.includes(String(parameters.RegionId))) throw new Error(`${api}: RegionId must be the execution's region or one the account uses (${regions.join(', ')}), not ${String(parameters.RegionId)}`);
   calls.push({ api, parameters });
   const response = { RequestId: `req-${calls.length}`, ...respond(parameters) };
   checkShape(response, { kind: 'model', fields: model.model.response }, api);
@@ -118,6 +182,8 @@ export function modelCheckedCall(service: string, api: string, parameters: Recor
 export class EcsStandIn {
   /** Every call, in order. */
   public readonly calls: Array<{ api: string; parameters: Record<string, unknown> }> = [];
+  /** The most copies progressing at once, in every region, seen when a copy started. */
+  public maxCopiesInFlight = 0;
 
   constructor(public readonly state: CloudState) {}
 
@@ -125,8 +191,66 @@ export class EcsStandIn {
     return modelCheckedCall(service, api, parameters, this.calls, (p) => {
       const refused = this.state.refuse?.[api];
       if (refused !== undefined) throw new Error(refused);
+      if (p.RegionId !== HOME_REGION) return this.respondElsewhere(api, String(p.RegionId), p);
       return this.respond(api, p);
-    });
+    }, [HOME_REGION, ...Object.keys(this.state.regions ?? {})]);
+  }
+
+  /** Deletes an instance: DescribeInstances no longer lists it; its snapshot groups stay, as ECS keeps them. */
+  public releaseInstance(id: string): void {
+    if (this.state.instance.id === id) {
+      this.state.instance.released = true;
+      return;
+    }
+    const others = this.state.otherInstances ?? [];
+    const at = others.findIndex((i) => i.id === id);
+    if (at < 0) throw new Error(`no instance ${id} to release`);
+    others.splice(at, 1);
+  }
+
+  /** The instances that exist, in the order ECS would list them. */
+  private existingInstances(): Array<{ id: string; status: string }> {
+    const { instance } = this.state;
+    return [...(instance.released ? [] : [{ id: instance.id, status: instance.status }]), ...(this.state.otherInstances ?? [])];
+  }
+
+  /** Every snapshot of the home region, with its group. */
+  private snapshots(): Array<{ g: CloudGroup; s: CloudSnapshot }> {
+    return this.state.groups.flatMap((g) => g.snapshots.map((s) => ({ g, s })));
+  }
+
+  /** The stand-in's clock, as ECS writes a time. */
+  private now(): string {
+    return ecsTime(this.state.now ?? new Date());
+  }
+
+  /** Calls in another region: the copies there (DescribeSnapshots). */
+  private respondElsewhere(api: string, region: string, p: Record<string, unknown>): Record<string, unknown> {
+    if (api !== 'DescribeSnapshots') throw new Error(`the stand-in answers ${api} in ${HOME_REGION} only, not in ${region}`);
+    const ids = list(p.SnapshotIds);
+    const tags = (p.Tag as Array<{ Key?: string; Value?: string }> | undefined) ?? [];
+    const found = this.state.regions![region].snapshots
+      .filter((c) => (ids.length === 0 || ids.includes(c.SnapshotId)) && tags.every((t) => c.Tags.some((x) => x.Key === t.Key && (t.Value === undefined || x.Value === t.Value))))
+      .map((c) => {
+        // A copy runs on its own: each read sees it further along, until it ends.
+        c.reads += 1;
+        if (c.Status === 'progressing' && c.reads >= (this.state.copyReads ?? 2)) c.Status = c.ends;
+        return {
+          SnapshotId: c.SnapshotId,
+          SnapshotName: c.SnapshotName,
+          Description: c.Description,
+          Status: c.Status,
+          SourceSnapshotId: c.SourceSnapshotId,
+          SourceRegionId: c.SourceRegionId,
+          Encrypted: c.Encrypted,
+          ...(c.KMSKeyId !== undefined ? { KMSKeyId: c.KMSKeyId } : {}),
+          ...(c.RetentionDays !== undefined ? { RetentionDays: c.RetentionDays } : {}),
+          // Instant access applies to no copied snapshot (ECS's documentation).
+          InstantAccess: false,
+          Tags: { Tag: c.Tags.map((t) => ({ TagKey: t.Key, TagValue: t.Value })) },
+        };
+      });
+    return { ...pageByToken(api, p, found, (page) => ({ Snapshots: { Snapshot: page } })), TotalCount: found.length };
   }
 
   private respond(api: string, p: Record<string, unknown>): Record<string, unknown> {
@@ -137,8 +261,10 @@ export class EcsStandIn {
     };
     switch (api) {
       case 'DescribeInstances': {
-        const found = required('InstanceIds').includes(instance.id) ? [{ InstanceId: instance.id, Status: instance.status }] : [];
-        return { Instances: { Instance: found }, TotalCount: found.length };
+        // Only the instances that exist: a deleted one is not listed (and no error names it).
+        const ids = required('InstanceIds');
+        const found = this.existingInstances().filter((i) => ids.includes(i.id)).map((i) => ({ InstanceId: i.id, Status: i.status }));
+        return { ...pageByToken(api, p, found, (page) => ({ Instances: { Instance: page } })), TotalCount: found.length };
       }
       case 'DescribeCloudAssistantStatus': {
         const found = required('InstanceId').includes(instance.id) ? [{ InstanceId: instance.id, CloudAssistantStatus: instance.agent }] : [];
@@ -160,10 +286,13 @@ export class EcsStandIn {
         return { Disks: { Disk: found }, TotalCount: found.length };
       }
       case 'DescribeSnapshotGroups': {
-        // The templates filter by the group's id (the read back) or by the instance (retention).
+        // The templates filter by the group's id (the read back), by the instance (retention), or
+        // list the region's groups of a status (the orphan search).
         const ids = list(p.SnapshotGroupId);
-        if (ids.length === 0 && p.InstanceId === undefined) throw new Error(`${api}: the template must filter by SnapshotGroupId or InstanceId`);
-        const found = groups.filter((g) => (ids.length === 0 || ids.includes(g.SnapshotGroupId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
+        const statuses = list(p.Status);
+        if (ids.length === 0 && p.InstanceId === undefined && statuses.length === 0) throw new Error(`${api}: the template must filter by SnapshotGroupId, InstanceId or Status`);
+        const found = groups.filter((g) => (ids.length === 0 || ids.includes(g.SnapshotGroupId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId)
+          && (statuses.length === 0 || statuses.includes(g.Status)))
           .map((g) => ({
             SnapshotGroupId: g.SnapshotGroupId,
             InstanceId: g.InstanceId,
@@ -207,12 +336,76 @@ export class EcsStandIn {
         const id = String(p.SnapshotGroupId ?? '');
         const at = groups.findIndex((g) => g.SnapshotGroupId === id);
         if (at < 0) throw new Error(`InvalidSnapshotGroupId.NotFound: ${api}: no snapshot group ${id}`);
+        // A locked snapshot cannot be deleted by anyone until its lock ends (the code is the stand-in's).
+        const locked = groups[at].snapshots.filter(isLocked);
+        if (locked.length > 0) throw new Error(`OperationDenied.SnapshotLocked: ${api}: snapshot ${locked[0].SnapshotId} of ${id} is locked (${locked[0].lock!.LockStatus})`);
         const [removed] = groups.splice(at, 1);
         return {
           OperationProgressSet: {
             OperationProgress: removed.snapshots.map((s) => ({ OperationStatus: 'Success', RelatedItemSet: { RelatedItem: [{ Name: 'SnapshotId', Value: s.SnapshotId }] } })),
           },
         };
+      }
+      case 'LockSnapshot': {
+        // As the SDK documents it: compliance mode only; a lock in cool-off may be changed, one past
+        // it only extended (CoolOffPeriod 0, a LockDuration not shorter); the lock must end within
+        // the snapshot's retention (help.aliyun.com lock-snapshot). Error codes are the stand-in's.
+        const id = String(p.SnapshotId);
+        const found = this.snapshots().find(({ s }) => s.SnapshotId === id);
+        if (!found) throw new Error(`InvalidSnapshotId.NotFound: ${api}: no snapshot ${id}`);
+        if (p.LockMode !== 'compliance') throw new Error(`InvalidParameter.LockMode: ${api}: ${String(p.LockMode)}, not compliance`);
+        const days = Number(p.LockDuration);
+        const coolOff = Number(p.CoolOffPeriod);
+        const s = found.s;
+        if (s.RetentionDays !== undefined && days > s.RetentionDays) {
+          throw new Error(`InvalidParameter.LockDuration: ${api}: a lock of ${days} days would outlast the snapshot's retention of ${s.RetentionDays} days`);
+        }
+        if (s.lock?.LockStatus === 'compliance' && (coolOff !== 0 || days < s.lock.LockDuration)) {
+          throw new Error(`OperationDenied.LockedSnapshot: ${api}: ${id} is locked past its cool-off: its lock can only be extended`);
+        }
+        s.lock = { LockStatus: coolOff > 0 ? 'compliance-cooloff' : 'compliance', LockMode: 'compliance', LockDuration: days, CoolOffPeriod: coolOff, LockCreationTime: this.now() };
+        return { LockedSnapshotInfo: { SnapshotId: id, ...s.lock } };
+      }
+      case 'DescribeLockedSnapshots': {
+        // The snapshots that carry a lock (an expired one included), by id and status; paged.
+        const ids = list(p.SnapshotIds);
+        const found = this.snapshots().filter(({ s }) => s.lock !== undefined && (ids.length === 0 || ids.includes(s.SnapshotId))
+          && (p.LockStatus === undefined || s.lock.LockStatus === p.LockStatus))
+          .map(({ s }) => ({ SnapshotId: s.SnapshotId, ...s.lock }));
+        return pageByToken(api, p, found, (page) => ({ LockedSnapshotsInfo: page }));
+      }
+      case 'CopySnapshot': {
+        // The copy appears in the destination region at once, progressing, with the tags, name,
+        // description, retention and encryption of the request; the source must be accomplished.
+        const id = String(p.SnapshotId);
+        const region = String(p.DestinationRegionId);
+        const found = this.snapshots().find(({ s }) => s.SnapshotId === id);
+        if (!found) throw new Error(`InvalidSnapshotId.NotFound: ${api}: no snapshot ${id}`);
+        if (found.s.Status !== 'accomplished') throw new Error(`IncorrectSnapshotStatus: ${api}: ${id} is ${found.s.Status}`);
+        const destination = this.state.regions?.[region];
+        if (!destination) throw new Error(`InvalidDestinationRegionId.NotFound: ${api}: the account does not use region ${region}`);
+        const outcome = this.state.copyFailure?.(id, region);
+        if (outcome === 'refuse') throw new Error(`QuotaExceed.SnapshotCopy: ${api}: the copy of ${id} to ${region} was refused`);
+        if (p.KMSKeyId !== undefined && p.Encrypted !== true) throw new Error(`InvalidParameter.Encrypted: ${api}: KMSKeyId needs Encrypted true`);
+        const copyId = `s-copy${String(destination.snapshots.length + 1).padStart(4, '0')}${id.slice(2, 12)}`;
+        const tags = ((p.Tag as Array<{ Key?: string; Value?: string }> | undefined) ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
+        destination.snapshots.push({
+          SnapshotId: copyId,
+          SourceSnapshotId: id,
+          SourceRegionId: HOME_REGION,
+          SnapshotName: String(p.DestinationSnapshotName),
+          Description: String(p.DestinationSnapshotDescription),
+          Status: 'progressing',
+          Tags: tags,
+          ...(p.RetentionDays !== undefined ? { RetentionDays: Number(p.RetentionDays) } : {}),
+          Encrypted: p.Encrypted === true,
+          ...(p.KMSKeyId !== undefined ? { KMSKeyId: String(p.KMSKeyId) } : {}),
+          reads: 0,
+          ends: outcome === 'fail' ? 'failed' : 'accomplished',
+        });
+        const inFlight = Object.values(this.state.regions ?? {}).flatMap((r) => r.snapshots).filter((c) => c.Status === 'progressing').length;
+        this.maxCopiesInFlight = Math.max(this.maxCopiesInFlight, inFlight);
+        return { SnapshotId: copyId };
       }
       case 'DescribeSnapshots': {
         // As ECS: no SnapshotIds means every snapshot (of the instance, when filtered by it).

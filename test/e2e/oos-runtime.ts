@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 /** An OOS template document, as far as these tests read it. */
 export interface OosDocument {
   Parameters: Record<string, { Type: string; Default?: unknown; AllowedValues?: unknown[]; AllowedPattern?: string; MinValue?: number; MaxValue?: number }>;
-  Tasks: Array<{ Name: string; Action: string; Properties: Record<string, unknown>; Loop?: { Items: unknown } }>;
+  Tasks: Array<{ Name: string; Action: string; Properties: Record<string, unknown>; Loop?: { Items: unknown }; Retries?: number }>;
 }
 
 /** The parameter values of an execution: the defaults overridden by `values`, each checked as OOS checks it. */
@@ -39,7 +39,9 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
  * passed to an API), task outputs selected with jq (the real jq binary, as OOS applies jq to
  * each action's result), ACS::ExecuteAPI and ACS::CheckFor against an API stand-in,
  * ACS::ECS::RunCommand through a runner, ACS::Template loops over a child template,
- * ACS::Choice (`Fn::Equals`, with `ACS::END` or a task as the next task), ACS::Notify (a webhook
+ * ACS::Choice (`Fn::Equals`, with `ACS::END` or a task as the next task), ACS::WaitFor (the call
+ * repeated until its value is desired, at most `Retries` more times (OOS's default 10), failing
+ * at once on a `StopRetryValues` value; the delays between tries are not waited here), ACS::Notify (a webhook
  * POST), and OOS's own ListExecutions answered from the run's executions (each has an id,
  * `{{ ACS::ExecutionId }}`, a nested one its parent's id). What it assumes where
  * OOS's documentation is silent: a String output takes the selector's single value, a List
@@ -320,6 +322,34 @@ class TemplateRun {
         }
         return undefined;
       }
+      case 'ACS::WaitFor': {
+        const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
+        const desired = (this.resolve(props.DesiredValues ?? [], item) as unknown[]).map(String);
+        const stop = (this.resolve(props.StopRetryValues ?? [], item) as unknown[]).map(String);
+        const tries = 1 + (task.Retries ?? 10);
+        let values: unknown[] = [];
+        for (let attempt = 1; attempt <= tries; attempt++) {
+          let response: unknown;
+          try {
+            response = this.env.callApi(String(props.Service), String(props.API), parameters);
+          } catch (e) {
+            return `${props.API}: ${(e as Error).message}`;
+          }
+          values = jq(String(this.resolve(props.PropertySelector, item)), response);
+          if (values.some((v) => stop.includes(String(v)))) {
+            return `${props.PropertySelector} is ${JSON.stringify(values)}, one of the values that stop the wait ${JSON.stringify(stop)}`;
+          }
+          if (values.length > 0 && values.every((v) => desired.includes(String(v)))) {
+            try {
+              this.taskOutputs[task.Name] = this.outputsOf(task, response, item);
+            } catch (e) {
+              return `${props.API}: ${(e as Error).message}`;
+            }
+            return undefined;
+          }
+        }
+        return `${props.PropertySelector} is still ${JSON.stringify(values)} after ${tries} tries, not one of the desired values ${JSON.stringify(desired)}`;
+      }
       case 'ACS::ECS::RunCommand': {
         const r = this.resolve(props) as Record<string, unknown>;
         const { output, exitCode } = await this.env.runCommand(task.Name, String(r.instanceId), String(r.commandType), String(r.commandContent));
@@ -381,29 +411,39 @@ class TemplateRun {
     return { RequestId: `oos-req-${this.tree.next}`, Executions: found.map((r) => ({ ...r })) };
   }
 
+  /**
+   * An ACS::Template task, looped or not. A loop runs at most `Concurrency` items at once (the
+   * rate control's; 1 without), each started in order as another ends, and starts no new item
+   * once more items failed than its MaxErrors allows; runs and aggregates keep the items' order.
+   * Items run at once interleave at their tasks (each task is awaited), as OOS runs them side by side.
+   */
   private async runNested(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
     const items = task.Loop ? this.resolve(task.Loop.Items) as unknown[] : [undefined];
     const refused = task.Loop ? loopItemsProblem(task.Name, items) : undefined;
     if (refused) return refused;
-    const maxErrors = Number((this.resolve(task.Loop?.RateControl ?? {}) as { MaxErrors?: unknown }).MaxErrors ?? 0);
-    const perItem: Array<Record<string, unknown>> = [];
-    const runs: Execution[] = [];
+    const rate = this.resolve(task.Loop?.RateControl ?? {}) as { MaxErrors?: unknown; Concurrency?: unknown };
+    const maxErrors = Number(rate.MaxErrors ?? 0);
+    const concurrency = Math.max(1, Number(rate.Concurrency ?? 1));
+    const runs: Array<Execution | undefined> = new Array(items.length);
     let errors = 0;
-    for (const item of items) {
-      if (errors > maxErrors) break;
-      const name = String(this.resolve(task.Properties.TemplateName, item));
-      const child = this.env.templates?.[name];
-      if (!child) throw new Error(`task ${task.Name}: no template ${name}`);
-      const run = await runTemplate(child, this.resolve(task.Properties.Parameters ?? {}, item) as Record<string, unknown>, this.env,
-        { tree: this.tree, parentId: this.executionId, templateName: name });
-      runs.push(run);
-      if (run.status === 'Success') {
-        perItem.push(this.outputsOf(task, run.outputs));
-      } else {
-        errors++;
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length && errors <= maxErrors) {
+        const index = next++;
+        const item = items[index];
+        const name = String(this.resolve(task.Properties.TemplateName, item));
+        const child = this.env.templates?.[name];
+        if (!child) throw new Error(`task ${task.Name}: no template ${name}`);
+        const run = await runTemplate(child, this.resolve(task.Properties.Parameters ?? {}, item) as Record<string, unknown>, this.env,
+          { tree: this.tree, parentId: this.executionId, templateName: name });
+        runs[index] = run;
+        if (run.status !== 'Success') errors++;
       }
-    }
-    this.children[task.Name] = runs;
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    const ran = runs.filter((r): r is Execution => r !== undefined);
+    const perItem = ran.filter((r) => r.status === 'Success').map((r) => this.outputsOf(task, r.outputs));
+    this.children[task.Name] = ran;
     const aggregates = Object.fromEntries(Object.entries(task.Loop?.Outputs ?? {}).map(([name, a]) => {
       if (a.AggregateType !== 'Fn::ListJoin') throw new Error(`${a.AggregateType} is not supported here`);
       return [name, perItem.map((o) => o[a.AggregateField])];
@@ -470,7 +510,8 @@ function condition(when: unknown): boolean {
 /**
  * The intrinsic functions the package's templates use, as OOS documents them (the exact output
  * formats where the documentation gives none are marked): `Fn::Equals` compares two values,
- * `Fn::If` takes one of two (see TemplateRun.resolve), `Fn::AddHour` shifts a UTC time by a
+ * `Fn::If` takes one of two (see TemplateRun.resolve), `Fn::Select` picks an item of a list or a
+ * field of an object, `Fn::AddHour` shifts a UTC time by a
  * number of hours, `Fn::FormatUTCTime` formats one with strftime directives, `Fn::Eval` evaluates
  * a one-line expression (here: arithmetic only). Public templates compute "now minus N days" as
  * `Fn::FormatUTCTime: [Fn::AddHour: ['{{ ACS::CurrentUTCTime }}', Fn::Eval: ['-N*24']], format]`.
@@ -505,6 +546,18 @@ function callFunction(name: string, args: unknown): unknown {
       // Values compared as OOS substitutes them: a whole-value reference keeps its type (a list).
       if (list.length !== 2) throw new Error(`Fn::Equals takes [a, b], got ${JSON.stringify(args)}`);
       return JSON.stringify(list[0]) === JSON.stringify(list[1]);
+    }
+    case 'Fn::Select': {
+      // [index, list] or [key, object], as Alibaba's templates pick a field of a loop item.
+      const [key, from] = list;
+      if (list.length !== 2) throw new Error(`Fn::Select takes [index or key, list or object], got ${JSON.stringify(args)}`);
+      if (Array.isArray(from)) {
+        const i = Number(key);
+        if (!Number.isInteger(i) || i < 0 || i >= from.length) throw new Error(`Fn::Select: no item ${JSON.stringify(key)} in ${JSON.stringify(from)}`);
+        return from[i];
+      }
+      if (from !== null && typeof from === 'object' && typeof key === 'string' && key in from) return (from as Record<string, unknown>)[key];
+      throw new Error(`Fn::Select: no field ${JSON.stringify(key)} in ${JSON.stringify(from)}`);
     }
     case 'Fn::Eval': {
       if (list.length !== 1 || typeof list[0] !== 'string') throw new Error(`Fn::Eval takes [expression], got ${JSON.stringify(args)}`);

@@ -8,7 +8,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { RETENTION_TASKS, SnapshotRetention, SnapshotRetentionProps } from '../../lib/retention';
 import { newApp, templateNamed, templateOf } from '../helpers';
-import { CloudGroup, CloudState, EcsStandIn, ecsTime } from './ecs-standin';
+import { CloudGroup, CloudLock, CloudState, EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, execute, healthyCloud, synthStack } from './harness';
 import { Execution, OosTemplate, executionParameters, runTemplate } from './oos-runtime';
 
@@ -68,7 +68,7 @@ function synthRetention(props: Partial<SnapshotRetentionProps> = {}) {
 
 const DEFAULT = synthRetention();
 
-interface InstanceResult { instanceId: string; dryRun: boolean; deleteIds: string[]; keptIds: string[] }
+interface InstanceResult { instanceId: string; dryRun: boolean; deleteIds: string[]; keptIds: string[]; lockedIds: string[] }
 
 /** Executes the retention template against `groups` at NOW; returns what happened. */
 async function retain(groups: CloudGroup[], values: Record<string, unknown> = {}, synth = DEFAULT, cloud: CloudState = { ...healthyCloud(), groups }) {
@@ -99,10 +99,11 @@ describe('retention: which groups go', () => {
     expect(r.execution.status).toBe('Success');
     expect(r.deleted).toEqual(['ssg-day40', 'ssg-day20', 'ssg-day08']);
     expect(r.gone).toEqual(['ssg-day08', 'ssg-day40', 'ssg-day20']);
-    expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: ['ssg-day40', 'ssg-day20', 'ssg-day08'], keptIds: ['ssg-day02', 'ssg-day05', 'ssg-day01'] }]);
-    // One listing of the instance's groups, one page of 100, then the deletions.
+    expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: ['ssg-day40', 'ssg-day20', 'ssg-day08'], keptIds: ['ssg-day02', 'ssg-day05', 'ssg-day01'], lockedIds: [] }]);
+    // One listing of the instance's groups, one page of 100, the lock check of those past retention, then the deletions.
     expect(r.ecs.calls[0]).toEqual({ api: 'DescribeSnapshotGroups', parameters: { RegionId: 'cn-hangzhou', InstanceId: INSTANCE, MaxResults: 100 } });
-    expect(r.ecs.calls.slice(1).map((c) => c.api)).toEqual(['DeleteSnapshotGroup', 'DeleteSnapshotGroup', 'DeleteSnapshotGroup']);
+    expect(r.ecs.calls[1]).toEqual({ api: 'DescribeLockedSnapshots', parameters: { RegionId: 'cn-hangzhou', SnapshotIds: ['s-day400', 's-day401', 's-day200', 's-day201', 's-day080', 's-day081'], MaxResults: 100 } });
+    expect(r.ecs.calls.slice(2).map((c) => c.api)).toEqual(['DeleteSnapshotGroup', 'DeleteSnapshotGroup', 'DeleteSnapshotGroup']);
   });
 
   test('keepLast counts per instance: each instance keeps its own newest', async () => {
@@ -184,9 +185,9 @@ describe('retention: which groups go', () => {
     const groups = [group('ssg-day01', ago(1)), group('ssg-day50', ago(50)), group('ssg-day60', ago(60))];
     const r = await retain(groups, { keepLast: 1, dryRun: 'true' });
     expect(r.execution.status).toBe('Success');
-    expect(r.ecs.calls.map((c) => c.api)).toEqual(['DescribeSnapshotGroups']);
+    expect(r.ecs.calls.map((c) => c.api)).toEqual(['DescribeSnapshotGroups', 'DescribeLockedSnapshots']);
     expect(r.gone).toEqual([]);
-    expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: true, deleteIds: ['ssg-day60', 'ssg-day50'], keptIds: ['ssg-day01'] }]);
+    expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: true, deleteIds: ['ssg-day60', 'ssg-day50'], keptIds: ['ssg-day01'], lockedIds: [] }]);
     // Set in the construct, it is the default.
     const synth = synthRetention({ keepLast: 1, dryRun: true });
     expect(synth.parent.Parameters.dryRun.Default).toBe('true');
@@ -197,9 +198,9 @@ describe('retention: which groups go', () => {
     for (const groups of [[group('ssg-day01', ago(1))], []]) {
       const r = await retain(groups, { keepLast: 1 });
       expect(r.execution.status).toBe('Success');
-      expect(r.child!.ran).toEqual([RETENTION_TASKS.select, RETENTION_TASKS.anyToDelete]);
+      expect(r.child!.ran).toEqual([RETENTION_TASKS.select, RETENTION_TASKS.anyCandidate]);
       expect(r.ecs.calls.map((c) => c.api)).toEqual(['DescribeSnapshotGroups']);
-      expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: [], keptIds: groups.map((g) => g.SnapshotGroupId) }]);
+      expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: [], keptIds: groups.map((g) => g.SnapshotGroupId), lockedIds: [] }]);
     }
   });
 
@@ -240,7 +241,84 @@ describe('retention: which groups go', () => {
       runCommand: async () => { throw new Error('retention runs no command'); },
     });
     expect(execution.ran).toEqual(['selectInstances', 'whetherAnyInstance', RETENTION_TASKS.instances]);
-    expect(execution.outputs.results).toEqual([{ instanceId: OTHER_INSTANCE, dryRun: false, deleteIds: ['ssg-othr40'], keptIds: ['ssg-othr10', 'ssg-othr20', 'ssg-othr30'] }]);
+    expect(execution.outputs.results).toEqual([{ instanceId: OTHER_INSTANCE, dryRun: false, deleteIds: ['ssg-othr40'], keptIds: ['ssg-othr10', 'ssg-othr20', 'ssg-othr30'], lockedIds: [] }]);
+  });
+});
+
+/** A lock as ECS reports it, in the given status. */
+const lockOf = (status: CloudLock['LockStatus']): CloudLock => ({ LockStatus: status, LockMode: 'compliance', LockDuration: 30, CoolOffPeriod: status === 'compliance-cooloff' ? 24 : 0, LockCreationTime: ago(60) });
+
+/** Locks every snapshot of a group (or the one at `index`). */
+function locked(g: CloudGroup, status: CloudLock['LockStatus'], index?: number): CloudGroup {
+  g.snapshots.forEach((s, i) => { if (index === undefined || i === index) s.lock = lockOf(status); });
+  return g;
+}
+
+describe('retention: locked groups are kept, never a failure', () => {
+  test('a group with a snapshot in compliance or in cool-off is kept and listed; an expired lock no longer keeps one', async () => {
+    const groups = [
+      group('ssg-day01', ago(1)),
+      locked(group('ssg-day90', ago(90)), 'compliance'),
+      // One snapshot of two locked is enough: ECS would refuse to delete the group.
+      locked(group('ssg-day80', ago(80)), 'compliance-cooloff', 1),
+      locked(group('ssg-day70', ago(70)), 'expired'),
+      group('ssg-day60', ago(60)),
+    ];
+    const r = await retain(groups, { keepLast: 1 });
+    expect(r.execution.status).toBe('Success');
+    expect(r.deleted).toEqual(['ssg-day70', 'ssg-day60']);
+    expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: ['ssg-day70', 'ssg-day60'], keptIds: ['ssg-day01', 'ssg-day90', 'ssg-day80'], lockedIds: ['ssg-day90', 'ssg-day80'] }]);
+    // The lock check asked about the snapshots of the four groups past retention, oldest first.
+    expect(r.ecs.calls[1].parameters.SnapshotIds).toEqual(['s-day900', 's-day901', 's-day800', 's-day801', 's-day700', 's-day701', 's-day600', 's-day601']);
+  });
+
+  test('without the lock check the deletion of a locked group fails (what the stand-in holds ECS to)', () => {
+    const ecs = new EcsStandIn({ ...healthyCloud(), groups: [locked(group('ssg-day90', ago(90)), 'compliance-cooloff', 0)] });
+    expect(() => ecs.call('ECS', 'DeleteSnapshotGroup', { RegionId: 'cn-hangzhou', SnapshotGroupId: 'ssg-day90' })).toThrow(/OperationDenied.SnapshotLocked/);
+    expect(ecs.state.groups).toHaveLength(1);
+  });
+
+  test('every group past retention locked: the run ends before the deletion loop, successfully; a dry run lists none of them', async () => {
+    const groups = () => [group('ssg-day01', ago(1)), locked(group('ssg-day90', ago(90)), 'compliance'), locked(group('ssg-day80', ago(80)), 'compliance')];
+    const r = await retain(groups(), { keepLast: 1 });
+    expect(r.execution.status).toBe('Success');
+    expect(r.child!.ran).toEqual([RETENTION_TASKS.select, RETENTION_TASKS.anyCandidate, RETENTION_TASKS.checkLocks, RETENTION_TASKS.anyToDelete]);
+    expect(r.deleted).toEqual([]);
+    expect(r.results![0].lockedIds).toEqual(['ssg-day90', 'ssg-day80']);
+    const dry = await retain([...groups(), group('ssg-day70', ago(70))], { keepLast: 1, dryRun: 'true' });
+    expect(dry.results).toEqual([{ instanceId: INSTANCE, dryRun: true, deleteIds: ['ssg-day70'], keptIds: ['ssg-day01', 'ssg-day90', 'ssg-day80'], lockedIds: ['ssg-day90', 'ssg-day80'] }]);
+    expect(dry.deleted).toEqual([]);
+  });
+
+  test('the per-run bound counts a locked group among the oldest; the next runs go on once its lock has expired', async () => {
+    const cloud: CloudState = { ...healthyCloud(), groups: [group('ssg-day01', ago(1)), locked(group('ssg-day90', ago(90)), 'compliance'), group('ssg-day80', ago(80)), group('ssg-day70', ago(70))] };
+    const first = await retain(cloud.groups, { keepLast: 1, maxDeletesPerRun: 2 }, DEFAULT, cloud);
+    expect(first.deleted).toEqual(['ssg-day80']);
+    expect(first.results![0]).toMatchObject({ deleteIds: ['ssg-day80'], lockedIds: ['ssg-day90'] });
+    cloud.groups.find((g) => g.SnapshotGroupId === 'ssg-day90')!.snapshots.forEach((s) => { s.lock!.LockStatus = 'expired'; });
+    const second = await retain(cloud.groups, { keepLast: 1, maxDeletesPerRun: 2 }, DEFAULT, cloud);
+    expect(second.deleted).toEqual(['ssg-day90', 'ssg-day70']);
+  });
+
+  test('one lock check holds 100 snapshots: groups beyond it are kept for a later run', async () => {
+    // 16 snapshots a group: 6 groups (96 snapshots) are checked per run, the 7th waits.
+    const cloud: CloudState = { ...healthyCloud(), groups: [group('ssg-new000', ago(0), { snapshots: 16 }), ...Array.from({ length: 7 }, (_, i) => group(`ssg-old00${i}`, ago(100 + i), { snapshots: 16 }))] };
+    const first = await retain(cloud.groups, { keepLast: 1 }, DEFAULT, cloud);
+    expect(first.ecs.calls.find((c) => c.api === 'DescribeLockedSnapshots')!.parameters.SnapshotIds).toHaveLength(96);
+    expect(first.deleted).toEqual(['ssg-old006', 'ssg-old005', 'ssg-old004', 'ssg-old003', 'ssg-old002', 'ssg-old001']);
+    expect(first.results![0].keptIds).toEqual(['ssg-new000', 'ssg-old000']);
+    const second = await retain(cloud.groups, { keepLast: 1 }, DEFAULT, cloud);
+    expect(second.deleted).toEqual(['ssg-old000']);
+  });
+
+  test('a lock check ECS refuses fails the instance, and nothing is deleted', async () => {
+    const groups = [group('ssg-day01', ago(1)), group('ssg-day90', ago(90))];
+    const cloud: CloudState = { ...healthyCloud(), groups, refuse: { DescribeLockedSnapshots: 'Forbidden.RAM: User not authorized to operate on the specified resource.' } };
+    const r = await retain(groups, { keepLast: 1 }, DEFAULT, cloud);
+    expect(r.execution.status).toBe('Failed');
+    expect(r.child).toMatchObject({ status: 'Failed', failedTask: RETENTION_TASKS.checkLocks });
+    expect(r.child!.message).toMatch(/Forbidden\.RAM/);
+    expect(r.deleted).toEqual([]);
   });
 });
 
@@ -306,7 +384,7 @@ describe('retention after snapshots: the whole cycle', () => {
     });
     expect(execution.status).toBe('Success');
     // keepLast 2: the new group and the one of the day before stay; the older two go, oldest first.
-    expect(execution.outputs.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: ['ssg-cycle03', 'ssg-cycle02'], keptIds: [created, 'ssg-cycle01'] }]);
+    expect(execution.outputs.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: ['ssg-cycle03', 'ssg-cycle02'], keptIds: [created, 'ssg-cycle01'], lockedIds: [] }]);
     expect(ecs.state.groups.map((g) => g.SnapshotGroupId)).toEqual([created, 'ssg-cycle01', 'ssg-cycleweb']);
   });
 });
