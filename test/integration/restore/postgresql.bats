@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# The PostgreSQL restore-drill check (templates/checks/postgresql.sh) on real copies of a real
+# PostgreSQL server under load, inside test/harness/sandbox.sh. Run by postgresql.test.ts, which
+# renders the quiesce pair at /qtest/scripts/default. The copies (setup_file):
+#   quiesced    the plugin's sequence with QuiesceScripts.postgresql() (CHECKPOINT) under pgbench
+#   unquiesced  a freeze and copy only, under the same load
+#   zeroed      the quiesced copy with one page of an index (of a table the load does not touch,
+#               so that no WAL record rewrites it at recovery) zeroed
+#   missingwal  the quiesced copy without the WAL segment where recovery starts
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+  . "$BATS_TEST_DIRNAME/lib/restore.bash"
+  . "$QUIESCE_LIB/postgresql.bash"
+  loopfs_create 512
+  pg_fixture_start
+  pg_cli p1 -c "CREATE TABLE drill_static AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g;
+    CREATE INDEX drill_static_v ON drill_static (v); CHECKPOINT;"
+  pg_cli p1 -c "SELECT pg_relation_filepath('drill_static_v')" >/run/qtest/static-index-path
+  pg_load_start 12
+  sleep 3
+  snapshot_cycle "pre default" "" "post default"
+  [ "$CYCLE_PRE_STATUS" = 0 ] && [ "$CYCLE_POST_STATUS" = 0 ]
+  save_copy quiesced
+  sleep 3
+  snapshot_cycle "" "" ""
+  save_copy unquiesced
+  pg_load_wait
+  derive_copy quiesced zeroed 'dd if=/dev/zero of="$DAMAGE/pg/$(cat /run/qtest/static-index-path)" bs=8192 seek=1 count=1 conv=notrunc status=none'
+  derive_copy quiesced missingwal 'rm "$DAMAGE/pg/pg_wal/$("$PG_BIN/pg_controldata" "$DAMAGE/pg" | sed -n "s/^Latest checkpoint.s REDO WAL file: *//p" | tee /run/qtest/missing-segment)"'
+}
+
+teardown_file() {
+  . "$BATS_TEST_DIRNAME/lib/restore.bash"
+  detach_disks
+  qtest_teardown_file p1
+}
+
+setup() {
+  . "$BATS_TEST_DIRNAME/lib/restore.bash"
+}
+
+teardown() {
+  detach_disks
+}
+
+@test "the quiesced copy is restorable after crash recovery (a copy of a running PostgreSQL always is): recovery finishes, amcheck passes on every B-tree index, the query returns rows" {
+  drill_check postgresql quiesced DRILL_QUERY="SELECT aid FROM pgbench_accounts LIMIT 2" DRILL_DATABASE=postgres
+  assert_verdict 'restorable after crash recovery'
+  assert_reason_has "cluster state 'in production'"
+  [ "$(detail_of amcheck)" = checked ]
+  [ "$(detail_of indexesChecked)" -ge 4 ]
+  [ "$(detail_of walReplayedBytes)" -gt 0 ]
+  [ "$(detail_of query)" = passed ]
+  [ "$(detail_of version)" = 15 ]
+  assert_nothing_left
+}
+
+@test "the copy taken without quiescing is restorable after crash recovery too" {
+  drill_check postgresql unquiesced
+  assert_verdict 'restorable after crash recovery'
+  [ "$(detail_of walReplayedBytes)" -gt 0 ]
+  assert_nothing_left
+}
+
+@test "a zeroed index page: not restorable, amcheck naming the index" {
+  drill_check postgresql zeroed
+  assert_verdict 'not restorable'
+  assert_reason_has 'amcheck'
+  assert_reason_has 'drill_static_v'
+  assert_nothing_left
+}
+
+@test "a missing WAL segment: not restorable, naming the segment" {
+  drill_check postgresql missingwal
+  assert_verdict 'not restorable'
+  assert_reason_has "WAL segment $(cat /run/qtest/missing-segment)"
+  assert_reason_has 'missing from pg_wal'
+  assert_nothing_left
+}
+
+@test "a query that fails: not restorable, with the server's message" {
+  drill_check postgresql quiesced DRILL_QUERY="SELECT * FROM no_such_table"
+  assert_verdict 'not restorable'
+  assert_reason_has 'no_such_table'
+  assert_nothing_left
+}
