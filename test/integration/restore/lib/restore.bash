@@ -61,7 +61,7 @@ drill_check() {
   disk=d-${copy//[^a-z0-9]/}restoretest
   mkdir -p /run/restore-test
   # A disk created from a snapshot is a new disk: the check's writes (recovery) never reach the copy.
-  cp --reflink=always "$RESTORE_IMAGES/$copy.img" "$RESTORE_IMAGES/disk.img"
+  cp --reflink=auto "$RESTORE_IMAGES/$copy.img" "$RESTORE_IMAGES/disk.img"
   attach_disk "$RESTORE_IMAGES/disk.img" "$disk" || return 1
   DRILL_STATUS=0
   DRILL_OUTPUT=$(env DRILL_DISK_IDS="$disk" DRILL_EXECUTION_ID=exec-restoretest "$@" bash "$CHECKS_DIR/$engine.sh" 2>&1) || DRILL_STATUS=$?
