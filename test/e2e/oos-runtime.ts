@@ -5,6 +5,7 @@
  * is an error, so a template that would need more fails the test instead of running half-done.
  */
 import { spawnSync } from 'child_process';
+import { isDeepStrictEqual } from 'util';
 
 /** An OOS template document, as far as these tests read it. */
 export interface OosDocument {
@@ -35,21 +36,30 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
 
 /**
  * A stand-in for OOS running a whole template, for the end-to-end tests: tasks in order with
- * OnSuccess / OnError, `{{ }}` references (a whole-value reference keeps its type, as a list
- * passed to an API), task outputs selected with jq (the real jq binary, as OOS applies jq to
- * each action's result), ACS::ExecuteAPI and ACS::CheckFor against an API stand-in,
- * ACS::ECS::RunCommand through a runner, and ACS::Template loops over a child template. What it
- * assumes where OOS's documentation is silent: a String output takes the selector's single
- * value, a List output all its values; a loop task fails when more items failed than its
- * MaxErrors allows, and its aggregate lists the outputs of the items that succeeded.
+ * OnSuccess / OnError (a failed task with an OnError goes on there; the execution then ends
+ * Success unless a later task fails, which OOS does not document: the templates here make their
+ * last task fail whenever their work did not succeed), `{{ }}` references (a whole-value
+ * reference keeps its type, as a list passed to an API), task outputs selected with jq (the real
+ * jq binary, as OOS applies jq to each action's result), ACS::ExecuteAPI, ACS::CheckFor and
+ * ACS::WaitFor against an API stand-in, ACS::Choice, ACS::ECS::RunCommand through a runner, and
+ * ACS::Template loops over a child template. What it assumes where OOS's documentation is
+ * silent: a String output takes the selector's single value, a List output all its values; a
+ * loop task fails when more items failed than its MaxErrors allows, and its aggregate lists the
+ * outputs of the items that succeeded; ACS::WaitFor calls its API at most Retries + 1 times
+ * (Retries default 10) and does not sleep between the calls (the API stand-in counts calls, not
+ * seconds).
  */
 
 /** What a template's tasks reach outside OOS. */
 export interface OosEnvironment {
   /** An API call: the response, or a thrown error for an API error. */
   callApi(service: string, api: string, parameters: Record<string, unknown>): unknown;
-  /** A command run on an instance through Cloud Assistant. */
-  runCommand(task: string, instanceId: string, commandType: string, content: string): Promise<{ output: string; exitCode: number }>;
+  /**
+   * A command run on an instance through Cloud Assistant, with the task's `timeout` in seconds
+   * (ACS::ECS::RunCommand's default: 600), which Cloud Assistant enforces by killing the
+   * command's own process.
+   */
+  runCommand(task: string, instanceId: string, commandType: string, content: string, timeoutSeconds: number): Promise<{ output: string; exitCode: number }>;
   /** The templates an ACS::Template task may run, by name. */
   readonly templates?: Readonly<Record<string, OosTemplate>>;
   /** The time `{{ ACS::CurrentUTCTime }}` stands for (default: the real current time). */
@@ -62,6 +72,7 @@ export interface OosTemplate extends OosDocument {
     Outputs?: Record<string, { Type?: string; ValueSelector: string }>;
     OnError?: string;
     OnSuccess?: string;
+    Retries?: number;
     Loop?: { Items: unknown; RateControl?: unknown; Outputs?: Record<string, { AggregateType: string; AggregateField: string }> };
   }>;
   Outputs?: Record<string, { Type?: string; Value: unknown }>;
@@ -240,19 +251,37 @@ class TemplateRun {
         return undefined;
       }
       case 'ACS::ExecuteAPI':
-      case 'ACS::CheckFor': {
+      case 'ACS::CheckFor':
+      case 'ACS::WaitFor': {
         const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
+        const call = () => this.env.callApi(String(props.Service), String(props.API), parameters);
         let response: unknown;
         try {
-          response = this.env.callApi(String(props.Service), String(props.API), parameters);
+          response = call();
         } catch (e) {
           return `${props.API}: ${(e as Error).message}`;
         }
-        if (task.Action === 'ACS::CheckFor') {
-          const values = jq(String(this.resolve(props.PropertySelector)), response);
-          const desired = (props.DesiredValues as unknown[]).map(String);
-          if (values.length === 0 || !values.every((v) => desired.includes(String(v)))) {
-            return `${props.PropertySelector} is ${JSON.stringify(values)}, not one of the desired values ${JSON.stringify(desired)}`;
+        if (task.Action !== 'ACS::ExecuteAPI') {
+          const selector = String(this.resolve(props.PropertySelector, item));
+          const strings = (v: unknown) => ((v ?? []) as unknown[]).map(String);
+          const [desired, notDesired, stop] = [strings(props.DesiredValues), strings(props.NotDesiredValues), strings(props.StopRetryValues)];
+          const judge = (values: unknown[]) => values.length > 0 && values.every((v) => (props.DesiredValues !== undefined
+            ? desired.includes(String(v)) : !notDesired.includes(String(v))));
+          let values = jq(selector, response);
+          // ACS::WaitFor polls (Retries, default 10) until the values are the desired ones, or one
+          // of them is a value to stop on; ACS::CheckFor judges once.
+          const retries = task.Action === 'ACS::WaitFor' ? Number(task.Retries ?? 10) : 0;
+          for (let attempt = 0; !judge(values) && attempt < retries && !values.some((v) => stop.includes(String(v))); attempt++) {
+            try {
+              response = call();
+            } catch (e) {
+              return `${props.API}: ${(e as Error).message}`;
+            }
+            values = jq(selector, response);
+          }
+          if (!judge(values)) {
+            const wanted = props.DesiredValues !== undefined ? `one of the desired values ${JSON.stringify(desired)}` : `none of ${JSON.stringify(notDesired)}`;
+            return `${selector} is ${JSON.stringify(values)}, not ${wanted}${task.Action === 'ACS::WaitFor' ? ` after ${retries + 1} calls` : ''}`;
           }
         }
         // A selector that fails (jq's error(...)) fails the task, with jq's message.
@@ -264,8 +293,8 @@ class TemplateRun {
         return undefined;
       }
       case 'ACS::ECS::RunCommand': {
-        const r = this.resolve(props) as Record<string, unknown>;
-        const { output, exitCode } = await this.env.runCommand(task.Name, String(r.instanceId), String(r.commandType), String(r.commandContent));
+        const r = this.resolve(props, item) as Record<string, unknown>;
+        const { output, exitCode } = await this.env.runCommand(task.Name, String(r.instanceId), String(r.commandType), String(r.commandContent), Number(r.timeout ?? 600));
         if (exitCode !== 0) {
           return `the command exited with ${exitCode}; its output ends with: ${output.trimEnd().split('\n').slice(-1)[0]}`;
         }
@@ -274,6 +303,9 @@ class TemplateRun {
       }
       case 'ACS::Template':
         return this.runNested(task);
+      case 'ACS::Choice':
+        // Judged in runTemplate, which takes the transition.
+        return undefined;
       default:
         throw new Error(`task ${task.Name}: the runtime does not run ${task.Action}`);
     }
@@ -306,6 +338,21 @@ class TemplateRun {
     this.taskOutputs[task.Name] = task.Loop ? aggregates : perItem[0] ?? {};
     return errors > maxErrors ? `${errors} of ${items.length} items failed, more than MaxErrors ${maxErrors}` : undefined;
   }
+
+  /**
+   * The task an ACS::Choice goes to: the first choice whose `When` holds (its functions
+   * evaluated, as `Fn::Equals`), else the DefaultTask.
+   */
+  public choose(task: OosTemplate['Tasks'][number]): string {
+    const props = task.Properties as { DefaultTask?: string; Choices?: Array<{ When?: unknown; NextTask?: string }> };
+    if (typeof props.DefaultTask !== 'string' || !Array.isArray(props.Choices)) throw new Error(`task ${task.Name}: ACS::Choice needs DefaultTask and Choices`);
+    for (const choice of props.Choices) {
+      const when = this.resolve(choice.When);
+      if (typeof when !== 'boolean') throw new Error(`task ${task.Name}: a When must be a condition function (Fn::Equals), got ${JSON.stringify(choice.When)}`);
+      if (when) return String(choice.NextTask);
+    }
+    return props.DefaultTask;
+  }
 }
 
 /** Runs a template with execution values, as OOS would. */
@@ -317,11 +364,12 @@ export async function runTemplate(doc: OosTemplate, values: Record<string, unkno
     const task = doc.Tasks[index];
     run.ran.push(task.Name);
     const failure = await run.runTask(task);
-    const next = failure === undefined ? task.OnSuccess : task.OnError;
+    const next = failure === undefined ? (task.Action === 'ACS::Choice' ? run.choose(task) : task.OnSuccess) : task.OnError;
     if (failure !== undefined && next === undefined) {
       return { status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
     }
     if (next === 'ACS::END') break;
+    if (next !== undefined && next !== 'ACS::NEXT' && !names.includes(next)) throw new Error(`task ${task.Name}: no task ${next} to go to`);
     index = next === undefined || next === 'ACS::NEXT' ? index + 1 : names.indexOf(next);
   }
   const outputs = Object.fromEntries(Object.entries(doc.Outputs ?? {}).map(([name, o]) => [name, run.resolve(o.Value)]));
@@ -364,6 +412,27 @@ function callFunction(name: string, args: unknown): unknown {
     case 'Fn::Eval': {
       if (list.length !== 1 || typeof list[0] !== 'string') throw new Error(`Fn::Eval takes [expression], got ${JSON.stringify(args)}`);
       return evaluateArithmetic(list[0]);
+    }
+    case 'Fn::Equals': {
+      if (list.length !== 2) throw new Error(`Fn::Equals takes [a, b], got ${JSON.stringify(args)}`);
+      return isDeepStrictEqual(list[0], list[1]);
+    }
+    case 'Fn::Jq': {
+      // [First | All, program, value]: the program's first output, or all of them.
+      const [mode, program, value] = list;
+      if (list.length !== 3 || (mode !== 'First' && mode !== 'All') || typeof program !== 'string') {
+        throw new Error(`Fn::Jq takes [First|All, program, value], got ${JSON.stringify(args)}`);
+      }
+      const out = jq(program, value);
+      return mode === 'All' ? out : out[0] ?? null;
+    }
+    case 'Fn::Select': {
+      // [index, list] or [key, object], as public templates select a loop item's field.
+      const [key, from] = list;
+      if (list.length !== 2) throw new Error(`Fn::Select takes [index or key, list or object], got ${JSON.stringify(args)}`);
+      if (Array.isArray(from)) return from[Number(key)];
+      if (from !== null && typeof from === 'object' && typeof key === 'string') return (from as Record<string, unknown>)[key];
+      throw new Error(`Fn::Select: cannot select ${JSON.stringify(key)} from ${JSON.stringify(from)}`);
     }
     default:
       throw new Error(`the runtime does not evaluate ${name}`);
