@@ -1,5 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { FleetEnrollment } from './enrollment';
+import { RestoreDrill, RestoreTestOptions, checkRestoreTestOptions, diskDeletionCondition } from './restore-drill';
 import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions } from './retention';
 import { ExecutionRole } from './execution-role';
 import { RosOosExecution, executionFingerprint } from './oos/execution';
@@ -56,6 +57,15 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    * @default - no clean-up
    */
   readonly retention?: RetentionOptions;
+  /**
+   * A restore drill: on its own schedule (or by hand), the newest application-consistent
+   * snapshot group of one of the group's instances is restored to new disks on a scratch
+   * instance, the engine's check runs on them, the group's snapshots are tagged with the
+   * evidence, and the disks are always deleted. Linux groups only. See docs/restore-drills.md.
+   *
+   * @default - no drill
+   */
+  readonly restoreTest?: RestoreTestOptions;
   /**
    * Put the role attachment and the script deployment of an id-targeted group in this
    * construct. The posture builder turns it off for fleets too large for one stack and puts
@@ -169,6 +179,15 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
     checkRetentionAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
   }
   checkAutomationOptions(props.os, props);
+  if (props.restoreTest !== undefined) {
+    checkRestoreTestOptions(props.restoreTest, {
+      groupName: props.groupName,
+      postureName: props.postureName ?? '',
+      targets: targetsOf(props),
+      automationTemplateName: props.templateName ?? defaultTemplateName(props.groupName),
+      linux: props.os === OperatingSystem.LINUX,
+    });
+  }
   if (props.os === OperatingSystem.WINDOWS) {
     if (props.scripts !== undefined) {
       throw new ValidationError('scripts', 'apply to Linux only (Windows quiesces applications through VSS writers)', 'scripts');
@@ -200,6 +219,8 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly enrollmentRun?: RosOosExecution;
   /** The retention clean-up templates, with retention. */
   public readonly retention?: SnapshotRetention;
+  /** The restore drill, with one. */
+  public readonly restoreDrill?: RestoreDrill;
   /** The scheduled template, with a schedule. */
   public readonly schedule?: SnapshotSchedule;
   /** The executions that start the schedule, unless placed elsewhere. */
@@ -289,13 +310,25 @@ export class AppConsistentSnapshot extends ros.Construct {
         .forEach((t) => t && this.schedule!.template.addRosDependency(t.logicalId));
       executed.push(this.schedule.executedTemplate);
     }
+    const postureName = props.postureName ?? ros.Stack.of(this).stackName;
+    if (props.restoreTest !== undefined) {
+      this.restoreDrill = new RestoreDrill(this, 'RestoreTest', {
+        options: props.restoreTest,
+        group: { groupName: props.groupName, postureName, targets: targetsOf(props), automationTemplateName: templateName, executionRoleName, linux: props.os === OperatingSystem.LINUX },
+      });
+      executed.push(this.restoreDrill.executedTemplate);
+    }
     if (createExecutionRole && executionRoleName !== undefined) {
       this.executionRole = new ExecutionRole(this, 'ExecutionRole', {
         roleName: executionRoleName,
         templates: executed,
         resourceScope: props.resourceScope,
         passRoles: [this.role.roleName],
+        conditions: this.restoreDrill && (props.restoreTest?.diskDeletionTagCondition ?? true)
+          ? { 'ecs:DeleteDisk': diskDeletionCondition(postureName, props.groupName) }
+          : {},
       });
+      if (this.restoreDrill?.scheduleStart) this.restoreDrill.scheduleStart.execution.addRosDependency(this.executionRole.role.logicalId);
     }
     if (this.fleetEnrollment !== undefined) {
       this.enrollmentRun = this.enrollAtDeploy(this.fleetEnrollment);

@@ -17,6 +17,32 @@ export interface CloudDisk {
   MultiAttach?: string;
   /** The instances it is attached to (more than one only with multi-attach). */
   attachedTo: string[];
+  /** The status (absent: In_use when attached, else Available). */
+  Status?: string;
+  ZoneId?: string;
+  SourceSnapshotId?: string;
+  CreationTime?: string;
+  SerialNumber?: string;
+  PerformanceLevel?: string;
+  Tags?: Array<{ Key: string; Value: string }>;
+  /**
+   * A status change under way (Creating, Attaching, Detaching): it completes after the disk has
+   * been listed by DescribeDisks this many more times (ECS's disk operations are asynchronous:
+   * callers poll), and never with `Infinity`.
+   */
+  pending?: { to: string; polls: number };
+}
+
+/** How many DescribeDisks listings each asynchronous disk operation takes, as a test sets it. */
+export interface DiskTiming {
+  /** CreateDisk: Creating, then Available. @default 2 */
+  readonly create?: number;
+  /** AttachDisk: Attaching, then In_use. @default 1 */
+  readonly attach?: number;
+  /** DetachDisk: Detaching, then Available. @default 1 */
+  readonly detach?: number;
+  /** Whether CreateDisk reports the new disk's serial number (ECS documents the field). @default true */
+  readonly serialNumbers?: boolean;
 }
 
 /** A snapshot of a group, with its tags as `{Key, Value}`. */
@@ -37,13 +63,30 @@ export interface CloudGroup {
   snapshots: CloudSnapshot[];
 }
 
+/** An instance of the simulated account. */
+export interface CloudInstance {
+  id: string;
+  status: string;
+  agent: string;
+  roles: string[];
+  /** @default 'cn-hangzhou-h' */
+  zoneId?: string;
+  tags?: Array<{ Key: string; Value: string }>;
+}
+
 /** The simulated account, as a test sets it up and alters it. */
 export interface CloudState {
-  instance: { id: string; status: string; agent: string; roles: string[] };
+  instance: CloudInstance;
+  /** More instances (a restore drill's scratch instance). */
+  others?: CloudInstance[];
   disks: CloudDisk[];
   groups: CloudGroup[];
   /** APIs that answer with an error (the code and message), e.g. a policy that lacks them. */
   refuse?: Record<string, string>;
+  /** The asynchronous disk operations. */
+  diskTiming?: DiskTiming;
+  /** The time new disks are created at (default: the real time). */
+  now?: Date;
 }
 
 /** A time as ECS writes it: UTC, to the second (`2024-05-01T10:30:00Z`). */
@@ -102,7 +145,8 @@ export function modelCheckedCall(service: string, api: string, parameters: Recor
     if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
   }
   checkShape(parameters, { kind: 'model', fields: model.model.request }, `${api} request`);
-  if (parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
+  // APIs that take a RegionId must be given the execution's (AttachDisk and a few others take none).
+  if (model.model.request.has('RegionId') && parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
   calls.push({ api, parameters });
   const response = { RequestId: `req-${calls.length}`, ...respond(parameters) };
   checkShape(response, { kind: 'model', fields: model.model.response }, api);
@@ -124,15 +168,56 @@ export class EcsStandIn {
     });
   }
 
+  /** Every instance of the account. */
+  private get instances(): CloudInstance[] {
+    return [this.state.instance, ...(this.state.others ?? [])];
+  }
+
+  /** The disks a test can see as ECS holds them (the drill's and the instances'). */
+  public disk(id: string): CloudDisk | undefined {
+    return this.state.disks.find((d) => d.DiskId === id);
+  }
+
+  /** A disk's status: the one it is given, else In_use when attached, else Available. */
+  private statusOf(d: CloudDisk): string {
+    return d.Status ?? (d.attachedTo.length > 0 ? 'In_use' : 'Available');
+  }
+
+  /** One more listing of a disk: a pending status change may complete. */
+  private poll(d: CloudDisk): void {
+    if (d.pending === undefined) return;
+    d.pending.polls -= 1;
+    if (d.pending.polls <= 0) {
+      d.Status = d.pending.to;
+      if (d.Status === 'Available') d.attachedTo = [];
+      d.pending = undefined;
+    }
+  }
+
+  private diskNumber = 0;
+
   private respond(api: string, p: Record<string, unknown>): Record<string, unknown> {
     const { instance, disks, groups } = this.state;
+    const timing = this.state.diskTiming ?? {};
     const required = (name: string) => {
       if (p[name] === undefined || list(p[name]).length === 0) throw new Error(`${api}: the template must filter by ${name}`);
       return list(p[name]);
     };
+    const tagged = (have: Array<{ Key: string; Value: string }> | undefined, want: unknown) => {
+      const wanted = (want ?? []) as Array<{ Key?: string; Value?: string }>;
+      if (!Array.isArray(wanted)) throw new Error(`${api}: Tag must be a list of {Key, Value}`);
+      return wanted.every((t) => (have ?? []).some((h) => h.Key === t.Key && (t.Value === undefined || h.Value === t.Value)));
+    };
+    const diskOf = (id: string) => {
+      const d = this.disk(id);
+      if (!d) throw new Error(`InvalidDiskId.NotFound: ${api}: no disk ${id}`);
+      return d;
+    };
     switch (api) {
       case 'DescribeInstances': {
-        const found = required('InstanceIds').includes(instance.id) ? [{ InstanceId: instance.id, Status: instance.status }] : [];
+        const ids = required('InstanceIds');
+        const found = this.instances.filter((i) => ids.includes(i.id) && tagged(i.tags, p.Tag))
+          .map((i) => ({ InstanceId: i.id, Status: i.status, ZoneId: i.zoneId ?? 'cn-hangzhou-h' }));
         return { Instances: { Instance: found }, TotalCount: found.length };
       }
       case 'DescribeCloudAssistantStatus': {
@@ -144,21 +229,102 @@ export class EcsStandIn {
         return { InstanceRamRoleSets: { InstanceRamRoleSet: found }, TotalCount: found.length };
       }
       case 'DescribeDisks': {
-        const id = required('InstanceId')[0];
-        const found = disks.filter((d) => d.attachedTo.includes(id)).map((d) => ({
+        // Filters are ANDed; DiskIds is JSON text of at most 100 ids (`[]` finds nothing).
+        if (p.InstanceId === undefined && p.DiskIds === undefined && p.Tag === undefined) {
+          throw new Error(`${api}: the template must filter by InstanceId, DiskIds or Tag`);
+        }
+        const ids = p.DiskIds === undefined ? undefined : list(p.DiskIds);
+        if (ids !== undefined && ids.length > 100) throw new Error(`InvalidParameter.DiskIds: ${api}: at most 100 ids, got ${ids.length}`);
+        const statuses = p.Status === undefined ? undefined : list(p.Status);
+        const found = disks.filter((d) => (p.InstanceId === undefined || d.attachedTo.includes(String(p.InstanceId)))
+          && (ids === undefined || ids.includes(d.DiskId)) && tagged(d.Tags, p.Tag)
+          && (statuses === undefined || statuses.includes(this.statusOf(d))));
+        found.forEach((d) => this.poll(d));
+        const shaped = found.map((d) => ({
           DiskId: d.DiskId,
           Category: d.Category,
           ...(d.MultiAttach !== undefined ? { MultiAttach: d.MultiAttach } : {}),
           InstanceId: d.attachedTo.length === 1 ? d.attachedTo[0] : '',
-          Status: 'In_use',
+          Status: this.statusOf(d),
+          ...(d.ZoneId !== undefined ? { ZoneId: d.ZoneId } : {}),
+          ...(d.SourceSnapshotId !== undefined ? { SourceSnapshotId: d.SourceSnapshotId } : {}),
+          ...(d.CreationTime !== undefined ? { CreationTime: d.CreationTime } : {}),
+          ...(d.SerialNumber !== undefined ? { SerialNumber: d.SerialNumber } : {}),
+          ...(d.PerformanceLevel !== undefined ? { PerformanceLevel: d.PerformanceLevel } : {}),
+          ...(d.Tags !== undefined ? { Tags: { Tag: d.Tags.map((t) => ({ TagKey: t.Key, TagValue: t.Value })) } } : {}),
         }));
-        return { Disks: { Disk: found }, TotalCount: found.length };
+        if (p.MaxResults !== undefined || p.NextToken !== undefined) {
+          return this.page(api, p, shaped, (page) => ({ Disks: { Disk: page } }), { min: 10, max: 500 });
+        }
+        return { Disks: { Disk: shaped }, TotalCount: shaped.length };
+      }
+      case 'CreateDisk': {
+        // A data disk from a snapshot, in a zone (ZoneId, or InstanceId: not both), with 0-20 tags.
+        if ((p.ZoneId === undefined) === (p.InstanceId === undefined)) throw new Error(`InvalidParameter: ${api}: give ZoneId or InstanceId, not both`);
+        const snapshotId = String(p.SnapshotId ?? '');
+        const snapshot = groups.flatMap((g) => g.snapshots).find((x) => x.SnapshotId === snapshotId);
+        if (!snapshot) throw new Error(`InvalidSnapshotId.NotFound: ${api}: no snapshot ${snapshotId}`);
+        if (!['cloud', 'cloud_efficiency', 'cloud_ssd', 'cloud_essd', 'cloud_auto', 'cloud_essd_entry'].includes(String(p.DiskCategory ?? 'cloud'))) {
+          throw new Error(`InvalidDiskCategory.ValueNotSupported: ${api}: ${String(p.DiskCategory)}`);
+        }
+        const tags = (p.Tag ?? []) as Array<{ Key?: string; Value?: string }>;
+        if (!Array.isArray(tags) || tags.length > 20 || tags.some((t) => !t.Key || /^(aliyun|acs:)/.test(t.Key))) {
+          throw new Error(`InvalidTagKey.Malformed: ${api}: at most 20 tags, each with a Key not starting with aliyun or acs:`);
+        }
+        this.diskNumber += 1;
+        const id = `d-drill${String(this.diskNumber).padStart(13, '0')}`;
+        const zone = p.ZoneId !== undefined ? String(p.ZoneId) : (this.instances.find((i) => i.id === p.InstanceId)?.zoneId ?? 'cn-hangzhou-h');
+        disks.push({
+          DiskId: id,
+          Category: String(p.DiskCategory ?? 'cloud'),
+          attachedTo: [],
+          Status: 'Creating',
+          ZoneId: zone,
+          SourceSnapshotId: snapshotId,
+          CreationTime: ecsTime(this.state.now ?? new Date()),
+          ...(timing.serialNumbers === false ? {} : { SerialNumber: id.slice(2) }),
+          ...(p.PerformanceLevel !== undefined ? { PerformanceLevel: String(p.PerformanceLevel) } : {}),
+          Tags: tags.map((t) => ({ Key: t.Key!, Value: t.Value ?? '' })),
+          pending: { to: 'Available', polls: timing.create ?? 2 },
+        });
+        return { DiskId: id };
+      }
+      case 'AttachDisk': {
+        // The disk must be Available, in the instance's zone; the instance Running or Stopped.
+        const d = diskOf(String(p.DiskId));
+        const target = this.instances.find((i) => i.id === p.InstanceId);
+        if (!target) throw new Error(`InvalidInstanceId.NotFound: ${api}: no instance ${String(p.InstanceId)}`);
+        if (this.statusOf(d) !== 'Available') throw new Error(`IncorrectDiskStatus: ${api}: disk ${d.DiskId} is ${this.statusOf(d)}, not Available`);
+        if (!['Running', 'Stopped'].includes(target.status)) throw new Error(`IncorrectInstanceStatus: ${api}: instance ${target.id} is ${target.status}`);
+        if ((d.ZoneId ?? target.zoneId) !== (target.zoneId ?? 'cn-hangzhou-h')) throw new Error(`InvalidDiskId.ZoneMismatch: ${api}: disk ${d.DiskId} is in another zone`);
+        d.attachedTo = [target.id];
+        d.Status = 'Attaching';
+        d.pending = { to: 'In_use', polls: timing.attach ?? 1 };
+        return {};
+      }
+      case 'DetachDisk': {
+        const d = diskOf(String(p.DiskId));
+        if (this.statusOf(d) !== 'In_use') throw new Error(`IncorrectDiskStatus: ${api}: disk ${d.DiskId} is ${this.statusOf(d)}, not In_use`);
+        if (!d.attachedTo.includes(String(p.InstanceId))) throw new Error(`DependencyViolation: ${api}: disk ${d.DiskId} is not attached to ${String(p.InstanceId)}`);
+        d.Status = 'Detaching';
+        d.pending = { to: 'Available', polls: timing.detach ?? 1 };
+        return {};
+      }
+      case 'DeleteDisk': {
+        // An unknown id is ignored; the disk must be Available.
+        const at = disks.findIndex((x) => x.DiskId === p.DiskId);
+        if (at < 0) return {};
+        if (this.statusOf(disks[at]) !== 'Available') throw new Error(`IncorrectDiskStatus: ${api}: disk ${String(p.DiskId)} is ${this.statusOf(disks[at])}, not Available`);
+        disks.splice(at, 1);
+        return {};
       }
       case 'DescribeSnapshotGroups': {
         // The templates filter by the group's id (the read back) or by the instance (retention).
         const ids = list(p.SnapshotGroupId);
         if (ids.length === 0 && p.InstanceId === undefined) throw new Error(`${api}: the template must filter by SnapshotGroupId or InstanceId`);
-        const found = groups.filter((g) => (ids.length === 0 || ids.includes(g.SnapshotGroupId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
+        const statuses = list(p.Status);
+        const found = groups.filter((g) => (ids.length === 0 || ids.includes(g.SnapshotGroupId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId)
+          && (statuses.length === 0 || statuses.includes(g.Status)))
           .map((g) => ({
             SnapshotGroupId: g.SnapshotGroupId,
             InstanceId: g.InstanceId,
@@ -210,10 +376,11 @@ export class EcsStandIn {
         };
       }
       case 'DescribeSnapshots': {
-        // As ECS: no SnapshotIds means every snapshot (of the instance, when filtered by it).
+        // As ECS: no SnapshotIds means every snapshot (of the instance, when filtered by it; with the tags, when filtered by them).
         const ids = list(p.SnapshotIds);
         const found = groups.flatMap((g) => g.snapshots.map((s) => ({ g, s })))
-          .filter(({ g, s }) => (ids.length === 0 || ids.includes(s.SnapshotId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
+          .filter(({ g, s }) => (ids.length === 0 || ids.includes(s.SnapshotId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId)
+            && tagged(s.Tags, p.Tag))
           .map(({ s }) => ({
             SnapshotId: s.SnapshotId,
             SourceDiskId: s.DiskId,
@@ -228,12 +395,16 @@ export class EcsStandIn {
   }
 
   /**
-   * One page of a list, as the APIs paged by token answer: MaxResults 1-100 (default 10), and a
-   * NextToken when more items follow (absent on the last page).
+   * One page of a list, as the APIs paged by token answer: MaxResults within the API's bounds
+   * (DescribeSnapshotGroups 1-100, DescribeDisks 10-500; default 10), and a NextToken when more
+   * items follow (absent on the last page).
    */
-  private page<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>): Record<string, unknown> {
+  private page<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>,
+    bounds: { min: number; max: number } = { min: 1, max: 100 }): Record<string, unknown> {
     const size = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
-    if (!Number.isInteger(size) || size < 1 || size > 100) throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be 1 to 100, got ${String(p.MaxResults)}`);
+    if (!Number.isInteger(size) || size < bounds.min || size > bounds.max) {
+      throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be ${bounds.min} to ${bounds.max}, got ${String(p.MaxResults)}`);
+    }
     let start = 0;
     if (p.NextToken !== undefined && p.NextToken !== '') {
       const m = /^page-(\d+)$/.exec(String(p.NextToken));
