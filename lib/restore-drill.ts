@@ -250,7 +250,7 @@ export const RESTORE_TEST_SELECTORS = {
 
 /** The cleanup's outputs: the disks attached (to detach first) and all of them, one value each. */
 const CLEANUP_SELECTORS = {
-  attached: `${RESTORE_TEST_SELECTORS.drillDisksOf} | .[] | select(.Status == "In_use") | {DiskId, InstanceId}`,
+  attached: `${RESTORE_TEST_SELECTORS.drillDisksOf} | .[] | select(.Status == "In_use") | {DiskId: .DiskId, InstanceId: .InstanceId}`,
   diskIds: `${RESTORE_TEST_SELECTORS.drillDisksOf} | .[] | .DiskId`,
 } as const;
 

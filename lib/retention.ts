@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkLoopSize } from './instance-ids';
 import { OosTemplateDocument, SNAPSHOT_TAG_KEYS } from './instance-template';
+import { EVIDENCE_TAG_KEYS } from './restore-drill';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import {
@@ -163,17 +164,22 @@ const allCarry = (key: string, value: string) => `all(.[]; any(.Tags.Tag[]?; .Ke
  *   the first keepLast of them are kept, and of the rest those younger than the cut-off (when
  *   maxAgeDays is not 0: the same minute counts as younger; both are compared as text in the
  *   cut-off's form `YYYY-MM-DDTHH:MMZ`, which orders as time does);
- * - the others are deleted oldest first, at most maxDeletesPerRun; `kept` is the rest of ours
- *   (groups in progress, failed, unreadable, kept by a rule or beyond the bound).
+ * - the others are deleted oldest first, at most maxDeletesPerRun, but never the newest group a
+ *   restore drill verified (every snapshot tagged `app-snapshot:verified`), whatever keepLast and
+ *   maxAgeDays say; `kept` is the rest of ours (groups in progress, failed, unreadable, kept by a
+ *   rule, verified, or beyond the bound).
  */
 export const RETENTION_SELECTION = [
   `if (.NextToken // "") != "" then error("DescribeSnapshotGroups lists more than ${SNAPSHOT_GROUPS_PAGE_SIZE} snapshot groups for instance ${ref('instanceId')}: nothing was deleted, as the oldest cannot be told from one page; delete some by hand") else . end`,
   `| [.SnapshotGroups.SnapshotGroup[]? | select(.InstanceId == "${ref('instanceId')}")`,
   `  | select((.Snapshots.Snapshot // []) | length > 0 and ${allCarry(SNAPSHOT_TAG_KEYS.posture, ref('postureName'))} and ${allCarry(SNAPSHOT_TAG_KEYS.group, ref('groupName'))})] as $ours`,
+  // The newest of ours that a restore drill verified (every snapshot carries the evidence) is never deleted.
+  `| ([$ours[] | select(.Status == "accomplished" and ([.Snapshots.Snapshot[] | select(([.Tags.Tag[]? | select(.Key == "${EVIDENCE_TAG_KEYS.verified}")] | length) == 0)] | length) == 0)`,
+  '  | [.CreationTime, .SnapshotGroupId]] | sort | if length == 0 then "" else .[length - 1][1] end) as $verified',
   `| [$ours[] | select(.Status == "accomplished")`,
   `  | ((.CreationTime // "") | capture("^(?<minute>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})(?<second>:[0-9]{2})?([.][0-9]+)?Z$")) as $t`,
   `  | {id: .SnapshotGroupId, minute: "\\($t.minute)Z", at: "\\($t.minute)\\($t.second // ":00")"}] | sort_by([.at, .id]) | reverse`,
-  `| [.[${ref('keepLast')}:][] | select((${ref('maxAgeDays')} > 0 and .minute >= "${ref('ageCutoff')}") | not)]`,
+  `| [.[${ref('keepLast')}:][] | select((${ref('maxAgeDays')} > 0 and .minute >= "${ref('ageCutoff')}") | not) | select(.id != $verified)]`,
   `| sort_by([.at, .id]) | .[:${ref('maxDeletesPerRun')}] | map(.id) as $delete`,
   `| {delete: $delete, kept: [$ours[].SnapshotGroupId | select(IN($delete[]) | not)]}`,
 ].join('\n');

@@ -26,14 +26,14 @@ export interface CloudDisk {
   PerformanceLevel?: string;
   Tags?: Array<{ Key: string; Value: string }>;
   /**
-   * A status change under way (Creating, Attaching, Detaching): it completes after the disk has
-   * been listed by DescribeDisks this many more times (ECS's disk operations are asynchronous:
-   * callers poll), and never with `Infinity`.
+   * A status change under way (Creating, Attaching, Detaching): it completes after this many
+   * more DescribeDisks calls (ECS's disk operations are asynchronous: callers poll, and the
+   * stand-in counts their calls as time), and never with `Infinity`.
    */
   pending?: { to: string; polls: number };
 }
 
-/** How many DescribeDisks listings each asynchronous disk operation takes, as a test sets it. */
+/** How many DescribeDisks calls each asynchronous disk operation takes, as a test sets it. */
 export interface DiskTiming {
   /** CreateDisk: Creating, then Available. @default 2 */
   readonly create?: number;
@@ -183,14 +183,19 @@ export class EcsStandIn {
     return d.Status ?? (d.attachedTo.length > 0 ? 'In_use' : 'Available');
   }
 
-  /** One more listing of a disk: a pending status change may complete. */
-  private poll(d: CloudDisk): void {
-    if (d.pending === undefined) return;
-    d.pending.polls -= 1;
-    if (d.pending.polls <= 0) {
-      d.Status = d.pending.to;
-      if (d.Status === 'Available') d.attachedTo = [];
-      d.pending = undefined;
+  /**
+   * Time passes while a caller polls: every DescribeDisks call moves each pending status change
+   * one step on, and completes those that have waited their count.
+   */
+  private tick(): void {
+    for (const d of this.state.disks) {
+      if (d.pending === undefined) continue;
+      d.pending.polls -= 1;
+      if (d.pending.polls <= 0) {
+        d.Status = d.pending.to;
+        if (d.Status === 'Available') d.attachedTo = [];
+        d.pending = undefined;
+      }
     }
   }
 
@@ -233,13 +238,13 @@ export class EcsStandIn {
         if (p.InstanceId === undefined && p.DiskIds === undefined && p.Tag === undefined) {
           throw new Error(`${api}: the template must filter by InstanceId, DiskIds or Tag`);
         }
+        this.tick();
         const ids = p.DiskIds === undefined ? undefined : list(p.DiskIds);
         if (ids !== undefined && ids.length > 100) throw new Error(`InvalidParameter.DiskIds: ${api}: at most 100 ids, got ${ids.length}`);
         const statuses = p.Status === undefined ? undefined : list(p.Status);
         const found = disks.filter((d) => (p.InstanceId === undefined || d.attachedTo.includes(String(p.InstanceId)))
           && (ids === undefined || ids.includes(d.DiskId)) && tagged(d.Tags, p.Tag)
           && (statuses === undefined || statuses.includes(this.statusOf(d))));
-        found.forEach((d) => this.poll(d));
         const shaped = found.map((d) => ({
           DiskId: d.DiskId,
           Category: d.Category,

@@ -64,6 +64,8 @@ export interface OosEnvironment {
   readonly templates?: Readonly<Record<string, OosTemplate>>;
   /** The time `{{ ACS::CurrentUTCTime }}` stands for (default: the real current time). */
   readonly now?: Date;
+  /** What `{{ ACS::ExecutionId }}` stands for (default: exec-test0000000001). */
+  readonly executionId?: string;
 }
 
 /** A template as the runtime reads it. */
@@ -153,7 +155,7 @@ class TemplateRun {
   private lookup(ref: string, item: unknown): unknown {
     const builtins: Record<string, unknown> = {
       'ACS::RegionId': 'cn-hangzhou',
-      'ACS::ExecutionId': 'exec-test0000000001',
+      'ACS::ExecutionId': this.env.executionId ?? 'exec-test0000000001',
       'ACS::CurrentUTCTime': formatUtcTime(this.env.now ?? new Date(), UTC_TIME_FORMAT),
     };
     if (ref === 'ACS::TaskLoopItem') {
