@@ -94,5 +94,6 @@ export const EXAMPLE_OOS_TEMPLATES: readonly string[] = [
     `AppConsistentSnapshot-${g}-Instance`, `AppConsistentSnapshot-${g}`,
     ...(g === 'app-tier' ? [`AppConsistentSnapshot-${g}-EnrollInstance`, `AppConsistentSnapshot-${g}-Enroll`] : []),
     `AppConsistentSnapshot-${g}-RetentionInstance`, `AppConsistentSnapshot-${g}-Retention`, `AppConsistentSnapshot-${g}-Schedule`,
+    ...(g === 'mysql-tier' ? ['RestoreTestRun', 'RestoreTestCleanup', 'RestoreTest', 'RestoreTestSchedule'].map((t) => `AppConsistentSnapshot-${g}-${t}`) : []),
   ]),
 ];

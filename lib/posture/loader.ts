@@ -5,6 +5,8 @@ import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from
 import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN, ResourceScope } from '../policy-scope';
+import { RestoreCheck } from '../restore-check';
+import { RestoreSource, RestoreTestOptions } from '../restore-drill';
 import { RetentionOptions } from '../retention';
 import { Schedule } from '../schedule';
 import { ValidationError, checkPattern } from '../validation';
@@ -42,7 +44,7 @@ type Obj = Record<string, unknown>;
 
 const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'account', 'groups'];
 const GROUP_KEYS = [
-  'name', 'os', 'instances', 'targets', 'schedule', 'retention', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
+  'name', 'os', 'instances', 'targets', 'schedule', 'retention', 'restoreTest', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
   'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName',
 ];
 
@@ -187,6 +189,70 @@ function parseRetention(field: string, v: unknown): RetentionOptions {
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as RetentionOptions;
 }
 
+/** The posture keys of a restore drill. */
+const RESTORE_TEST_KEYS = ['instance', 'check', 'schedule', 'source', 'maxAgeHours', 'timeoutMinutes', 'diskDeletionTagCondition'];
+
+/** `check: mysql | postgresql | redis | generic | {engine: ENGINE, query, database, dataDir} | {script: FILE}`. */
+function parseRestoreCheck(field: string, v: unknown, baseDir: string): RestoreCheck {
+  const forms = 'mysql, postgresql, redis, generic, {engine: mysql|postgresql|redis, query, database, dataDir} or {script: FILE}';
+  const engines: Record<string, (o?: Record<string, string>) => RestoreCheck> = {
+    mysql: (o) => RestoreCheck.mysql(o),
+    postgresql: (o) => RestoreCheck.postgresql(o),
+    redis: (o) => RestoreCheck.redis(o),
+  };
+  if (typeof v === 'string') {
+    if (v === 'generic') return RestoreCheck.generic();
+    if (v in engines) return engines[v]();
+    throw new ValidationError(field, `must be ${forms}`, v);
+  }
+  if (isObject(v) && v.script !== undefined) {
+    expectObject(field, v, ['script']);
+    const script = optional<string>(`${field}.script`, v.script, 'string')!;
+    return RestoreCheck.fromFile(path.resolve(baseDir, script));
+  }
+  const o = expectObject(field, v, ['engine', 'query', 'database', 'dataDir']);
+  const engine = optional<string>(`${field}.engine`, o.engine, 'string');
+  if (engine === undefined || !(engine in engines)) {
+    throw new ValidationError(`${field}.engine`, 'must be mysql, postgresql or redis (generic and script checks take no options)', engine);
+  }
+  const options: Record<string, string> = {};
+  for (const key of ['query', 'database', 'dataDir']) {
+    const value = optional<string>(`${field}.${key}`, o[key], 'string');
+    if (value !== undefined) options[key] = value;
+  }
+  return engines[engine](options);
+}
+
+/**
+ * `restoreTest: {instance, check, schedule, source, maxAgeHours, timeoutMinutes, diskDeletionTagCondition}`.
+ * Scripts resolve relative to the posture file.
+ */
+function parseRestoreTest(field: string, v: unknown, baseDir: string): RestoreTestOptions {
+  const o = expectObject(field, v, RESTORE_TEST_KEYS);
+  const instance = optional<string>(`${field}.instance`, o.instance, 'string');
+  if (instance === undefined) throw new ValidationError(`${field}.instance`, 'is required: the scratch instance the restored disks are attached to', undefined);
+  if (o.check === undefined) throw new ValidationError(`${field}.check`, 'is required: mysql, postgresql, redis, generic, {engine: ..., query: ...} or {script: FILE}', undefined);
+  let source: RestoreSource | undefined;
+  if (o.source === 'random') {
+    source = RestoreSource.random();
+  } else if (o.source !== undefined) {
+    const s = isObject(o.source) ? expectObject(`${field}.source`, o.source, ['instance']) : undefined;
+    const named = s === undefined ? undefined : optional<string>(`${field}.source.instance`, s.instance, 'string');
+    if (named === undefined) throw new ValidationError(`${field}.source`, 'must be random or {instance: i-...} (one of the group\'s instances)', o.source);
+    source = RestoreSource.instance(named);
+  }
+  const out: RestoreTestOptions = {
+    scratchInstanceId: instance,
+    check: parseRestoreCheck(`${field}.check`, o.check, baseDir),
+    schedule: o.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, o.schedule),
+    source,
+    maxAgeHours: optional<number>(`${field}.maxAgeHours`, o.maxAgeHours, 'number'),
+    timeoutMinutes: optional<number>(`${field}.timeoutMinutes`, o.timeoutMinutes, 'number'),
+    diskDeletionTagCondition: optional<boolean>(`${field}.diskDeletionTagCondition`, o.diskDeletionTagCondition, 'boolean'),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as unknown as RestoreTestOptions;
+}
+
 /** Rewrites a construct-level field name into the posture file's path for that group. */
 function postureField(groupPath: string, field: string): string {
   const [head, ...rest] = field.split(/(?=[.[])/);
@@ -214,6 +280,7 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     ...targets,
     schedule: g.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, g.schedule),
     retention: g.retention === undefined ? undefined : parseRetention(`${field}.retention`, g.retention),
+    restoreTest: g.restoreTest === undefined ? undefined : parseRestoreTest(`${field}.restoreTest`, g.restoreTest, baseDir),
     ...parseRole(`${field}.role`, g.role),
     scripts: g.scripts === undefined ? undefined : quiesceScriptsFromPosture(g.scripts, `${field}.scripts`, baseDir),
     enableFsFreeze: optional<boolean>(`${field}.fsFreeze`, g.fsFreeze, 'boolean'),
@@ -232,7 +299,7 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     validateAppConsistentSnapshotProps({ ...options, groupName: name });
   } catch (e) {
     if (e instanceof ValidationError) {
-      const named = postureField(field, e.field);
+      const named = postureField(field, e.field).replace(`${field}.restoreTest.scratchInstanceId`, `${field}.restoreTest.instance`);
       // Name the form the file used: the shorthand `instances`, or `targets.instances`.
       throw new ValidationError(g.instances !== undefined ? named.replace(`${field}.targets.instances`, `${field}.instances`) : named, e.rule, e.value);
     }

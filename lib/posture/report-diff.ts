@@ -1,5 +1,5 @@
-import { GroupReport, PostureReport, REPORT_VERSION, RetentionReport, ScheduleReport, compareText } from './report';
-import { code, quiesceSummary, retentionSummary, scheduleSummary, table, targetsSummary } from './report-markdown';
+import { GroupReport, PostureReport, REPORT_VERSION, RestoreTestReport, RetentionReport, ScheduleReport, compareText } from './report';
+import { code, quiesceSummary, restoreTestSummary, retentionSummary, scheduleSummary, table, targetsSummary } from './report-markdown';
 
 /**
  * The difference between two posture reports, for a pull-request comment: groups added and
@@ -81,7 +81,8 @@ export function parsePreviousReport(text: string, file: string): PostureReport {
     if (!isObj(g) || typeof g.name !== 'string') throw bad(`groups[${i}].name`, 'must be a string');
     if (typeof g.os !== 'string') throw bad(`groups[${i}].os`, 'must be a string');
     if (!isObj(g.targets) || (g.targets.by !== 'tags' && g.targets.by !== 'instanceIds')) throw bad(`groups[${i}].targets.by`, 'must be tags or instanceIds');
-    for (const key of ['quiesce', 'schedule', 'retention']) {
+    for (const key of ['quiesce', 'schedule', 'retention', 'restoreTest']) {
+      if (g[key] === undefined && key === 'restoreTest') continue;
       if (g[key] !== null && !isObj(g[key])) throw bad(`groups[${i}].${key}`, 'must be a mapping or null');
     }
   });
@@ -143,12 +144,18 @@ function diffValue(field: string, a: unknown, b: unknown, out: FieldChange[]): v
   out.push({ field, before: a ?? null, after: b ?? null });
 }
 
-/** A group as the diff compares it: without the next run times, which move with the clock. */
+/** A schedule as the diff compares it: without the next run times, which move with the clock. */
+function comparableSchedule(schedule: unknown): unknown {
+  if (!isObj(schedule)) return schedule ?? null;
+  const { nextRuns: _nextRuns, ...when } = schedule as unknown as ScheduleReport;
+  return when;
+}
+
+/** A group as the diff compares it: without next run times; a report made before drills existed has none. */
 function comparableGroup(g: GroupReport): Obj {
-  const { schedule, ...rest } = g;
-  if (!isObj(schedule)) return { ...rest, schedule };
-  const { nextRuns: _nextRuns, ...when } = schedule as ScheduleReport;
-  return { ...rest, schedule: when };
+  const { schedule, restoreTest, ...rest } = g;
+  const drill = isObj(restoreTest) ? { ...restoreTest, schedule: comparableSchedule(restoreTest.schedule) } : null;
+  return { ...rest, schedule: comparableSchedule(schedule), restoreTest: drill };
 }
 
 function comparablePosture(r: PostureReport): Obj {
@@ -211,6 +218,7 @@ function valueText(field: string, v: unknown): string {
   if (v === null || v === undefined) return 'none';
   if (field === 'schedule') return scheduleSummary(v as ScheduleReport);
   if (field === 'retention') return retentionSummary(v as RetentionReport);
+  if (field === 'restoreTest') return restoreTestSummary(v as RestoreTestReport);
   // A checksum tells only that the scripts changed: its first characters are enough to see it.
   if (field.endsWith('Sha256') && typeof v === 'string') return code(v.slice(0, 12));
   return code(isPrimitive(v) ? v as string | number | boolean : JSON.stringify(comparable(v)));
@@ -225,7 +233,7 @@ function changeTable(changes: readonly FieldChange[]): string[] {
 function groupLine(g: GroupReport): string {
   const parts = [g.os, targetsSummary(g.targets)];
   if (isObj(g.quiesce)) parts.push(quiesceSummary(g.quiesce));
-  parts.push(scheduleSummary(g.schedule), retentionSummary(g.retention));
+  parts.push(scheduleSummary(g.schedule), retentionSummary(g.retention), restoreTestSummary(g.restoreTest));
   return `- ${code(g.name)}: ${parts.join('; ')}`;
 }
 
