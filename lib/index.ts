@@ -10,6 +10,8 @@ export * from './plugin/parameters';
 export * from './plugin/script-paths';
 export * from './posture/loader';
 export * from './quiesce-scripts';
+export * from './restore-check';
+export * from './restore-drill';
 export * from './retention';
 export * from './role-attachment';
 export * from './schedule';

@@ -335,6 +335,12 @@ const unlessEmpty = (name: string, list: string, whenEmpty: string, next: string
   ...(onError ? { OnError: onError } : {}),
 });
 
+/** A drill template: its description, parameters, tasks and outputs; the role OOS assumes is `OOSAssumeRole`. */
+function drillDocument(description: string, parameters: Record<string, Record<string, unknown>>, tasks: Array<Record<string, unknown>>,
+  outputs: Record<string, Record<string, unknown>>): OosTemplateDocument {
+  return { FormatVersion: OOS_FORMAT_VERSION, Description: { en: description }, Parameters: parameters, RamRole: ref('OOSAssumeRole'), Tasks: tasks, Outputs: outputs };
+}
+
 /** Builds the drill template (`-RestoreTest`). */
 export function buildRestoreTestDocument(spec: RestoreTestSpec): OosTemplateDocument {
   const T = RESTORE_TEST_TASKS;
@@ -413,14 +419,7 @@ export function buildRestoreTestDocument(spec: RestoreTestSpec): OosTemplateDocu
       { RegionId: ref('regionId'), Tag: [{ Key: EVIDENCE_TAG_KEYS.verifiedBy, Value: ref('ACS::ExecutionId') }], PageSize: 10 },
       { PropertySelector: RESTORE_TEST_SELECTORS.confirmed, DesiredValues: ['verified'] }),
   ];
-  return {
-    FormatVersion: OOS_FORMAT_VERSION,
-    Description: { en: `Restore drill of group ${spec.groupName}: restores its newest application-consistent snapshot group to disks on a scratch instance, checks them (${spec.check.kind}), tags the evidence and deletes the disks` },
-    Parameters: parameters,
-    RamRole: ref('OOSAssumeRole'),
-    Tasks: tasks,
-    Outputs: { result: { Type: 'Json', Value: ref(`${T.run}.result`) } },
-  };
+  return drillDocument(`Restore drill of group ${spec.groupName}: restores its newest application-consistent snapshot group to disks on a scratch instance, checks them (${spec.check.kind}), tags the evidence and deletes the disks`, parameters, tasks, { result: { Type: 'Json', Value: ref(`${T.run}.result`) } });
 }
 
 /** Builds the drill proper (`-RestoreTestRun`). */
@@ -513,14 +512,7 @@ export function buildRestoreTestRunDocument(spec: RestoreTestSpec): OosTemplateD
       ],
     }),
   ];
-  return {
-    FormatVersion: OOS_FORMAT_VERSION,
-    Description: { en: `Restore drill of group ${spec.groupName}, the drill proper (run by ${spec.names.drill}, which cleans up after it)` },
-    Parameters: parameters,
-    RamRole: ref('OOSAssumeRole'),
-    Tasks: tasks,
-    Outputs: { result: { Type: 'Json', Value: ref(`${T.check}.result`) } },
-  };
+  return drillDocument(`Restore drill of group ${spec.groupName}, the drill proper (run by ${spec.names.drill}, which cleans up after it)`, parameters, tasks, { result: { Type: 'Json', Value: ref(`${T.check}.result`) } });
 }
 
 /** Builds the clean-up (`-RestoreTestCleanup`). */
@@ -547,14 +539,7 @@ export function buildRestoreTestCleanupDocument(spec: RestoreTestSpec): OosTempl
       { PropertySelector: '.Disks.Disk[].Status', DesiredValues: ['Available'], Loop: loopOver(`${T.list}.diskIds`, 10), Retries: 60, DelayType: 'Constant', Delay: 10 }),
     ecs(T.delete, 'ACS::ExecuteAPI', 'Deletes the disks', 'DeleteDisk', { DiskId: ref('ACS::TaskLoopItem') }, { Loop: loopOver(`${T.list}.diskIds`, 10) }),
   ];
-  return {
-    FormatVersion: OOS_FORMAT_VERSION,
-    Description: { en: `Restore drill of group ${spec.groupName}: deletes the drill's disks (run by ${spec.names.drill})` },
-    Parameters: parameters,
-    RamRole: ref('OOSAssumeRole'),
-    Tasks: tasks,
-    Outputs: { diskIds: { Type: 'List', Value: ref(`${T.list}.diskIds`) } },
-  };
+  return drillDocument(`Restore drill of group ${spec.groupName}: deletes the drill's disks (run by ${spec.names.drill})`, parameters, tasks, { diskIds: { Type: 'List', Value: ref(`${T.list}.diskIds`) } });
 }
 
 /** A timer trigger with a rate written in minutes, as OOS's own documents and templates write rates. */
@@ -568,16 +553,11 @@ export function timerTriggerInMinutes(t: TimerTriggerProperties): TimerTriggerPr
 /** Builds the scheduled drill (`-RestoreTestSchedule`): the timer, then the drill. */
 export function buildRestoreTestScheduleDocument(spec: RestoreTestSpec, schedule: Schedule): OosTemplateDocument {
   const t = timerTriggerInMinutes(schedule.toTimerTrigger());
-  return {
-    FormatVersion: OOS_FORMAT_VERSION,
-    Description: { en: `Scheduled restore drill of group ${spec.groupName}: ${schedule.describe()}` },
-    Parameters: {
+  return drillDocument(`Scheduled restore drill of group ${spec.groupName}: ${schedule.describe()}`, {
       regionId: param('String', 'Region', { AssociationProperty: 'RegionId', Default: ref('ACS::RegionId') }),
       drillTemplateName: param('String', 'Drill template', { AllowedPattern: OOS_TEMPLATE_NAME_PATTERN, Default: spec.names.drill }),
       OOSAssumeRole: param('String', 'RAM role OOS assumes', { Default: spec.oosAssumeRole }),
-    },
-    RamRole: ref('OOSAssumeRole'),
-    Tasks: [
+    }, [
       { Name: RESTORE_TEST_TASKS.trigger, Action: 'ACS::TimerTrigger', Description: { en: `Runs the drill ${schedule.describe()}` }, Properties: { Type: t.Type, Expression: t.Expression, EndDate: t.EndDate, TimeZone: t.TimeZone } },
       {
         Name: RESTORE_TEST_TASKS.run,
@@ -586,9 +566,7 @@ export function buildRestoreTestScheduleDocument(spec: RestoreTestSpec, schedule
         Properties: { TemplateName: ref('drillTemplateName'), Parameters: { regionId: ref('regionId'), OOSAssumeRole: ref('OOSAssumeRole') } },
         Outputs: { result: { Type: 'Json', ValueSelector: '.result' } },
       },
-    ],
-    Outputs: { result: { Type: 'Json', Value: ref(`${RESTORE_TEST_TASKS.run}.result`) } },
-  };
+    ], { result: { Type: 'Json', Value: ref(`${RESTORE_TEST_TASKS.run}.result`) } });
 }
 
 /** What the composition knows of the group, to check and build its drill. */

@@ -13,24 +13,8 @@ bats_require_minimum_version 1.5.0
 setup_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
   . "$QUIESCE_LIB/mysql.bash"
-  loopfs_create 512
-  mysql_fixture_start
-  mysql_load_start 10
-  sleep 3
-  snapshot_cycle "pre default" "" "post default"
-  [ "$CYCLE_PRE_STATUS" = 0 ] && [ "$CYCLE_POST_STATUS" = 0 ]
-  save_copy quiesced
-  cp "$QUIESCE_STATE/mysql/binlog-position" /run/qtest/quiesced.binlog
-  snapshot_cycle "pre clean" "" "post clean"
-  [ "$CYCLE_PRE_STATUS" = 0 ] && [ "$CYCLE_POST_STATUS" = 0 ]
-  save_copy clean
-  # A transaction that has changed rows and not committed when the copy is taken.
-  mariadb_cli m1 -e "BEGIN; UPDATE sb.accounts SET balance = balance + 1 WHERE id <= 200; SELECT SLEEP(12); ROLLBACK" >/dev/null 2>&1 &
-  sleep 2
-  snapshot_cycle "" "" ""
-  save_copy unquiesced
-  mysql_load_wait
-  derive_copy clean truncated 'truncate -s 64K "$DAMAGE/mysql/sb/accounts.ibd"'
+  . "$BATS_TEST_DIRNAME/lib/copies.bash"
+  make_mysql_copies
 }
 
 teardown_file() {

@@ -13,22 +13,8 @@ bats_require_minimum_version 1.5.0
 setup_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
   . "$QUIESCE_LIB/postgresql.bash"
-  loopfs_create 512
-  pg_fixture_start
-  pg_cli p1 -c "CREATE TABLE drill_static AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g;
-    CREATE INDEX drill_static_v ON drill_static (v); CHECKPOINT;"
-  pg_cli p1 -c "SELECT pg_relation_filepath('drill_static_v')" >/run/qtest/static-index-path
-  pg_load_start 12
-  sleep 3
-  snapshot_cycle "pre default" "" "post default"
-  [ "$CYCLE_PRE_STATUS" = 0 ] && [ "$CYCLE_POST_STATUS" = 0 ]
-  save_copy quiesced
-  sleep 3
-  snapshot_cycle "" "" ""
-  save_copy unquiesced
-  pg_load_wait
-  derive_copy quiesced zeroed 'dd if=/dev/zero of="$DAMAGE/pg/$(cat /run/qtest/static-index-path)" bs=8192 seek=1 count=1 conv=notrunc status=none'
-  derive_copy quiesced missingwal 'rm "$DAMAGE/pg/pg_wal/$("$PG_BIN/pg_controldata" "$DAMAGE/pg" | sed -n "s/^Latest checkpoint.s REDO WAL file: *//p" | tee /run/qtest/missing-segment)"'
+  . "$BATS_TEST_DIRNAME/lib/copies.bash"
+  make_postgresql_copies
 }
 
 teardown_file() {

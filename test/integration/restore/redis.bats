@@ -12,16 +12,8 @@ bats_require_minimum_version 1.5.0
 setup_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
   . "$QUIESCE_LIB/redis.bash"
-  loopfs_create 512
-  redis_fixture_start
-  redis_load_start 8
-  sleep 3
-  snapshot_cycle "pre default" "" "post default"
-  [ "$CYCLE_PRE_STATUS" = 0 ] && [ "$CYCLE_POST_STATUS" = 0 ]
-  save_copy quiesced
-  redis_load_wait
-  derive_copy quiesced cut 'f=$(ls "$DAMAGE"/redis/appendonlydir/*.incr.aof | tail -n 1); truncate -s -7 "$f"'
-  derive_copy quiesced corruptrdb 'rm -rf "$DAMAGE/redis/appendonlydir"; printf "garbage!garbage!" | dd of="$DAMAGE/redis/dump.rdb" bs=1 seek=$(($(stat -c %s "$DAMAGE/redis/dump.rdb") / 2)) conv=notrunc status=none'
+  . "$BATS_TEST_DIRNAME/lib/copies.bash"
+  make_redis_copies
 }
 
 teardown_file() {
