@@ -148,6 +148,7 @@ export const RESTORE_TEST_TASKS = {
   select: 'selectSnapshotGroup',
   checkSnapshots: 'checkSnapshotsFound',
   create: 'createDisks',
+  checkCreated: 'checkDisksCreated',
   waitCreated: 'waitDisksCreated',
   attach: 'attachDisks',
   waitAttached: 'waitDisksAttached',
@@ -411,7 +412,7 @@ export function buildRestoreTestDocument(spec: RestoreTestSpec): OosTemplateDocu
           OOSAssumeRole: ref('OOSAssumeRole'),
         },
       },
-      Outputs: { result: { Type: 'Json', ValueSelector: '.result' } },
+      Outputs: { result: { Type: 'Json', ValueSelector: '.result' }, lines: { Type: 'List', ValueSelector: '.lines[]' } },
       ...onError,
     },
     cleanupRun(T.cleanup, 'Detaches and deletes every disk this drill created, after a success or any failure', ref('ACS::ExecutionId'), '9999-12-31T23:59:59Z'),
@@ -419,7 +420,10 @@ export function buildRestoreTestDocument(spec: RestoreTestSpec): OosTemplateDocu
       { RegionId: ref('regionId'), Tag: [{ Key: EVIDENCE_TAG_KEYS.verifiedBy, Value: ref('ACS::ExecutionId') }], PageSize: 10 },
       { PropertySelector: RESTORE_TEST_SELECTORS.confirmed, DesiredValues: ['verified'] }),
   ];
-  return drillDocument(`Restore drill of group ${spec.groupName}: restores its newest application-consistent snapshot group to disks on a scratch instance, checks them (${spec.check.kind}), tags the evidence and deletes the disks`, parameters, tasks, { result: { Type: 'Json', Value: ref(`${T.run}.result`) } });
+  return drillDocument(`Restore drill of group ${spec.groupName}: restores its newest application-consistent snapshot group to disks on a scratch instance, checks them (${spec.check.kind}), tags the evidence and deletes the disks`, parameters, tasks, {
+    result: { Type: 'Json', Value: ref(`${T.run}.result`) },
+    lines: { Type: 'List', Value: ref(`${T.run}.lines`) },
+  });
 }
 
 /** Builds the drill proper (`-RestoreTestRun`). */
@@ -474,6 +478,7 @@ export function buildRestoreTestRunDocument(spec: RestoreTestSpec): OosTemplateD
       Outputs: { diskId: text('.DiskId') },
       Loop: { ...loopOver(`${T.select}.snapshotIds`, 10), Outputs: { diskIds: { AggregateType: 'Fn::ListJoin', AggregateField: 'diskId' } } },
     }),
+    unlessEmpty(T.checkCreated, `${T.create}.diskIds`, 'ACS::END', T.waitCreated),
     wait(T.waitCreated, 'Waits until every disk is Available', 'Available', 60, 10),
     ecs(T.attach, 'ACS::ExecuteAPI', 'Attaches the disks to the scratch instance, one at a time', 'AttachDisk',
       { InstanceId: ref('scratchInstanceId'), DiskId: ref('ACS::TaskLoopItem'), DeleteWithInstance: false },
@@ -512,7 +517,10 @@ export function buildRestoreTestRunDocument(spec: RestoreTestSpec): OosTemplateD
       ],
     }),
   ];
-  return drillDocument(`Restore drill of group ${spec.groupName}, the drill proper (run by ${spec.names.drill}, which cleans up after it)`, parameters, tasks, { result: { Type: 'Json', Value: ref(`${T.check}.result`) } });
+  return drillDocument(`Restore drill of group ${spec.groupName}, the drill proper (run by ${spec.names.drill}, which cleans up after it)`, parameters, tasks, {
+    result: { Type: 'Json', Value: ref(`${T.check}.result`) },
+    lines: { Type: 'List', Value: ref(`${T.check}.lines`) },
+  });
 }
 
 /** Builds the clean-up (`-RestoreTestCleanup`). */

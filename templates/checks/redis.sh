@@ -34,7 +34,7 @@ drill_engine_check() {
   if [ "$aof" = yes ]; then rdb=$(find "$dir/appendonlydir" -maxdepth 1 -name "*.base.rdb" 2>/dev/null | head -n 1); else rdb=$dir/dump.rdb; fi
   if [ -n "$rdb" ] && [ -f "$rdb" ]; then
     out=$(redis-check-rdb "$rdb" 2>&1) ||
-      not_restorable "$(basename "$rdb") is damaged: $(printf '%s\n' "$out" | grep -E -i 'error|wrong|unexpected|invalid' | head -n 1 | sed 's/^\[offset [0-9]*\] //')"
+      not_restorable "$(basename "$rdb") is damaged: $(printf '%s\n' "$out" | sed -n '/RDB ERROR DETECTED/{n;p;q}' | sed 's/^\[offset \([0-9]*\)\] \(.*\)/\2 (at byte \1)/')"
     say "$(basename "$rdb") passes redis-check-rdb"
   fi
 

@@ -56,7 +56,8 @@ describe('a restore drill', () => {
     expect(r.calls.filter((c) => /Disk$/.test(c) && c !== 'DescribeDisks')).toEqual(['CreateDisk', 'CreateDisk', 'AttachDisk', 'AttachDisk', 'DetachDisk', 'DetachDisk', 'DeleteDisk', 'DeleteDisk']);
     expect(r.checks).toHaveLength(1);
     expect(r.checks[0].output).toContain('drill(generic): file system checks only');
-    expect(r.drill!.taskOutputs[T.check].lines).toEqual(expect.arrayContaining([expect.stringMatching(/^drill\(generic\): d-drill\d+ is \/dev\/loop\d+$/)]));
+    expect(r.execution.outputs.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^drill\(generic\): d-drill\d+ is \/dev\/loop\d+$/)]));
+    expect(r.execution.outputs.lines).toEqual(r.drill!.taskOutputs[T.check].lines);
     // The evidence, on every snapshot of the group, and on no other group.
     for (const tags of evidence(ecs, 'ssg-newest001')) {
       expect(tags[EVIDENCE_TAG_KEYS.verified]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
