@@ -1,7 +1,6 @@
+#!/usr/bin/env node
 /** The `oos-lint` command: checks OOS templates. See docs/oos-lint.md. */
+import { processIo } from '../lib/cli/command';
 import { runOosLint } from '../lib/oos/lint/cli';
 
-process.exitCode = runOosLint(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-});
+process.exitCode = runOosLint(process.argv.slice(2), processIo());

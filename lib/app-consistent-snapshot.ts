@@ -3,6 +3,7 @@ import { FleetEnrollment } from './enrollment';
 import { RestoreDrill, RestoreTestOptions, checkRestoreTestOptions, diskDeletionCondition } from './restore-drill';
 import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions } from './retention';
 import { ExecutionRole } from './execution-role';
+import { NotifyOptions, checkNotifyOptions } from './notify';
 import { RosOosExecution, executionFingerprint } from './oos/execution';
 import { MAX_OOS_LOOP_ITEMS } from './instance-ids';
 import { OperatingSystem, RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
@@ -66,6 +67,15 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    * @default - no drill
    */
   readonly restoreTest?: RestoreTestOptions;
+  /**
+   * Alerts of the scheduled runs: a webhook (DingTalk-style JSON) notified of each instance that
+   * failed or fell back, of a failed step, and with a one-line summary (see lib/notify.ts). The
+   * URL stays in an OOS encrypted parameter; only its name is written into the template.
+   * Applies to a group with a `schedule` only.
+   *
+   * @default - no alerts
+   */
+  readonly notify?: NotifyOptions;
   /**
    * Put the role attachment and the script deployment of an id-targeted group in this
    * construct. The posture builder turns it off for fleets too large for one stack and puts
@@ -174,6 +184,12 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
   if (props.existingRoleName !== undefined) checkPattern('existingRoleName', props.existingRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
   if (props.executionRoleName !== undefined) checkPattern('executionRoleName', props.executionRoleName, RAM_ROLE_NAME_PATTERN, roleRule);
   checkAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
+  if (props.notify !== undefined) {
+    checkNotifyOptions(props.notify);
+    if (props.schedule === undefined) {
+      throw new ValidationError('notify', 'applies to scheduled runs: give the group a schedule, or leave notify out', props.notify);
+    }
+  }
   if (props.retention !== undefined) {
     checkRetentionOptions(props.retention);
     checkRetentionAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
@@ -305,6 +321,8 @@ export class AppConsistentSnapshot extends ros.Construct {
         retention: this.retention,
         executionRoleName,
         groupName: props.groupName,
+        notify: props.notify,
+        postureName: props.notify ? props.postureName ?? ros.Stack.of(this).stackName : undefined,
       });
       [this.automation.template, this.retention?.template, this.fleetEnrollment?.template]
         .forEach((t) => t && this.schedule!.template.addRosDependency(t.logicalId));
@@ -355,7 +373,7 @@ export class AppConsistentSnapshot extends ros.Construct {
    * enrollment template replaces it, and so runs it again.
    */
   private enrollAtDeploy(enrollment: FleetEnrollment): RosOosExecution {
-    const fingerprint = executionFingerprint(enrollment.document, enrollment.instanceDocument);
+    const fingerprint = executionFingerprint(enrollment.templateName, enrollment.document, enrollment.instanceDocument);
     const run = new RosOosExecution(this, uniqueResourceId(this, `EnrollmentRun${fingerprint}`), {
       templateName: enrollment.templateName,
       mode: 'Automatic',

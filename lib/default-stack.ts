@@ -2,14 +2,16 @@ import * as ros from '@alicloud/ros-cdk-core';
 import * as ecs from '@alicloud/ros-cdk-ecs';
 import * as ram from '@alicloud/ros-cdk-ram';
 import { ExecutionRole } from './execution-role';
+import { MAX_INSTANCES_PER_ROLE_ATTACHMENT, MAX_INSTANCES_PER_RUN_COMMAND, MAX_OOS_LOOP_ITEMS } from './instance-ids';
+import { RosAssertionRule, itemOrEmpty, moreThan, slicesOf } from './ros-list-slices';
 import { RosOosTemplate, oosTemplateNameAllowedPattern } from './oos/template';
 import {
   OPTIONAL_DISK_ID_PATTERN,
   OperatingSystem,
   PLUGIN_DEFAULTS,
-  PLUGIN_VALUE_ALLOWED_PATTERN,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+  SNAPSHOT_DESCRIPTION_PATTERN,
   SNAPSHOT_NAME_PATTERN,
   TIMEOUT_SECONDS_RANGE,
 } from './plugin/parameters';
@@ -28,6 +30,14 @@ import {
 } from './snapshot-automation';
 import { SNAPSHOT_POLICY_DESCRIPTION, SNAPSHOT_ROLE_DESCRIPTION, ecsTrustPolicyDocument, snapshotPolicyDocument } from './snapshot-role';
 import { deterministicSynthesizer } from './synth';
+
+/**
+ * The most instances the default stack takes: one OOS loop's limit (the automation loops over
+ * them all), which also bounds its resources: 10 role attachments of 100 and 20 script
+ * deployments of 50, well within ROS's 200 resources per stack. A longer list is refused before
+ * anything is created.
+ */
+export const DEFAULT_STACK_MAX_INSTANCES = MAX_OOS_LOOP_ITEMS;
 
 /** The group name the default stack's snapshots are tagged with (`app-snapshot:group`). */
 export const DEFAULT_STACK_GROUP_NAME = 'default';
@@ -49,7 +59,7 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
 
     const instanceIds = new ros.RosParameter(this, 'InstanceIds', {
       type: ros.RosParameterType.COMMA_DELIMITED_LIST,
-      description: 'ECS instances to protect, comma-separated (Running, Cloud Assistant Normal, ESSD disks with multi-attach off)',
+      description: `ECS instances to protect, comma-separated (Running, Cloud Assistant Normal, ESSD disks with multi-attach off); at most ${DEFAULT_STACK_MAX_INSTANCES} (one OOS loop): a longer list is refused before anything is created`,
       associationProperty: 'ALIYUN::ECS::Instance::InstanceId',
       associationPropertyMetadata: { MultiSelect: true },
     });
@@ -76,14 +86,14 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       type: ros.RosParameterType.STRING,
       allowedPattern: SNAPSHOT_NAME_PATTERN,
       defaultValue: 'AppConsistentSnapshot',
-      description: 'Name of the snapshot groups (2-128 of letters, digits, . _ - :, starting with a letter)',
+      description: 'Name of the snapshot groups (2-128 of letters, digits, . _ - :, starting with a letter, not http:// or https://)',
     });
     const snapshotDescription = new ros.RosParameter(this, 'SnapshotDescription', {
       type: ros.RosParameterType.STRING,
-      allowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      allowedPattern: SNAPSHOT_DESCRIPTION_PATTERN,
       maxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       defaultValue: 'Application-consistent snapshot',
-      description: 'Description of the snapshot groups (no comma, quote or backslash)',
+      description: 'Description of the snapshot groups: empty (none), or 2-256 characters not starting with http:// or https://, without comma, quote or backslash',
     });
     const excludeDiskId = new ros.RosParameter(this, 'ExcludeDiskId', {
       type: ros.RosParameterType.STRING,
@@ -105,7 +115,7 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
       type: ros.RosParameterType.STRING,
       allowedPattern: oosTemplateNameAllowedPattern(AUTOMATION_TEMPLATE_NAME_MAX_LENGTH),
       defaultValue: 'AppConsistentSnapshot-Default',
-      description: `Name of the OOS template to execute (at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix); the per-instance template it runs is named after it with -Instance`,
+      description: `Name of the OOS template to execute (at most ${AUTOMATION_TEMPLATE_NAME_MAX_LENGTH} of letters, digits, _ and -; no ALIYUN, ACS, ALIBABA or ALICLOUD prefix); the per-instance template it runs is named after it with -Instance. Fixed once the stack exists: ROS cannot rename a template, so a stack update that changes it fails (delete and recreate the stack to rename)`,
     });
 
     const executionRoleName = new ros.RosParameter(this, 'ExecutionRoleName', {
@@ -135,28 +145,54 @@ export class DefaultAppConsistentSnapshotStack extends ros.Stack {
     }, true);
     policy.addCondition(useExisting);
 
+    // The instance list is known at deployment only. ROS takes at most 100 instances per
+    // ALIYUN::ECS::RamRoleAttachment and 50 per ALIYUN::ECS::RunCommand: the list is sliced
+    // across resources, each created only when the list reaches its slice (ros-list-slices.ts),
+    // up to DEFAULT_STACK_MAX_INSTANCES, and a longer list is refused by a rule before anything is
+    // created. The first slice keeps the resource's logical id.
+    const ids = instanceIds.valueAsList;
+    new RosAssertionRule(this, 'InstanceIdsFitOneLoop', {
+      assert: ros.Fn.conditionEquals('', itemOrEmpty(ids, DEFAULT_STACK_MAX_INSTANCES)),
+      description: `InstanceIds must list at most ${DEFAULT_STACK_MAX_INSTANCES} instances (one OOS loop takes ${DEFAULT_STACK_MAX_INSTANCES}): deploy the others in another stack`,
+    });
+    const sliceConditions = new Map<number, ros.RosCondition>();
+    /** `base` alone for the first slice, else `base` and the list reaching the slice. */
+    const sliceCondition = (base: ros.RosCondition, from: number, name: string): ros.RosCondition => {
+      if (from === 0) return base;
+      let reached = sliceConditions.get(from);
+      if (!reached) {
+        reached = new ros.RosCondition(this, `InstanceIdsMoreThan${from}`, { expression: moreThan(ids, from) });
+        sliceConditions.set(from, reached);
+      }
+      return new ros.RosCondition(this, `${name}${from}`, { expression: ros.Fn.conditionAnd(base.logicalId, reached.logicalId) });
+    };
+
     // The attachment names the role through Fn::If so that, when the stack creates the role,
     // ROS orders the attachment after it.
     const attachedRoleName = ros.Fn.conditionIf(createRole.logicalId, role.attrRoleName, roleName.valueAsString);
-    const attachment = new ecs.RosRamRoleAttachment(this, 'RoleAttachment', {
-      instanceIds: instanceIds.valueAsList,
-      ramRoleName: attachedRoleName,
-    }, true);
-    attachment.addCondition(doAttach);
+    for (const part of slicesOf(ids, MAX_INSTANCES_PER_ROLE_ATTACHMENT, DEFAULT_STACK_MAX_INSTANCES)) {
+      const attachment = new ecs.RosRamRoleAttachment(this, part.index === 0 ? 'RoleAttachment' : `RoleAttachment${part.index + 1}`, {
+        instanceIds: part.items,
+        ramRoleName: attachedRoleName,
+      }, true);
+      attachment.addCondition(sliceCondition(doAttach, part.from, 'DoAttachRoleFrom'));
+    }
 
     const scripts = prepareScriptInstall(QuiesceScripts.generic());
-    const install = new ecs.RosRunCommand(this, 'InstallScripts', {
-      type: 'RunShellScript',
-      contentEncoding: 'Base64',
-      commandContent: scripts.encoded,
-      instanceIds: instanceIds.valueAsList,
-      name: 'AppSnapshot-InstallScripts',
-      description: 'Installs /tmp/prescript.sh and /tmp/postscript.sh (generic) for app-snapshot-plugin',
-      timeout: 120,
-      sync: true,
-      keepCommand: false,
-    }, true);
-    install.addCondition(isLinux);
+    for (const part of slicesOf(ids, MAX_INSTANCES_PER_RUN_COMMAND, DEFAULT_STACK_MAX_INSTANCES)) {
+      const install = new ecs.RosRunCommand(this, part.index === 0 ? 'InstallScripts' : `InstallScripts${part.index + 1}`, {
+        type: 'RunShellScript',
+        contentEncoding: 'Base64',
+        commandContent: scripts.encoded,
+        instanceIds: part.items,
+        name: 'AppSnapshot-InstallScripts',
+        description: 'Installs /tmp/prescript.sh and /tmp/postscript.sh (generic) for app-snapshot-plugin',
+        timeout: 120,
+        sync: true,
+        keepCommand: false,
+      }, true);
+      install.addCondition(sliceCondition(isLinux, part.from, 'IsLinuxFrom'));
+    }
 
     const common = {
       targets: { instanceIds: instanceIds.valueAsList },

@@ -19,14 +19,17 @@ import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './
  * 1. `checkInstanceRunning`  ACS::CheckFor DescribeInstances: Status is Running;
  * 2. `checkCloudAssistant`   ACS::CheckFor DescribeCloudAssistantStatus: the agent is up;
  * 3. `describeRamRole`       ACS::ExecuteAPI DescribeInstanceRamRole: the role the instance holds,
- *                            judged by a selector: none (attach ours), ours (keep it), another
- *                            (the selector raises an error naming both roles: an instance holds
- *                            one role, so the instance fails and the others go on);
- * 4. `attachRamRole`         ACS::ExecuteAPI AttachInstanceRamRole, looping over the list step 3
- *                            selected: `[instanceId]` when the instance holds no role, `[]`
- *                            otherwise (an empty loop does nothing, so no ACS::Choice is needed);
- *                            a per-instance failure reported in FailCount fails the task;
- * 5. `installScripts`        ACS::ECS::RunCommand (Linux only): the same installation command as
+ *                            judged by a selector: none (`attach`), ours (`keep`), another
+ *                            (`conflict`);
+ * 4. `whetherToAttach`       ACS::Choice on that: `attach` goes to 5, `keep` to 7 (Windows: the
+ *                            end), `conflict` to 6;
+ * 5. `attachRamRole`         ACS::ExecuteAPI AttachInstanceRamRole, for this instance (one call, no
+ *                            loop); its output `attachResult` keeps what ECS reported;
+ * 6. `checkRamRole`          ACS::CheckFor DescribeInstanceRamRole: the instance holds the group's
+ *                            role, else it fails naming the role it holds (an instance holds one
+ *                            role, so one holding another cannot be enrolled; the others go on);
+ *                            after 5 it confirms the attachment;
+ * 7. `installScripts`        ACS::ECS::RunCommand (Linux only): the same installation command as
  *                            the ScriptDeployment's, which is idempotent.
  * Both templates are run again at the start of every scheduled run, so an instance tagged later
  * is enrolled, then snapshotted, by the next run (see docs/fleets.md).
@@ -47,30 +50,30 @@ export const ENROLLMENT_TASKS = {
   checkRunning: 'checkInstanceRunning',
   checkAgent: 'checkCloudAssistant',
   ramRole: 'describeRamRole',
+  choose: 'whetherToAttach',
   attach: 'attachRamRole',
+  checkRole: 'checkRamRole',
   install: 'installScripts',
 } as const;
 
-/** The roles the instance holds, as a sorted list of names (DescribeInstanceRamRole). */
-const HELD_ROLES = '[.InstanceRamRoleSets.InstanceRamRoleSet[]? | .RamRoleName // empty | select(. != "")] | unique';
+/** jq: the role names the instance holds (DescribeInstanceRamRole). */
+const HELD_ROLES = '[.InstanceRamRoleSets.InstanceRamRoleSet[]? | select(.RamRoleName != null and .RamRoleName != "") | .RamRoleName]';
 
 /**
- * jq over DescribeInstanceRamRole: `attach` (no role), `keep` (ours), or an error naming both
- * roles. OOS substitutes the references first; the parameters' patterns keep them to letters,
- * digits, `.` and `-`, which cannot end the jq string.
+ * The jq selectors of the per-instance enrollment template, in the builtins and syntax of
+ * Alibaba's public templates (no `error()`: a task that must fail is an `ACS::CheckFor`). OOS
+ * substitutes the references first; the parameters' patterns keep them to letters, digits, `.`
+ * and `-`, which cannot end a jq string.
  */
-const ROLE_ACTION = `${HELD_ROLES} | if . == [] then "attach" elif . == ["{{ ramRoleName }}"] then "keep" else error("instance {{ instanceId }} holds the RAM role \\(join(", ")), not {{ ramRoleName }}: an instance holds one role at a time, so it cannot be enrolled; detach that role, or make it the group's role") end`;
-
-/** The jq selectors of the per-instance enrollment template. */
 export const ENROLLMENT_SELECTORS = {
   instanceStatus: INSTANCE_SELECTORS.instanceStatus,
   agentStatus: INSTANCE_SELECTORS.agentStatus,
-  /** DescribeInstanceRamRole: `attach` or `keep`; another role is an error. */
-  roleAction: ROLE_ACTION,
-  /** DescribeInstanceRamRole: `[instanceId]` when the role must be attached, `[]` otherwise (a List output). */
-  toAttach: `${ROLE_ACTION} | select(. == "attach") | "{{ instanceId }}"`,
-  /** AttachInstanceRamRole: the instance attached, or an error with ECS's reasons when FailCount says it was not. */
-  attached: 'if (.FailCount // 0) > 0 then error("AttachInstanceRamRole did not attach {{ ramRoleName }} to {{ ACS::TaskLoopItem }}: \\([.AttachInstanceRamRoleResults.AttachInstanceRamRoleResult[]? | select(.Success != true) | "\\(.Code // "") \\(.Message // "")"] | join("; "))") else "{{ ACS::TaskLoopItem }}" end',
+  /** DescribeInstanceRamRole: `attach` (no role), `keep` (the group's) or `conflict` (another). */
+  roleAction: `${HELD_ROLES} as $held | if ($held | length) == 0 then "attach" else (if ($held | map(select(. != "{{ ramRoleName }}")) | length) == 0 then "keep" else "conflict" end) end`,
+  /** DescribeInstanceRamRole: the role names held, space-separated (checkRamRole wants the group's). */
+  heldRoles: `${HELD_ROLES} | join(" ")`,
+  /** AttachInstanceRamRole: `attached`, or ECS's code and message for the instance it did not attach. */
+  attachResult: 'if .FailCount == null or .FailCount == 0 then "attached" else ([.AttachInstanceRamRoleResults.AttachInstanceRamRoleResult[]? | select(.Success != true) | .Code + " " + .Message] | join("; ")) end',
   /** The parent's per-instance result, from the per-instance template's outputs. */
   result: '{instanceId, roleAttached: (.roleAction == "attach")}',
 } as const;
@@ -132,22 +135,28 @@ function buildInstanceDocument(spec: EnrollmentSpec): OosTemplateDocument {
       { InstanceIds: [instance] }, { selector: S.instanceStatus, desired: 'Running' }),
     ecsTask(T.checkAgent, 'The Cloud Assistant agent must be up: without it no command reaches the instance', 'DescribeCloudAssistantStatus',
       { InstanceId: [instance] }, { selector: S.agentStatus, desired: 'true' }),
-    ecsTask(T.ramRole, 'Reads the RAM role the instance holds: none (attach ours), ours (keep it) or another (the instance fails, naming both)',
+    ecsTask(T.ramRole, 'Reads the RAM role the instance holds: none (attach the group\'s), the group\'s (keep it) or another (the instance fails, naming it)',
       'DescribeInstanceRamRole', { InstanceIds: [instance] }, undefined, {
-        Outputs: {
-          roleAction: { Type: 'String', ValueSelector: S.roleAction },
-          toAttach: { Type: 'List', ValueSelector: S.toAttach },
-        },
+        Outputs: { roleAction: { Type: 'String', ValueSelector: S.roleAction } },
       }),
-    ecsTask(T.attach, 'Attaches the snapshot role when the instance holds none (a loop over an empty list does nothing)',
-      'AttachInstanceRamRole', { RamRoleName: ref('ramRoleName'), InstanceIds: [ref('ACS::TaskLoopItem')] }, undefined, {
-        Outputs: { attached: { Type: 'String', ValueSelector: S.attached } },
-        Loop: {
-          Items: ref(`${T.ramRole}.toAttach`),
-          RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 },
-          Outputs: { attached: { AggregateType: 'Fn::ListJoin', AggregateField: 'attached' } },
-        },
+    {
+      Name: T.choose,
+      Action: 'ACS::Choice',
+      Description: { en: 'Attaches the role when the instance holds none; goes on when it holds the group\'s; checks (and fails) when it holds another' },
+      Properties: {
+        DefaultTask: T.checkRole,
+        Choices: [
+          { When: { 'Fn::Equals': ['attach', ref(`${T.ramRole}.roleAction`)] }, NextTask: T.attach },
+          { When: { 'Fn::Equals': ['keep', ref(`${T.ramRole}.roleAction`)] }, NextTask: spec.os === OperatingSystem.LINUX ? T.install : 'ACS::END' },
+        ],
+      },
+    },
+    ecsTask(T.attach, 'Attaches the group\'s role to the instance, which holds none',
+      'AttachInstanceRamRole', { RamRoleName: ref('ramRoleName'), InstanceIds: [instance] }, undefined, {
+        Outputs: { attachResult: { Type: 'String', ValueSelector: S.attachResult } },
       }),
+    ecsTask(T.checkRole, 'The instance must hold the group\'s role: an instance holds one role at a time, so one holding another cannot be enrolled (detach it, or make it the group\'s role); after an attachment, this confirms it',
+      'DescribeInstanceRamRole', { InstanceIds: [instance] }, { selector: S.heldRoles, desired: ref('ramRoleName') }),
   ];
   if (spec.os === OperatingSystem.LINUX) {
     if (spec.installCommand === undefined) {

@@ -9,6 +9,7 @@ export * from './plugin/exit-codes';
 export * from './plugin/parameters';
 export * from './plugin/script-paths';
 export * from './posture/loader';
+export * from './posture/schema';
 export * from './quiesce-scripts';
 export * from './restore-check';
 export * from './restore-drill';

@@ -2,6 +2,7 @@ import { OOS_FORMAT_VERSION } from './oos/limits';
 import { buildSnapshotCommand, buildVerdictCommand } from './plugin/command';
 import { OperatingSystem } from './plugin/parameters';
 import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
+import { VERDICT_TIMEOUT_SECONDS, checkSnapshotRunTimeout, snapshotRunTimeoutSeconds } from './plugin/timeouts';
 
 /**
  * The per-instance OOS template: what the automation does for one instance. The parent template
@@ -20,6 +21,8 @@ import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from './plugin/script-paths';
  *                            it checks them first (PREFLIGHT_FAILED, with the reasons) and only then
  *                            runs the plugin. Outputs the group id and the plugin's verdict.
  * 6. `describeSnapshotGroup` ACS::ExecuteAPI DescribeSnapshotGroups: status, owner, members.
+ *    `whetherAnySnapshot`    ACS::Choice: skips 7 when 6 found no snapshot (a loop over an empty
+ *                            list is not documented).
  * 7. `tagSnapshots`          ACS::ExecuteAPI TagResources, once per snapshot of the group: the
  *                            posture and group tags ({@link SNAPSHOT_TAG_KEYS}) that retention
  *                            checks before it deletes anything. ECS documents no snapshot-group
@@ -42,6 +45,7 @@ export const INSTANCE_TASKS = {
   disks: 'describeDisks',
   snapshot: 'runSnapshot',
   group: 'describeSnapshotGroup',
+  anySnapshot: 'whetherAnySnapshot',
   tag: 'tagSnapshots',
   snapshots: 'describeSnapshots',
   verdict: 'checkVerdict',
@@ -66,12 +70,19 @@ export const SNAPSHOT_TAG_VALUE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$';
 /** The prefix of the wrappers' result line. */
 export const RESULT_LINE_PREFIX = 'APP_SNAPSHOT_RESULT ';
 
-/** jq: the result line of a RunCommand task's output, parsed (the last such line; CR of Windows dropped). */
-const RESULT_LINE = `.invocationOutput | [split("\\n")[] | rtrimstr("\\r") | select(startswith("${RESULT_LINE_PREFIX}"))] | last | ltrimstr("${RESULT_LINE_PREFIX}") | fromjson`;
+/**
+ * jq: the result line of a RunCommand task's output, parsed: the last line that starts with the
+ * prefix (a Windows line's CR dropped). Written, like every selector of the package, with the
+ * builtins and syntax Alibaba's public templates use (see docs/oos-lint.md, rule `jq-subset`).
+ */
+const RESULT_LINE = `.invocationOutput | [split("\\n")[] | gsub("\\r$"; "") | select(test("^${RESULT_LINE_PREFIX}"))] | .[length - 1] | gsub("^${RESULT_LINE_PREFIX}"; "") | fromjson`;
 
-/** jq: whether a snapshot carries the tag KEY:True (key and value compared without regard to case). */
+/** jq: a field's value, or `fallback` (a jq literal) when the field is absent or null. */
+const orElse = (field: string, fallback: string) => `(if ${field} == null then ${fallback} else ${field} end)`;
+
+/** jq: whether a snapshot carries the tag KEY:True (key and value compared without regard to case), as `true` / `false`. */
 const hasTag = (key: string) =>
-  `any(.Tags.Tag[]?; (.TagKey | ascii_downcase) == "${key.toLowerCase()}" and (.TagValue | ascii_downcase) == "true")`;
+  `([.Tags.Tag[]? | select((.TagKey | ascii_downcase) == "${key.toLowerCase()}" and (.TagValue | ascii_downcase) == "true")] | length > 0 | tostring)`;
 
 /** The jq selectors of the per-instance template, by task and output. */
 export const INSTANCE_SELECTORS = {
@@ -80,35 +91,33 @@ export const INSTANCE_SELECTORS = {
   /** DescribeCloudAssistantStatus: `true` when the agent runs. */
   agentStatus: '.InstanceCloudAssistantStatusSet.InstanceCloudAssistantStatus[].CloudAssistantStatus',
   /** DescribeInstanceRamRole: the attached role names, space-separated (none: empty). */
-  attachedRoles: '.InstanceRamRoleSets.InstanceRamRoleSet | [.[]? | .RamRoleName // empty | select(. != "")] | join(" ")',
+  attachedRoles: '[.InstanceRamRoleSets.InstanceRamRoleSet[]? | select(.RamRoleName != null and .RamRoleName != "") | .RamRoleName] | join(" ")',
   /**
    * DescribeDisks: `DISK:CATEGORY:MULTI_ATTACH:INSTANCE` per disk. A disk without the
    * MultiAttach field predates the feature and is taken as Disabled; a multi-attached disk has
    * no single InstanceId, and the owner is then empty.
    */
-  disks: '.Disks.Disk | [.[]? | "\\(.DiskId):\\(.Category // "unknown"):\\(.MultiAttach // "Disabled"):\\(.InstanceId // "")"] | join(" ")',
+  disks: `[.Disks.Disk[]? | .DiskId + ":" + ${orElse('.Category', '"unknown"')} + ":" + ${orElse('.MultiAttach', '"Disabled"')} + ":" + ${orElse('.InstanceId', '""')}] | join(" ")`,
   /** runSnapshot: the group id and the plugin's verdict, from the wrapper's result line. */
-  snapshotGroupId: `${RESULT_LINE} | .snapshotGroupId // ""`,
+  snapshotGroupId: `${RESULT_LINE} | ${orElse('.snapshotGroupId', '""')}`,
   logVerdict: `${RESULT_LINE} | .consistency`,
   /** DescribeSnapshotGroups: `GROUP:STATUS:INSTANCE` per group found. */
-  group: '.SnapshotGroups.SnapshotGroup | [.[]? | "\\(.SnapshotGroupId):\\(.Status):\\(.InstanceId // "")"] | join(" ")',
+  group: `[.SnapshotGroups.SnapshotGroup[]? | .SnapshotGroupId + ":" + .Status + ":" + ${orElse('.InstanceId', '""')}] | join(" ")`,
   /** DescribeSnapshotGroups: `SNAPSHOT:DISK` per snapshot of the group. */
-  members: '.SnapshotGroups.SnapshotGroup | [.[]?.Snapshots.Snapshot[]? | "\\(.SnapshotId):\\(.SourceDiskId)"] | join(" ")',
+  members: '[.SnapshotGroups.SnapshotGroup[]?.Snapshots.Snapshot[]? | .SnapshotId + ":" + .SourceDiskId] | join(" ")',
   /** DescribeSnapshotGroups: the snapshot ids, a list to pass to DescribeSnapshots. */
   snapshotIds: '.SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].SnapshotId',
   /** DescribeSnapshots: `SNAPSHOT:DISK:STATUS:APP:FS` per snapshot. */
-  snapshots: `.Snapshots.Snapshot | [.[]? | "\\(.SnapshotId):\\(.SourceDiskId):\\(.Status):\\(${hasTag('APPConsistent')}):\\(${hasTag('FsConsistent')})"] | join(" ")`,
+  snapshots: `[.Snapshots.Snapshot[]? | .SnapshotId + ":" + .SourceDiskId + ":" + .Status + ":" + ${hasTag('APPConsistent')} + ":" + ${hasTag('FsConsistent')}] | join(" ")`,
   /** checkVerdict: the instance's result. */
   result: `${RESULT_LINE} | {instanceId, snapshotGroupId, verdict: .consistency, reason: .message, exitCode}`,
 } as const;
 
-/** Seconds the wrapper needs around the plugin (checks, output), added to the deadline. */
-const WRAPPER_OVERHEAD_SECONDS = 120;
-
-/** Seconds the verdict run may take: it only reads its header and prints a line. */
-const VERDICT_TIMEOUT_SECONDS = 60;
-
-/** DescribeDisks and DescribeSnapshots return at most this many items per page. */
+/**
+ * DescribeDisks and DescribeSnapshots return at most this many items per page (`MaxResults`; the
+ * SDK marks their `PageSize` as about to be deprecated). An instance has far fewer disks, and a
+ * snapshot group at most 16 snapshots here.
+ */
 const PAGE_SIZE = 100;
 
 /** What the per-instance template is built from: the OOS parameters are declared by the caller. */
@@ -202,6 +211,10 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
     disks: output(T.disks, 'disks'),
   });
   const commandType = linux ? 'RunShellScript' : 'RunPowerShellScript';
+  // Cloud Assistant kills only its direct child when this expires: the wrapper must always end
+  // a hung plugin first (deadline, stop, thaw, postscript), hence the check.
+  const snapshotTimeout = snapshotRunTimeoutSeconds(spec.pluginDeadlineSeconds);
+  checkSnapshotRunTimeout(`Tasks.${T.snapshot}.Properties.timeout`, snapshotTimeout, spec.pluginDeadlineSeconds);
 
   return {
     FormatVersion: OOS_FORMAT_VERSION,
@@ -216,7 +229,7 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
       ecsCall(T.ramRole, 'ACS::ExecuteAPI', 'Reads the RAM role attached to the instance, for the preflight', 'DescribeInstanceRamRole',
         { InstanceIds: [instance] }, {}, { roleNames: text(S.attachedRoles) }),
       ecsCall(T.disks, 'ACS::ExecuteAPI', 'Reads the instance\'s disks (category, multi-attach, owner), for the preflight', 'DescribeDisks',
-        { InstanceId: instance, PageSize: PAGE_SIZE }, {}, { disks: text(S.disks) }),
+        { InstanceId: instance, MaxResults: PAGE_SIZE }, {}, { disks: text(S.disks) }),
       {
         Name: T.snapshot,
         Action: 'ACS::ECS::RunCommand',
@@ -226,7 +239,7 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
           instanceId: instance,
           commandType,
           commandContent: snapshotCommand,
-          timeout: spec.pluginDeadlineSeconds + WRAPPER_OVERHEAD_SECONDS,
+          timeout: snapshotTimeout,
         },
         Outputs: { snapshotGroupId: text(S.snapshotGroupId), logVerdict: text(S.logVerdict) },
       },
@@ -234,8 +247,16 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
         { InstanceId: instance, SnapshotGroupId: [output(T.snapshot, 'snapshotGroupId')] }, {},
         { group: text(S.group), members: text(S.members), snapshotIds: { Type: 'List', ValueSelector: S.snapshotIds } }),
       {
-        // One call per snapshot: a loop over an empty list calls nothing, so a group the read
-        // back did not find still reaches the verdict, which names it.
+        // A group the read back did not find has no snapshot to tag: the verdict names it.
+        Name: T.anySnapshot,
+        Action: 'ACS::Choice',
+        Description: { en: 'Skips the tagging when the read back found no snapshot (a loop over an empty list is not documented)' },
+        Properties: {
+          DefaultTask: T.tag,
+          Choices: [{ When: { 'Fn::Equals': [[], output(T.group, 'snapshotIds')] }, NextTask: T.snapshots }],
+        },
+      },
+      {
         ...ecsCall(T.tag, 'ACS::ExecuteAPI', 'Tags each snapshot of the group with the posture and group names, which retention checks before deleting', 'TagResources', {
           ResourceType: 'snapshot',
           ResourceId: [ref('ACS::TaskLoopItem')],
@@ -244,7 +265,7 @@ export function buildInstanceTemplate(spec: InstanceTemplateSpec): OosTemplateDo
         Loop: { Items: output(T.group, 'snapshotIds'), RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } },
       },
       ecsCall(T.snapshots, 'ACS::ExecuteAPI', 'Reads the status and the consistency tags of each snapshot of the group', 'DescribeSnapshots',
-        { InstanceId: instance, SnapshotIds: output(T.group, 'snapshotIds'), PageSize: PAGE_SIZE }, {}, { snapshots: text(S.snapshots) }),
+        { InstanceId: instance, SnapshotIds: output(T.group, 'snapshotIds'), MaxResults: PAGE_SIZE }, {}, { snapshots: text(S.snapshots) }),
       {
         Name: T.verdict,
         Action: 'ACS::ECS::RunCommand',

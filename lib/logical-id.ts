@@ -1,4 +1,22 @@
 import * as ros from '@alicloud/ros-cdk-core';
+import { sha256Hex } from './plugin/command';
+import { isResolved } from './validation';
+
+/** A short fingerprint of values, for a logical id: 8 upper-case hex digits of their JSON's sha256. */
+export function resourceFingerprint(...parts: unknown[]): string {
+  return sha256Hex(JSON.stringify(parts)).slice(0, 8).toUpperCase();
+}
+
+/**
+ * The construct id of an `ALIYUN::OOS::Template` named `templateName`: {@link uniqueResourceId}
+ * of `localId` followed by a fingerprint of the name. ROS cannot update a template's name, so a
+ * renamed template must be a new resource (ROS creates it, then deletes the old one), which a
+ * new logical id gives; nothing else changes. A name given as a ROS parameter (unresolved) has
+ * no fingerprint: its parameter's description says it is fixed once the stack exists.
+ */
+export function templateResourceId(scope: ros.Construct, localId: string, templateName: string): string {
+  return uniqueResourceId(scope, isResolved(templateName) ? `${localId}${resourceFingerprint(templateName)}` : localId);
+}
 
 /**
  * ros-cdk-core names a resource in the template after its construct id alone (and ignores

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { packagePath } from './package-root';
 import { shellQuote } from './plugin/command';
 import { ValidationError } from './validation';
 
@@ -14,7 +15,7 @@ export interface QuiesceScriptPair {
 }
 
 /** The directory holding the script library (`templates/scripts/<engine>/`). */
-export const SCRIPT_LIBRARY_DIR = path.join(__dirname, '..', 'templates', 'scripts');
+export const SCRIPT_LIBRARY_DIR = packagePath('templates', 'scripts');
 
 /** How the MySQL / MariaDB prescript blocks writes. */
 export enum MysqlLockMode {
@@ -97,7 +98,9 @@ export interface PostgresqlQuiesceOptions {
   /**
    * Strict mode: hold `pg_backup_start` in a background session until the postscript stops it.
    *
-   * The postscript then saves the backup label. Off: `CHECKPOINT` and `sync`, nothing held.
+   * The postscript then waits until the backup's WAL is archived and saves the backup label. The
+   * server must archive WAL (`archive_mode`, `archive_command`): the prescript refuses one that
+   * does not. Off: `CHECKPOINT`, nothing held.
    *
    * @default false
    */
@@ -105,7 +108,8 @@ export interface PostgresqlQuiesceOptions {
   /**
    * The bound on each server step, in seconds (1-3600).
    *
-   * Connecting, `CHECKPOINT` or `pg_backup_start`, and `pg_backup_stop`.
+   * Connecting, `CHECKPOINT` or `pg_backup_start`, `pg_backup_stop`, and the wait for its WAL to be
+   * archived.
    *
    * @default 60
    */
@@ -205,7 +209,8 @@ export interface RedisQuiesceOptions {
    */
   readonly commandTimeoutSeconds?: number;
   /**
-   * How long waiting for a running AOF rewrite and for `BGSAVE` may take, in seconds (1-86400).
+   * How long waiting for a running AOF rewrite, for `BGSAVE` (append-only file off) and for the AOF
+   * buffer to be written (append-only file on) may take, in seconds (1-86400).
    *
    * @default 300
    */
@@ -213,7 +218,8 @@ export interface RedisQuiesceOptions {
   /**
    * How long writes stay paused at most if no postscript comes, in seconds (1-3600).
    *
-   * It is the `CLIENT PAUSE` timeout, so Redis itself resumes them. A postscript after it exits 6.
+   * It is the `CLIENT PAUSE` timeout, so Redis itself resumes writes. A postscript after it exits
+   * 6. Only with the append-only file on: without it nothing is paused.
    *
    * @default 60
    */
@@ -339,12 +345,15 @@ export abstract class QuiesceScripts {
     return new LibraryScripts('mysql', checkEngineOptions('mysql', options, 'mysql'));
   }
 
-  /** PostgreSQL: `CHECKPOINT` and `sync`, or in strict mode a held `pg_backup_start`. */
+  /** PostgreSQL: `CHECKPOINT`, or in strict mode a held `pg_backup_start` (WAL archiving required). */
   public static postgresql(options: PostgresqlQuiesceOptions = {}): QuiesceScripts {
     return new LibraryScripts('postgresql', checkEngineOptions('postgresql', options, 'postgresql'));
   }
 
-  /** Redis: `BGSAVE` (after any AOF rewrite), then `CLIENT PAUSE ... WRITE` until the postscript. */
+  /**
+   * Redis: with the append-only file on, `CLIENT PAUSE ... WRITE` (after any AOF rewrite) until
+   * the postscript; with it off, a `BGSAVE` waited for while writes go on.
+   */
   public static redis(options: RedisQuiesceOptions = {}): QuiesceScripts {
     return new LibraryScripts('redis', checkEngineOptions('redis', options, 'redis'));
   }
@@ -411,12 +420,18 @@ function renderLibraryScript(engine: string, role: 'prescript' | 'postscript', o
   if (engine !== 'generic' && markerCount !== 1) {
     throw new Error(`${file}: expected one line ${JSON.stringify(OPTIONS_MARKER)}, found ${markerCount}`);
   }
-  const header = `# Rendered by ros-app-consistent-snapshot from templates/scripts/${engine}/${role}.sh (comments left out).`;
+  let header = `# Rendered by ros-app-consistent-snapshot from templates/scripts/${engine}/${role}.sh (comments left out).`;
+  let inlined = false;
   let text = source.replace(INCLUDE_PATTERN, (_match, rel: string) => {
+    inlined = true;
     const included = fs.readFileSync(path.join(path.dirname(file), rel), 'utf8');
-    return included.replace(/^# shellcheck shell=bash\n/, '');
+    return included.replace(/^# shellcheck shell=bash.*\n/, '');
   });
   text = text.replace(`${OPTIONS_MARKER}\n`, optionBlock(engine, options));
+  if (inlined) {
+    // The shared files set variables that not every script reads (shellcheck of the parts).
+    header += '\n# shellcheck disable=SC2034';
+  }
   text = stripComments(text, header);
   if (text.includes('BASH_SOURCE') || text.includes('{{')) {
     throw new Error(`${file}: the rendered script still sources a file or contains \`{{\``);

@@ -126,6 +126,8 @@ export const RETENTION_TASKS = {
   instances: 'retainInstances',
   /** Per instance: lists the instance's groups and selects those to delete. */
   select: 'selectExpiredGroups',
+  /** Per instance: ends the run when there is nothing to delete. */
+  anyToDelete: 'whetherAnyToDelete',
   /** Per instance: deletes them, one at a time. */
   delete: 'deleteExpiredGroups',
 } as const;
@@ -150,44 +152,51 @@ const AGE_CUTOFF = {
 
 const ref = (name: string) => `{{ ${name} }}`;
 
-/** jq: whether every snapshot of a group carries a tag `key` with exactly the value `value` (an OOS reference). */
-const allCarry = (key: string, value: string) => `all(.[]; any(.Tags.Tag[]?; .Key == "${key}" and .Value == "${value}"))`;
+/** jq, over a list of snapshots: how many carry a tag `key` with exactly the value `value` (an OOS reference). */
+const carrying = (key: string, value: string) => `(map(select([.Tags.Tag[]? | select(.Key == "${key}" and .Value == "${value}")] | length > 0)) | length)`;
+
+/** jq over DescribeSnapshotGroups: `one page`, or why the run stops (more than one page). */
+export const RETENTION_PAGE_SELECTOR = `if .NextToken == null or .NextToken == "" then "one page" else "DescribeSnapshotGroups lists more than ${SNAPSHOT_GROUPS_PAGE_SIZE} snapshot groups for instance ${ref('instanceId')}: nothing was deleted, as the oldest cannot be told from one page; delete some by hand" end`;
 
 /**
  * The jq program over DescribeSnapshotGroups' response that decides, for one instance, which
- * groups to delete: `{delete: [ids, oldest first], kept: [ids]}`. The values it reads from the
- * parameters are guarded by their AllowedPattern or are numbers, so that they cannot alter it.
+ * groups to delete: `{delete: [ids, oldest first], kept: [ids]}`, in the builtins and syntax
+ * Alibaba's public templates use (see docs/oos-lint.md, rule `jq-subset`). The values it reads
+ * from the parameters are guarded by their AllowedPattern or are numbers, so that they cannot
+ * alter it. (More than one page stops the run before: {@link RETENTION_PAGE_SELECTOR}.)
  *
- * - more than one page: an error, so that the task fails and nothing is deleted;
  * - "ours": the instance's groups whose snapshots (at least one) all carry both tags, exactly;
- * - the candidates: ours that are `accomplished` with a readable CreationTime, newest first;
- *   the first keepLast of them are kept, and of the rest those younger than the cut-off (when
- *   maxAgeDays is not 0: the same minute counts as younger; both are compared as text in the
+ * - the candidates: ours that are `accomplished` with a readable CreationTime, as
+ *   `[at, id, minute]` sorted oldest first (`at` the time to the second, `minute` in the
  *   cut-off's form `YYYY-MM-DDTHH:MMZ`, which orders as time does);
- * - the others are deleted oldest first, at most maxDeletesPerRun, but never the newest group a
- *   restore drill verified (every snapshot tagged `app-snapshot:verified`), whatever keepLast and
- *   maxAgeDays say; `kept` is the rest of ours (groups in progress, failed, unreadable, kept by a
- *   rule, verified, or beyond the bound).
+ * - all but the newest keepLast of them, less those younger than the cut-off (when maxAgeDays is
+ *   not 0: the same minute counts as younger), and never the newest candidate a restore drill
+ *   verified (every snapshot tagged `app-snapshot:verified`), whatever keepLast and maxAgeDays
+ *   say, are deleted oldest first, at most maxDeletesPerRun; `kept` is the rest of ours (groups
+ *   in progress, failed, unreadable, kept by a rule, verified, or beyond the bound).
  */
 export const RETENTION_SELECTION = [
-  `if (.NextToken // "") != "" then error("DescribeSnapshotGroups lists more than ${SNAPSHOT_GROUPS_PAGE_SIZE} snapshot groups for instance ${ref('instanceId')}: nothing was deleted, as the oldest cannot be told from one page; delete some by hand") else . end`,
-  `| [.SnapshotGroups.SnapshotGroup[]? | select(.InstanceId == "${ref('instanceId')}")`,
-  `  | select((.Snapshots.Snapshot // []) | length > 0 and ${allCarry(SNAPSHOT_TAG_KEYS.posture, ref('postureName'))} and ${allCarry(SNAPSHOT_TAG_KEYS.group, ref('groupName'))})] as $ours`,
-  // The newest of ours that a restore drill verified (every snapshot carries the evidence) is never deleted.
-  `| ([$ours[] | select(.Status == "accomplished" and ([.Snapshots.Snapshot[] | select(([.Tags.Tag[]? | select(.Key == "${EVIDENCE_TAG_KEYS.verified}")] | length) == 0)] | length) == 0)`,
-  '  | [.CreationTime, .SnapshotGroupId]] | sort | if length == 0 then "" else .[length - 1][1] end) as $verified',
+  `[.SnapshotGroups.SnapshotGroup[]? | select(.InstanceId == "${ref('instanceId')}")`,
+  `  | select((if .Snapshots.Snapshot == null then [] else .Snapshots.Snapshot end) as $s | ($s | length) > 0`,
+  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.posture, ref('postureName'))}) == ($s | length)`,
+  `    and ($s | ${carrying(SNAPSHOT_TAG_KEYS.group, ref('groupName'))}) == ($s | length))] as $ours`,
   `| [$ours[] | select(.Status == "accomplished")`,
-  `  | ((.CreationTime // "") | capture("^(?<minute>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})(?<second>:[0-9]{2})?([.][0-9]+)?Z$")) as $t`,
-  `  | {id: .SnapshotGroupId, minute: "\\($t.minute)Z", at: "\\($t.minute)\\($t.second // ":00")"}] | sort_by([.at, .id]) | reverse`,
-  `| [.[${ref('keepLast')}:][] | select((${ref('maxAgeDays')} > 0 and .minute >= "${ref('ageCutoff')}") | not) | select(.id != $verified)]`,
-  `| sort_by([.at, .id]) | .[:${ref('maxDeletesPerRun')}] | map(.id) as $delete`,
-  `| {delete: $delete, kept: [$ours[].SnapshotGroupId | select(IN($delete[]) | not)]}`,
+  `  | select((if .CreationTime == null then "" else .CreationTime end) | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([.][0-9]+)?Z$"))`,
+  `  | (.CreationTime | gsub("([.][0-9]+)?Z$"; "") | split(":")) as $t`,
+  `  | [$t[0] + ":" + $t[1] + ":" + (if ($t | length) > 2 then $t[2] else "00" end), .SnapshotGroupId, $t[0] + ":" + $t[1] + "Z"]] | sort as $c`,
+  // The newest candidate a restore drill verified (every snapshot carries the evidence tag) is never deleted.
+  `| [$ours[] | select(([.Snapshots.Snapshot[] | select(([.Tags.Tag[]? | select(.Key == "${EVIDENCE_TAG_KEYS.verified}")] | length) == 0)] | length) == 0) | .SnapshotGroupId] as $verifiedIds`,
+  `| [$c[] | .[1] | select(. as $id | ([$verifiedIds[] | select(. == $id)] | length) > 0)] as $v`,
+  `| (if ($v | length) == 0 then "" else $v[($v | length) - 1] end) as $verified`,
+  `| [range(0; ($c | length) - ${ref('keepLast')}; 1) as $i | $c[$i] | select((${ref('maxAgeDays')} > 0 and .[2] >= "${ref('ageCutoff')}") | not) | select(.[1] != $verified)] as $old`,
+  `| [range(0; $old | length; 1) as $i | select($i < ${ref('maxDeletesPerRun')}) | $old[$i][1]] as $delete`,
+  `| {delete: $delete, kept: [$ours[].SnapshotGroupId | select(. as $id | ([$delete[] | select(. == $id)] | length) == 0)]}`,
 ].join('\n');
 
 /** The jq selectors of the per-instance retention template. */
 export const RETENTION_SELECTORS = {
   /** The groups to delete now: none on a dry run (anything but `false` counts as one). */
-  deleteIds: `${RETENTION_SELECTION}\n| if "${ref('dryRun')}" == "false" then .delete[] else empty end`,
+  deleteIds: `${RETENTION_SELECTION}\n| (if "${ref('dryRun')}" == "false" then .delete else [] end)[]`,
   /** The instance's result. */
   result: `${RETENTION_SELECTION}\n| {instanceId: "${ref('instanceId')}", dryRun: ("${ref('dryRun')}" != "false"), deleteIds: .delete, keptIds: .kept}`,
 } as const;
@@ -246,17 +255,25 @@ export function buildRetentionDocuments(spec: RetentionTemplateSpec): { parent: 
     Tasks: [
       {
         Name: T.select,
-        Action: 'ACS::ExecuteAPI',
-        Description: { en: 'Lists the instance\'s snapshot groups and selects those past retention that this automation tagged' },
+        Action: 'ACS::CheckFor',
+        Description: { en: 'Lists the instance\'s snapshot groups (one page, else nothing is deleted) and selects those past retention that this automation tagged' },
         Properties: {
           Service: 'ECS',
           API: 'DescribeSnapshotGroups',
           Parameters: { RegionId: ref('regionId'), InstanceId: ref('instanceId'), MaxResults: SNAPSHOT_GROUPS_PAGE_SIZE },
+          PropertySelector: RETENTION_PAGE_SELECTOR,
+          DesiredValues: ['one page'],
         },
         Outputs: {
           deleteIds: { Type: 'List', ValueSelector: RETENTION_SELECTORS.deleteIds },
           result: { Type: 'Json', ValueSelector: RETENTION_SELECTORS.result },
         },
+      },
+      {
+        Name: T.anyToDelete,
+        Action: 'ACS::Choice',
+        Description: { en: 'Ends here when nothing is to be deleted (a loop over an empty list is not documented)' },
+        Properties: { DefaultTask: T.delete, Choices: [{ When: { 'Fn::Equals': [[], ref(`${T.select}.deleteIds`)] }, NextTask: 'ACS::END' }] },
       },
       {
         Name: T.delete,

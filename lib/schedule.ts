@@ -158,6 +158,16 @@ function parseEndDate(field: string, endDate: string): number {
   return t;
 }
 
+/** Minutes in each rate unit. */
+const RATE_UNIT_MINUTES = { minute: 1, hour: 60, day: 1440 } as const;
+
+/** A rate `N unit` (unit singular) as OOS's documented form, `N minutes` (`1 minute`). */
+function rateInMinutes(expression: string): string {
+  const [n, unit] = expression.split(' ');
+  const minutes = Number(n) * RATE_UNIT_MINUTES[unit as keyof typeof RATE_UNIT_MINUTES];
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
 /** When a group's automation runs. */
 export class Schedule {
   /**
@@ -211,9 +221,16 @@ export class Schedule {
     this.endInstant = parseEndDate(`${field}.endDate`, this.endDate);
   }
 
-  /** The properties of the TimerTrigger task. */
+  /**
+   * The properties of the TimerTrigger task. A rate is written in minutes whatever its unit:
+   * Alibaba documents rate expressions only in minutes (`5 minute` in the OOS documentation,
+   * `30 minutes` in a public template) and shows no hour or day unit, so `rate(6 hours)` becomes
+   * `360 minutes` (`1 minute` for one). A cron expression would not be the same schedule: a rate
+   * counts from the start of the execution, a cron from midnight. The words and next run times
+   * ({@link describe}, {@link nextRuns}) keep the unit given.
+   */
   public toTimerTrigger(): TimerTriggerProperties {
-    return { Type: this.type, Expression: this.expression, TimeZone: this.timeZone, EndDate: this.endDate };
+    return { Type: this.type, Expression: this.type === 'rate' ? rateInMinutes(this.expression) : this.expression, TimeZone: this.timeZone, EndDate: this.endDate };
   }
 
   /**
@@ -229,7 +246,7 @@ export class Schedule {
     }
     if (this.type === 'rate') {
       const [n, unit] = this.expression.split(' ');
-      const ms = Number(n) * { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit as 'minute' | 'hour' | 'day'];
+      const ms = Number(n) * RATE_UNIT_MINUTES[unit as keyof typeof RATE_UNIT_MINUTES] * 60_000;
       for (let t = start + ms; out.length < count && t <= this.endInstant; t += ms) out.push(new Date(t));
       return out;
     }

@@ -1,6 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkLoopSize } from './instance-ids';
-import { uniqueResourceId } from './logical-id';
+import { templateResourceId } from './logical-id';
 import { OosTemplateDocument, SNAPSHOT_TAG_VALUE_PATTERN, buildInstanceTemplate } from './instance-template';
 import { OOS_CONTENT_MAX_BYTES, OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate, checkOosTemplateName } from './oos/template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
@@ -15,15 +15,17 @@ import {
   MAX_EXCLUDED_DISKS,
   OperatingSystem,
   PLUGIN_DEFAULTS,
-  PLUGIN_VALUE_ALLOWED_PATTERN,
   RAM_ROLE_NAME_PATTERN,
   SNAPSHOT_DESCRIPTION_MAX_LENGTH,
+  SNAPSHOT_DESCRIPTION_PATTERN,
   SNAPSHOT_NAME_PATTERN,
+  SNAPSHOT_NAME_RULE,
   TIMEOUT_SECONDS_RANGE,
   TIMEOUT_SECONDS_WARNING,
-  pluginValueProblem,
+  snapshotDescriptionProblem,
 } from './plugin/parameters';
-import { TargetProps, TargetSelection, checkTargets, loopItems, targetParameters, targetTasks, targetsOf } from './targets';
+import { MAX_PLUGIN_DEADLINE_SECONDS, MIN_PLUGIN_DEADLINE_SECONDS } from './plugin/timeouts';
+import { TargetProps, TargetSelection, checkTargets, loopGuardTasks, loopItems, noInstanceCondition, targetParameters, targetTasks, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
 export { OosTemplateDocument };
@@ -63,7 +65,9 @@ export interface SnapshotAutomationOptions {
    */
   readonly snapshotName?: string;
   /**
-   * Description of the snapshot groups (at most 256 characters).
+   * Description of the snapshot groups: empty, or 2 to 256 characters not starting with
+   * `http://` or `https://` (CreateSnapshotGroup), without `,` `"` `'` `\\`. An empty one is
+   * not passed to the plugin at all.
    *
    * @default - none
    */
@@ -114,7 +118,8 @@ export interface SnapshotAutomationOptions {
   readonly maxErrors?: number;
   /**
    * Seconds the wrapper gives the plugin before it stops it, thaws the file systems and runs
-   * the postscript.
+   * the postscript (60 to 86,235: the command's Cloud Assistant timeout adds 165 s for that and
+   * stays within 86,400). The plugin manager gets 30 s more, Cloud Assistant 165 s more.
    *
    * @default 600
    */
@@ -224,7 +229,8 @@ function automationParameters(spec: SnapshotTemplateSpec, scope: 'parent' | 'ins
     snapshotDescription: {
       Type: 'String',
       Label: { en: 'Snapshot group description' },
-      AllowedPattern: PLUGIN_VALUE_ALLOWED_PATTERN,
+      Description: { en: 'Empty, or 2 to 256 characters not starting with http:// or https://' },
+      AllowedPattern: SNAPSHOT_DESCRIPTION_PATTERN,
       MaxLength: SNAPSHOT_DESCRIPTION_MAX_LENGTH,
       ...def(spec.snapshotDescription),
     },
@@ -355,10 +361,16 @@ export interface PerInstanceParentSpec {
   readonly outputName?: string;
 }
 
+/** The name of a parent's task that ends the execution when there is no instance to loop over. */
+export const ANY_INSTANCE_TASK_NAME = 'whetherAnyInstance';
+
 /**
  * A parent template: it selects the instances (by tags) or takes their ids, loops over them with
  * the rate control and runs the per-instance template for each through `ACS::Template`; its
- * output `results` lists each instance's `result`.
+ * output `results` lists each instance's `result`. What OOS does with a loop over an empty list
+ * is not documented, so an empty selection (tags no instance carries yet) or list ends the
+ * execution first ({@link loopGuardTasks}), and the output is then `[]` (`Fn::If`, which
+ * Alibaba's templates also use to name a task that may not have run).
  */
 export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplateDocument {
   return {
@@ -368,6 +380,7 @@ export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplate
     RamRole: ref('OOSAssumeRole'),
     Tasks: [
       ...targetTasks(spec.targets),
+      ...loopGuardTasks(spec.targets, ANY_INSTANCE_TASK_NAME, spec.taskName),
       {
         Name: spec.taskName,
         Action: 'ACS::Template',
@@ -381,7 +394,7 @@ export function buildPerInstanceParent(spec: PerInstanceParentSpec): OosTemplate
         Outputs: { result: { Type: 'Json', ValueSelector: spec.resultSelector ?? '.result' } },
       },
     ],
-    Outputs: { [spec.outputName ?? 'results']: { Type: 'List', Value: ref(`${spec.taskName}.results`) } },
+    Outputs: { [spec.outputName ?? 'results']: { Type: 'List', Value: { 'Fn::If': [noInstanceCondition(spec.targets), [], ref(`${spec.taskName}.results`)] } } },
   };
 }
 
@@ -427,22 +440,18 @@ export function buildInstanceDocument(spec: SnapshotTemplateSpec): OosTemplateDo
 export function checkAutomationOptions(os: OperatingSystem, o: SnapshotAutomationOptions, prefix = ''): void {
   const f = (name: string) => `${prefix}${name}`;
   if (o.snapshotName !== undefined) {
-    checkPattern(f('snapshotName'), o.snapshotName, SNAPSHOT_NAME_PATTERN,
-      'must be 2 to 128 characters of letters, digits, `.` `_` `-` `:`, start with a letter and not with http:// or https:// (snapshot group name)');
+    checkPattern(f('snapshotName'), o.snapshotName, SNAPSHOT_NAME_PATTERN, SNAPSHOT_NAME_RULE);
   }
   if (o.snapshotDescription !== undefined && isResolved(o.snapshotDescription)) {
-    const problem = pluginValueProblem(o.snapshotDescription);
+    const problem = snapshotDescriptionProblem(o.snapshotDescription);
     if (problem) {
       throw new ValidationError(f('snapshotDescription'), problem, o.snapshotDescription);
-    }
-    if (o.snapshotDescription.length > SNAPSHOT_DESCRIPTION_MAX_LENGTH || /^https?:\/\//.test(o.snapshotDescription)) {
-      throw new ValidationError(f('snapshotDescription'), `must be at most ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters and not start with http:// or https://`, o.snapshotDescription);
     }
   }
   checkIntegerRange(f('timeoutSeconds'), o.timeoutSeconds, TIMEOUT_SECONDS_RANGE.min, TIMEOUT_SECONDS_RANGE.max);
   checkIntegerRange(f('concurrency'), o.concurrency, 1, 1000);
   checkIntegerRange(f('maxErrors'), o.maxErrors, 0, 1000);
-  checkIntegerRange(f('pluginDeadlineSeconds'), o.pluginDeadlineSeconds, 60, 86400);
+  checkIntegerRange(f('pluginDeadlineSeconds'), o.pluginDeadlineSeconds, MIN_PLUGIN_DEADLINE_SECONDS, MAX_PLUGIN_DEADLINE_SECONDS);
   if (o.excludeDiskIds !== undefined && isResolved(o.excludeDiskIds)) {
     o.excludeDiskIds.forEach((d, i) =>
       checkPattern(`${f('excludeDiskIds')}[${i}]`, d, DISK_ID_PATTERN, 'must be an ECS disk id of the form `d-` followed by 8 to 32 lowercase letters or digits'));
@@ -572,12 +581,12 @@ export abstract class PerInstanceTemplatePair extends ros.Construct {
     this.templateName = props.templateName;
     this.instanceTemplateName = props.instanceTemplateName;
     this.requiredActions = automationRequiredActions(this.document, this.instanceDocument);
-    this.instanceTemplate = new RosOosTemplate(this, uniqueResourceId(this, 'InstanceTemplate'), {
+    this.instanceTemplate = new RosOosTemplate(this, templateResourceId(this, 'InstanceTemplate', this.instanceTemplateName), {
       templateName: this.instanceTemplateName,
       content: renderTemplateContent('content', this.instanceDocument),
       standaloneDocuments: { '': this.instanceDocument },
     });
-    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
+    this.template = new RosOosTemplate(this, templateResourceId(this, 'Template', this.templateName), {
       templateName: this.templateName,
       content: renderTemplateContent('content', this.document),
       standaloneDocuments: { '': this.document },

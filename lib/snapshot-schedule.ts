@@ -2,10 +2,11 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { ExecutedTemplate } from './execution-role';
 import { MAX_OOS_LOOP_ITEMS, chunk } from './instance-ids';
 import { OosTemplateDocument } from './instance-template';
-import { uniqueResourceId } from './logical-id';
+import { templateResourceId, uniqueResourceId } from './logical-id';
 import { RosOosExecution, executionFingerprint } from './oos/execution';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate } from './oos/template';
+import { NotifyOptions, RunNotificationSpec, withRunNotifications } from './notify';
 import { Schedule } from './schedule';
 import { renderTemplateContent } from './snapshot-automation';
 import { INSTANCE_IDS_PARAMETER, TargetSelection, targetParameters } from './targets';
@@ -62,6 +63,18 @@ export interface SnapshotScheduleProps {
   readonly executionRoleName?: string;
   /** The group, for descriptions. */
   readonly groupName: string;
+  /**
+   * Alerts of each run (lib/notify.ts): a webhook notification of failures, fallbacks and the summary.
+   *
+   * @default - no alerts
+   */
+  readonly notify?: NotifyOptions;
+  /**
+   * The posture the group belongs to, for the notifications' label (`<posture>/<group>`).
+   *
+   * @default - the group alone
+   */
+  readonly postureName?: string;
 }
 
 const ref = (name: string) => `{{ ${name} }}`;
@@ -114,7 +127,7 @@ export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplate
   if (props.retention) {
     tasks.push(run(SCHEDULE_TASKS.retention, 'retentionTemplateName', 'Deletes the snapshot groups of this group that the retention no longer keeps'));
   }
-  return {
+  const document: OosTemplateDocument = {
     FormatVersion: OOS_FORMAT_VERSION,
     Description: { en: `Scheduled application-consistent snapshots of group ${props.groupName}: ${props.schedule.describe()}` },
     Parameters: parameters,
@@ -122,6 +135,18 @@ export function buildScheduleDocument(props: SnapshotScheduleProps): OosTemplate
     Tasks: tasks,
     Outputs: { results: { Type: 'List', Value: ref(`${SCHEDULE_TASKS.snapshot}.results`) } },
   };
+  return props.notify ? withRunNotifications(document, scheduleNotificationSpec(props)) : document;
+}
+
+/** The steps of a scheduled run and the notifications' settings (lib/notify.ts). */
+function scheduleNotificationSpec(props: SnapshotScheduleProps): RunNotificationSpec {
+  const snapshotStep = { task: SCHEDULE_TASKS.snapshot, templateParameter: 'automationTemplateName', label: 'snapshots' };
+  const steps = [
+    ...(props.enrollment ? [{ task: SCHEDULE_TASKS.enroll, templateParameter: 'enrollmentTemplateName', label: 'enrollment' }] : []),
+    snapshotStep,
+    ...(props.retention ? [{ task: SCHEDULE_TASKS.retention, templateParameter: 'retentionTemplateName', label: 'retention' }] : []),
+  ];
+  return { notify: props.notify!, steps, snapshotStep, runLabel: props.postureName ? `${props.postureName}/${props.groupName}` : props.groupName };
 }
 
 /** The scheduled template as executions run it, with the templates it nests (each with its own children). */
@@ -162,7 +187,7 @@ export class SnapshotSchedule extends ros.Construct {
     this.schedule = props.schedule;
     this.executedTemplate = scheduleExecutedTemplate(this.document, props);
     this.content = renderTemplateContent('content', this.document);
-    this.template = new RosOosTemplate(this, uniqueResourceId(this, 'Template'), {
+    this.template = new RosOosTemplate(this, templateResourceId(this, 'Template', props.templateName), {
       templateName: props.templateName,
       content: this.content,
       standaloneDocuments: { '': this.document },
@@ -200,8 +225,9 @@ export class ScheduleExecution extends ros.Construct {
   constructor(scope: ros.Construct, id: string, props: ScheduleExecutionProps) {
     super(scope, id);
     const of = props.shard.count > 1 ? ` (instances shard ${props.shard.index + 1} of ${props.shard.count})` : '';
-    // A changed schedule (the template's trigger) or shard replaces the execution.
-    const fingerprint = executionFingerprint(props.templateContent, props.instanceIds ?? null);
+    // A changed schedule (the template's trigger), template name or shard replaces the execution:
+    // ROS updates no property of an execution.
+    const fingerprint = executionFingerprint(props.templateName, props.templateContent, props.instanceIds ?? null);
     this.execution = new RosOosExecution(this, uniqueResourceId(this, `Execution${fingerprint}`), {
       templateName: props.templateName,
       mode: 'Automatic',

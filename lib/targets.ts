@@ -46,12 +46,23 @@ export const TARGET_TAGS_PARAMETER = 'targetTags';
 /** The OOS parameter that holds the instance ids. */
 export const INSTANCE_IDS_PARAMETER = 'instanceIds';
 
+/** jq over the ACS::SelectTargets result: the selected ids. */
+export const SELECTED_IDS_SELECTOR = '.Instances.Instance[]?.InstanceId';
+
+/** jq over the ACS::SelectTargets result: how many instances the tags select. */
+export const SELECTED_COUNT_SELECTOR = '.Instances.Instance | length';
+
+/** jq over the ACS::SelectTargets result: `true` when one OOS loop takes them all, else `false`. */
+export const SELECTION_FITS_SELECTOR = `.Instances.Instance | length <= ${MAX_OOS_LOOP_ITEMS} | tostring`;
+
 /**
- * jq over the ACS::SelectTargets result: the selected ids, or an error naming the count when
- * they exceed what one OOS loop takes (a silent cut would leave instances unprotected).
+ * The task a parent goes to when the tags select more instances than one OOS loop takes (a
+ * silent cut would leave instances unprotected). No OOS action fails with a message of its own,
+ * so it is an `ACS::CheckFor` that cannot pass: its value says what is wrong (with the count, a
+ * reference OOS substitutes in selectors) and is not the one desired. It reads DescribeInstances
+ * by the same tags, one item, which the instances' execution role may already do.
  */
-export const SELECTED_IDS_SELECTOR =
-  `.Instances.Instance | if length > ${MAX_OOS_LOOP_ITEMS} then error("the tags select \\(length) instances, more than the ${MAX_OOS_LOOP_ITEMS} one OOS loop takes: narrow the group with another tag") else .[].InstanceId end`;
+export const OVER_LIMIT_TASK_NAME = 'refuseMoreThan1000Instances';
 
 /** Tag keys and values as ECS takes them. */
 function checkTag(field: string, key: string, value: unknown): void {
@@ -144,8 +155,54 @@ export function targetTasks(t: TargetSelection): Array<Record<string, unknown>> 
       RegionId: '{{ regionId }}',
       Filters: [{ Type: 'Tags', RegionId: '{{ regionId }}', Tags: `{{ ${TARGET_TAGS_PARAMETER} }}` }],
     },
-    Outputs: { instanceIds: { Type: 'List', ValueSelector: SELECTED_IDS_SELECTOR } },
+    Outputs: {
+      instanceIds: { Type: 'List', ValueSelector: SELECTED_IDS_SELECTOR },
+      selectedCount: { Type: 'Number', ValueSelector: SELECTED_COUNT_SELECTOR },
+      fitsOneLoop: { Type: 'String', ValueSelector: SELECTION_FITS_SELECTOR },
+    },
   }];
+}
+
+/**
+ * What a parent does before its loop: ends the execution when there is no instance (a loop over
+ * an empty list is not documented: Alibaba's templates guard theirs with `ACS::Choice` and
+ * `Fn::Equals: [[], list]`), goes to {@link OVER_LIMIT_TASK_NAME} when the tags select more than
+ * one loop takes, and otherwise to the loop task `loopTask`. The first task is the choice; a
+ * tag selection adds the refusal after it.
+ */
+export function loopGuardTasks(t: TargetSelection, guardName: string, loopTask: string): Array<Record<string, unknown>> {
+  const choices: Array<Record<string, unknown>> = [{ When: noInstanceCondition(t), NextTask: 'ACS::END' }];
+  if (t.tags === undefined) {
+    return [guardTask(guardName, loopTask, choices)];
+  }
+  choices.push({ When: { 'Fn::Equals': ['false', `{{ ${SELECT_TASK_NAME}.fitsOneLoop }}`] }, NextTask: OVER_LIMIT_TASK_NAME });
+  const message = `the tags select {{ ${SELECT_TASK_NAME}.selectedCount }} instances, more than the ${MAX_OOS_LOOP_ITEMS} one OOS loop takes: narrow the group with another tag`;
+  return [guardTask(guardName, loopTask, choices), {
+    Name: OVER_LIMIT_TASK_NAME,
+    Action: 'ACS::CheckFor',
+    Description: { en: `Fails the execution when the tags select more than ${MAX_OOS_LOOP_ITEMS} instances (one OOS loop), naming the count, rather than leave some out` },
+    Properties: {
+      Service: 'ECS',
+      API: 'DescribeInstances',
+      Parameters: { RegionId: '{{ regionId }}', Tag: `{{ ${TARGET_TAGS_PARAMETER} }}`, MaxResults: 1 },
+      PropertySelector: JSON.stringify(message),
+      DesiredValues: [`at most ${MAX_OOS_LOOP_ITEMS} instances`],
+    },
+  }];
+}
+
+/** `Fn::Equals: [[], list]`: true when there is no instance to loop over. */
+export function noInstanceCondition(t: TargetSelection): Record<string, unknown> {
+  return { 'Fn::Equals': [[], loopItems(t)] };
+}
+
+function guardTask(name: string, loopTask: string, choices: Array<Record<string, unknown>>): Record<string, unknown> {
+  return {
+    Name: name,
+    Action: 'ACS::Choice',
+    Description: { en: 'Ends the execution when there is no instance (a loop over an empty list is not documented)' },
+    Properties: { DefaultTask: loopTask, Choices: choices },
+  };
 }
 
 /** What the loop iterates over. */

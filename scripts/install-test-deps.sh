@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
   mariadb-server mariadb-client postgresql postgresql-contrib redis-server sysbench
-  shellcheck bats xfsprogs jq util-linux iproute2 coreutils procps
+  shellcheck bats xfsprogs jq util-linux iproute2 coreutils procps strace
 )
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -3,7 +3,8 @@ import { AppConsistentSnapshot, AppConsistentSnapshotProps } from '../lib/app-co
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { requiredActions } from '../lib/oos/required-actions';
 import { QuiesceScripts } from '../lib/quiesce-scripts';
-import { automationOf, instanceIds, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
+import { Schedule } from '../lib/schedule';
+import { automationOf, instanceIds, loopTaskOf, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
 
 const LINUX: AppConsistentSnapshotProps = { groupName: 'db', os: OperatingSystem.LINUX, instanceIds: instanceIds(2) };
 
@@ -16,8 +17,8 @@ function synth(props: Partial<AppConsistentSnapshotProps> = {}) {
 describe('AppConsistentSnapshot', () => {
   test('Linux: role, attachment, script deployment and automation, wired together', () => {
     const { t, group } = synth();
-    expect(Object.keys(t.Resources).sort()).toEqual([
-      'DbAutomationInstanceTemplate', 'DbAutomationTemplate', 'DbExecutionRoleRole', 'DbRole', 'DbRoleAttachmentAttachment', 'DbScriptsInstallScripts',
+    expect(Object.keys(t.Resources).sort().map((id) => id.replace(/[0-9A-F]{8}$/, '*'))).toEqual([
+      'DbAutomationInstanceTemplate*', 'DbAutomationTemplate*', 'DbExecutionRoleRole', 'DbRole', 'DbRoleAttachmentAttachment', 'DbScriptsInstallScripts',
     ]);
     const [roleId, role] = ['DbRole', t.Resources.DbRole];
     expect(role.Properties.RoleName).toBe('AppSnapshot-db');
@@ -31,6 +32,35 @@ describe('AppConsistentSnapshot', () => {
     expect(parent.content.Parameters.ramRoleName.Default).toBe('AppSnapshot-db');
     // The automation verifies exactly the scripts the deployment installs.
     expect(task('runSnapshot').Properties.commandContent).toContain(group.scriptDeployment!.checksums.prescript);
+  });
+
+  test('renaming the templates gives new template resources (ROS cannot rename one) and new executions; every other resource keeps its id and properties', () => {
+    // GIVEN a group with every kind of OOS template (schedule, retention, enrollment of tagged instances)
+    const full: Partial<AppConsistentSnapshotProps> = {
+      instanceIds: undefined, targetTags: { tier: 'db' }, retention: { keepLast: 3 }, schedule: Schedule.cron('0 0 2 ? * *'),
+    };
+    // WHEN it is synthesized, renamed, and synthesized again
+    const before = synth({ ...full, templateName: 'Snapshots-db' }).t;
+    const after = synth({ ...full, templateName: 'Backups-db' }).t;
+    const again = synth({ ...full, templateName: 'Snapshots-db' }).t;
+    // THEN the same name gives the same ids
+    expect(Object.keys(again.Resources)).toEqual(Object.keys(before.Resources));
+    const renamed = (t: typeof before) => Object.keys(t.Resources)
+      .filter((id) => ['ALIYUN::OOS::Template', 'ALIYUN::OOS::Execution'].includes(t.Resources[id].Type));
+    // every template and every execution gets a new logical id...
+    expect(renamed(before)).toHaveLength(9);
+    for (const id of renamed(before)) expect(after.Resources[id]).toBeUndefined();
+    expect(renamed(after).map((id) => after.Resources[id].Properties.TemplateName).sort()).toEqual([
+      'Backups-db', 'Backups-db-Enroll', 'Backups-db-Enroll', 'Backups-db-EnrollInstance', 'Backups-db-Instance',
+      'Backups-db-Retention', 'Backups-db-RetentionInstance', 'Backups-db-Schedule', 'Backups-db-Schedule',
+    ]);
+    // ...the ids differ only by the fingerprint of the name...
+    const strip = (ids: string[]) => ids.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort();
+    expect(strip(renamed(after))).toEqual(strip(renamed(before)));
+    // ...and nothing else changes: same ids, same properties.
+    const others = (t: typeof before) => Object.fromEntries(Object.entries(t.Resources).filter(([id]) => !renamed(t).includes(id)));
+    expect(JSON.stringify(others(after)).replace(/Backups-db/g, 'Snapshots-db')).toBe(JSON.stringify(others(before)));
+    expect(Object.keys(others(after))).toEqual(Object.keys(others(before)));
   });
 
   test('an existing role: the policy is attached to it, no role is created, the attachment can be turned off', () => {
@@ -80,7 +110,7 @@ describe('AppConsistentSnapshot', () => {
       expect(doc.RamRole).toBe('{{ OOSAssumeRole }}');
     }
     // The per-instance execution assumes the role the automation's execution was given.
-    expect(parent.content.Tasks[0].Properties.Parameters.OOSAssumeRole).toBe('{{ OOSAssumeRole }}');
+    expect(loopTaskOf(parent.content).Properties.Parameters.OOSAssumeRole).toBe('{{ OOSAssumeRole }}');
   });
 
   test('without an execution role, executions run as their caller', () => {

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as ros from '@alicloud/ros-cdk-core';
 import {
   ENROLLED_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH,
+  ENROLLMENT_SELECTORS,
   ENROLLMENT_TASKS,
   ENROLL_TASK_NAME,
   FleetEnrollment,
@@ -15,8 +16,9 @@ import { lintTemplateObject } from '../lib/oos/lint';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { QuiesceScripts } from '../lib/quiesce-scripts';
 import { ScriptDeployment, prepareScriptInstall } from '../lib/script-deployment';
-import { SELECT_TASK_NAME } from '../lib/targets';
+import { OVER_LIMIT_TASK_NAME, SELECT_TASK_NAME } from '../lib/targets';
 import { instanceIds, newApp, onlyResource, resourcesOfType, templateOf, tempDir } from './helpers';
+import { ANY_INSTANCE_TASK_NAME } from '../lib/snapshot-automation';
 
 const LINUX: FleetEnrollmentProps = {
   os: OperatingSystem.LINUX,
@@ -63,7 +65,7 @@ describe('FleetEnrollment: the templates', () => {
     const [parentId, parent] = byName('AppConsistentSnapshot-db-Enroll')!;
     const [instanceId, instance] = byName('AppConsistentSnapshot-db-EnrollInstance')!;
     expect(parent.DependsOn).toEqual([instanceId]);
-    expect(parentId).toBe('EnrollmentTemplate');
+    expect(parentId).toMatch(/^EnrollmentTemplate[0-9A-F]{8}$/);
     expect(enrollment.templateName).toBe('AppConsistentSnapshot-db-Enroll');
     expect(enrollment.instanceTemplateName).toBe('AppConsistentSnapshot-db-EnrollInstance');
     // The resources hold the documents the construct exposes, and the parent runs the per-instance one by default.
@@ -84,8 +86,20 @@ describe('FleetEnrollment: the templates', () => {
     expect(doc.Parameters.ramRoleName.Default).toBe('AppSnapshot-db');
     expect(doc.Parameters.rateControl.Default).toEqual({ Mode: 'Concurrency', MaxErrors: 2, Concurrency: 4 });
     expect(doc.Parameters.OOSAssumeRole.Default).toBe('AppSnapshot-oos');
-    expect(taskNames(doc)).toEqual([SELECT_TASK_NAME, ENROLL_TASK_NAME]);
-    const loop = doc.Tasks[1] as { Action: string; Properties: Record<string, unknown>; Loop: Record<string, unknown> };
+    expect(taskNames(doc)).toEqual([SELECT_TASK_NAME, ANY_INSTANCE_TASK_NAME, OVER_LIMIT_TASK_NAME, ENROLL_TASK_NAME]);
+    // No instance tagged yet (as when the stack is created first): the execution ends before the
+    // loop; more than one loop takes: the refusal, which names the count.
+    expect(doc.Tasks[1]).toMatchObject({
+      Name: 'whetherAnyInstance', Action: 'ACS::Choice', Properties: {
+        DefaultTask: ENROLL_TASK_NAME,
+        Choices: [
+          { When: { 'Fn::Equals': [[], `{{ ${SELECT_TASK_NAME}.instanceIds }}`] }, NextTask: 'ACS::END' },
+          { When: { 'Fn::Equals': ['false', `{{ ${SELECT_TASK_NAME}.fitsOneLoop }}`] }, NextTask: OVER_LIMIT_TASK_NAME },
+        ],
+      },
+    });
+    expect(doc.Tasks[2]).toMatchObject({ Action: 'ACS::CheckFor', Properties: { API: 'DescribeInstances', DesiredValues: ['at most 1000 instances'] } });
+    const loop = doc.Tasks[3] as { Action: string; Properties: Record<string, unknown>; Loop: Record<string, unknown> };
     expect(loop.Action).toBe('ACS::Template');
     expect(loop.Properties).toEqual({
       TemplateName: '{{ instanceTemplateName }}',
@@ -93,7 +107,7 @@ describe('FleetEnrollment: the templates', () => {
     });
     expect(loop.Loop.Items).toBe(`{{ ${SELECT_TASK_NAME}.instanceIds }}`);
     expect(loop.Loop.RateControl).toBe('{{ rateControl }}');
-    expect(doc.Outputs).toEqual({ enrolled: { Type: 'List', Value: `{{ ${ENROLL_TASK_NAME}.results }}` } });
+    expect(doc.Outputs).toEqual({ enrolled: { Type: 'List', Value: { 'Fn::If': [{ 'Fn::Equals': [[], `{{ ${SELECT_TASK_NAME}.instanceIds }}`] }, [], `{{ ${ENROLL_TASK_NAME}.results }}`] } } });
   });
 
   test('instances by id work too: a List parameter with the ids, no selection', () => {
@@ -101,26 +115,32 @@ describe('FleetEnrollment: the templates', () => {
     const { enrollment } = synth({ ...LINUX, targetTags: undefined, instanceIds: ids });
     expect(enrollment.document.Parameters.instanceIds).toMatchObject({ Type: 'List', Default: ids });
     expect(enrollment.document.Parameters.targetTags).toBeUndefined();
-    expect(taskNames(enrollment.document)).toEqual([ENROLL_TASK_NAME]);
-    expect((enrollment.document.Tasks[0].Loop as Record<string, unknown>).Items).toBe('{{ instanceIds }}');
+    expect(taskNames(enrollment.document)).toEqual([ANY_INSTANCE_TASK_NAME, ENROLL_TASK_NAME]);
+    expect((enrollment.document.Tasks[1].Loop as Record<string, unknown>).Items).toBe('{{ instanceIds }}');
   });
 
-  test('per instance (Linux): Running, Cloud Assistant, the role read, attached over a list that is empty unless none is held, the scripts installed', () => {
+  test('per instance (Linux): Running, Cloud Assistant, the role read, attached (no loop) only where none is held, checked, the scripts installed', () => {
     const doc = synth(LINUX).enrollment.instanceDocument;
     const T = ENROLLMENT_TASKS;
-    expect(taskNames(doc)).toEqual([T.checkRunning, T.checkAgent, T.ramRole, T.attach, T.install]);
+    expect(taskNames(doc)).toEqual([T.checkRunning, T.checkAgent, T.ramRole, T.choose, T.attach, T.checkRole, T.install]);
     expect(Object.keys(doc.Parameters)).toEqual(['regionId', 'instanceId', 'ramRoleName', 'OOSAssumeRole']);
     expect(doc.Parameters.ramRoleName.Default).toBeUndefined();
-    expect(doc.Tasks.map((t) => t.Action)).toEqual(['ACS::CheckFor', 'ACS::CheckFor', 'ACS::ExecuteAPI', 'ACS::ExecuteAPI', 'ACS::ECS::RunCommand']);
-    expect(doc.Tasks.some((t) => t.Action === 'ACS::Choice')).toBe(false);
-    const attach = doc.Tasks[3] as { Properties: Record<string, unknown>; Loop: Record<string, unknown> };
-    expect(attach.Properties).toEqual({
+    expect(doc.Tasks.map((t) => t.Action)).toEqual(['ACS::CheckFor', 'ACS::CheckFor', 'ACS::ExecuteAPI', 'ACS::Choice', 'ACS::ExecuteAPI', 'ACS::CheckFor', 'ACS::ECS::RunCommand']);
+    // No loop anywhere: an instance that holds the role already skips the attachment by ACS::Choice.
+    expect(doc.Tasks.filter((t) => t.Loop !== undefined)).toEqual([]);
+    expect(doc.Tasks[3].Properties).toEqual({
+      DefaultTask: T.checkRole,
+      Choices: [
+        { When: { 'Fn::Equals': ['attach', `{{ ${T.ramRole}.roleAction }}`] }, NextTask: T.attach },
+        { When: { 'Fn::Equals': ['keep', `{{ ${T.ramRole}.roleAction }}`] }, NextTask: T.install },
+      ],
+    });
+    expect(doc.Tasks[4].Properties).toEqual({
       Service: 'ECS',
       API: 'AttachInstanceRamRole',
-      Parameters: { RegionId: '{{ regionId }}', RamRoleName: '{{ ramRoleName }}', InstanceIds: ['{{ ACS::TaskLoopItem }}'] },
+      Parameters: { RegionId: '{{ regionId }}', RamRoleName: '{{ ramRoleName }}', InstanceIds: ['{{ instanceId }}'] },
     });
-    expect(attach.Loop.Items).toBe(`{{ ${T.ramRole}.toAttach }}`);
-    expect((doc.Tasks[2].Outputs as Record<string, { Type: string }>).toAttach.Type).toBe('List');
+    expect(doc.Tasks[5].Properties).toMatchObject({ API: 'DescribeInstanceRamRole', PropertySelector: ENROLLMENT_SELECTORS.heldRoles, DesiredValues: ['{{ ramRoleName }}'] });
     expect(doc.Outputs).toEqual({
       instanceId: { Type: 'String', Value: '{{ instanceId }}' },
       roleAction: { Type: 'String', Value: `{{ ${T.ramRole}.roleAction }}` },
@@ -129,20 +149,22 @@ describe('FleetEnrollment: the templates', () => {
 
   test('the scripts are installed with exactly the ScriptDeployment\'s command, and their checksums are exposed for the automation', () => {
     const { enrollment } = synth(LINUX);
-    const install = enrollment.instanceDocument.Tasks[4] as { Properties: Record<string, unknown> };
+    const install = enrollment.instanceDocument.Tasks[6] as { Properties: Record<string, unknown> };
     const deployment = new ScriptDeployment(new ros.Stack(newApp(), 'D'), 'Scripts', { instanceIds: instanceIds(1), scripts: QuiesceScripts.generic() });
     const deployed = Buffer.from(onlyResource(templateOf(ros.Stack.of(deployment)), 'ALIYUN::ECS::RunCommand').Properties.CommandContent, 'base64').toString('utf8');
     expect(install.Properties).toEqual({
       regionId: '{{ regionId }}', instanceId: '{{ instanceId }}', commandType: 'RunShellScript', commandContent: deployed, timeout: 120,
     });
     expect(enrollment.scriptChecksums).toEqual(deployment.checksums);
-    expect(synth({ ...LINUX, installTimeoutSeconds: 300 }).enrollment.instanceDocument.Tasks[4].Properties).toMatchObject({ timeout: 300 });
+    expect(synth({ ...LINUX, installTimeoutSeconds: 300 }).enrollment.instanceDocument.Tasks[6].Properties).toMatchObject({ timeout: 300 });
   });
 
   test('Windows: the role only, no command', () => {
     const { enrollment } = synth(WINDOWS);
     expect(taskNames(enrollment.instanceDocument)).toEqual([
-      ENROLLMENT_TASKS.checkRunning, ENROLLMENT_TASKS.checkAgent, ENROLLMENT_TASKS.ramRole, ENROLLMENT_TASKS.attach]);
+      ENROLLMENT_TASKS.checkRunning, ENROLLMENT_TASKS.checkAgent, ENROLLMENT_TASKS.ramRole, ENROLLMENT_TASKS.choose, ENROLLMENT_TASKS.attach, ENROLLMENT_TASKS.checkRole]);
+    // Holding the group's role already: nothing more to do.
+    expect((enrollment.instanceDocument.Tasks[3].Properties as { Choices: Array<{ NextTask: string }> }).Choices[1].NextTask).toBe('ACS::END');
     expect(enrollment.scriptChecksums).toBeUndefined();
   });
 

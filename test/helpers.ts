@@ -1,3 +1,4 @@
+import { SpawnSyncReturns, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -45,12 +46,42 @@ export function instanceIds(n: number, prefix = 'test'): string[] {
 /** The repository's root. */
 export const REPO_ROOT = path.join(__dirname, '..');
 
+/**
+ * Runs a command of bin/ from source, as the npm scripts do (`runBin('app-snapshot', ['synth'])`).
+ * `env` is added to this process's environment; a variable given as undefined is removed.
+ */
+export function runBin(name: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): SpawnSyncReturns<string> {
+  const env: Record<string, string | undefined> = { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(REPO_ROOT, 'bin', `${name}.ts`), ...args], {
+    cwd: options.cwd ?? REPO_ROOT, encoding: 'utf8', env,
+  });
+}
+
 /** The sandbox harness (a throwaway root, see test/harness/sandbox.sh). */
 export const SANDBOX = path.join(REPO_ROOT, 'test', 'harness', 'sandbox.sh');
 
 /** A private temporary directory, removed by the caller. */
 export function tempDir(prefix = 'app-snapshot-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** The ALIYUN::OOS::Template resource named `templateName`, with its logical id. */
+export function templateNamed(t: RosTemplate, templateName: string): { id: string; resource: RosTemplate['Resources'][string] } {
+  const found = resourcesOfType(t, 'ALIYUN::OOS::Template').filter(([, r]) => r.Properties.TemplateName === templateName);
+  if (found.length !== 1) throw new Error(`expected one template named ${templateName}, found ${found.length}`);
+  return { id: found[0][0], resource: found[0][1] };
+}
+
+/** Whether a task is a parent's loop over its per-instance template (ACS::Template). */
+export const isLoopTask = (task: { Action?: unknown }): boolean => task.Action === 'ACS::Template';
+
+/** A parent template's loop task: the one ACS::Template task. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function loopTaskOf(doc: { Tasks: readonly any[] }): any {
+  const found = doc.Tasks.filter(isLoopTask);
+  if (found.length !== 1) throw new Error(`expected one ACS::Template task, found ${found.length}`);
+  return found[0];
 }
 
 /**
@@ -61,8 +92,8 @@ export function tempDir(prefix = 'app-snapshot-'): string {
 export function automationOf(t: RosTemplate, prefix = '') {
   const templates = resourcesOfType(t, 'ALIYUN::OOS::Template').filter(([id]) => id.startsWith(prefix))
     .map(([id, r]) => ({ id, resource: r, content: JSON.parse(r.Properties.Content) }));
-  const parents = templates.filter((x) => x.content.Tasks[0].Action === 'ACS::Template');
-  const children = templates.filter((x) => x.content.Tasks[0].Action !== 'ACS::Template');
+  const parents = templates.filter((x) => x.content.Tasks.some(isLoopTask));
+  const children = templates.filter((x) => !x.content.Tasks.some(isLoopTask));
   if (parents.length !== 1 || children.length !== 1) {
     throw new Error(`expected one automation and one per-instance template, found ${parents.length} and ${children.length}`);
   }

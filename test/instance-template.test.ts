@@ -6,7 +6,18 @@ import { lintTemplateObject } from '../lib/oos/lint';
 import { EXIT_CODES, PackageExitCode } from '../lib/plugin/exit-codes';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
-import { buildInstanceDocument, snapshotTemplateSpec } from '../lib/snapshot-automation';
+import { buildInstanceDocument, checkAutomationOptions, snapshotTemplateSpec } from '../lib/snapshot-automation';
+import {
+  MAX_PLUGIN_DEADLINE_SECONDS,
+  MAX_RUN_COMMAND_TIMEOUT_SECONDS,
+  PLUGIN_STOP_GRACE_SECONDS,
+  RECOVERY_POSTSCRIPT_SECONDS,
+  RECOVERY_THAW_SECONDS,
+  VERDICT_TIMEOUT_SECONDS,
+  WRAPPER_OVERHEAD_SECONDS,
+  checkSnapshotRunTimeout,
+  pluginManagerTimeoutSeconds,
+} from '../lib/plugin/timeouts';
 import { synthesize } from '../lib/synth';
 import { EXAMPLE_OOS_TEMPLATES, REPO_ROOT, instanceIds, tempDir, unpackedCommand } from './helpers';
 
@@ -41,6 +52,7 @@ describe('the per-instance template', () => {
       `${INSTANCE_TASKS.disks} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshot} ACS::ECS::RunCommand`,
       `${INSTANCE_TASKS.group} ACS::ExecuteAPI`,
+      `${INSTANCE_TASKS.anySnapshot} ACS::Choice`,
       `${INSTANCE_TASKS.tag} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.snapshots} ACS::ExecuteAPI`,
       `${INSTANCE_TASKS.verdict} ACS::ECS::RunCommand`,
@@ -55,6 +67,11 @@ describe('the per-instance template', () => {
     for (const t of doc.Tasks.filter((x) => x.Properties.Service === 'ECS' && x.Name !== INSTANCE_TASKS.tag)) {
       expect(JSON.stringify(t.Properties.Parameters)).toContain('{{ instanceId }}');
     }
+    // A group the read back did not find has no snapshot: the tagging loop is skipped.
+    expect(task(INSTANCE_TASKS.anySnapshot).Properties).toEqual({
+      DefaultTask: INSTANCE_TASKS.tag,
+      Choices: [{ When: { 'Fn::Equals': [[], `{{ ${INSTANCE_TASKS.group}.snapshotIds }}`] }, NextTask: INSTANCE_TASKS.snapshots }],
+    });
     const tag = task(INSTANCE_TASKS.tag) as Task & { Loop: Record<string, unknown> };
     expect(tag.Properties.Parameters).toEqual({
       RegionId: '{{ regionId }}',
@@ -139,7 +156,7 @@ describe('every OOS template the package emits', () => {
         expect(ecsCalls(doc)).toEqual(EXPECTED_CALLS);
       } else {
         // A tag-targeted group selects its instances first.
-        expect(doc.Tasks.map((t: Task) => t.Action)).toEqual(/app-tier/.test(file) ? ['ACS::SelectTargets', 'ACS::Template'] : ['ACS::Template']);
+        expect(doc.Tasks.map((t: Task) => t.Action)).toEqual(/app-tier/.test(file) ? ['ACS::SelectTargets', 'ACS::Choice', 'ACS::CheckFor', 'ACS::Template'] : ['ACS::Choice', 'ACS::Template']);
       }
     }
   });
@@ -155,5 +172,40 @@ describe('every OOS template the package emits', () => {
     expect(seed((d) => { disks(d).Properties.Parameters.InstanceIds = '{{ instanceId }}'; })).toEqual([expect.stringMatching(/^ecs-api .*Parameters\.InstanceIds: `InstanceIds` is not a field of the DescribeDisks request/)]);
     expect(seed((d) => { disks(d).Outputs!.disks.ValueSelector = '.Disks.Disks | length'; })).toEqual([expect.stringMatching(/^ecs-api .*Outputs\.disks\.ValueSelector: `Disks` has no field `Disks` \(it has Disk\)/)]);
     expect(seed((d) => { d.Tasks[0].Properties.PropertySelector = '.Instances.Instance[].State'; })).toEqual([expect.stringMatching(/^ecs-api .*PropertySelector: .*has no field `State`/)]);
+  });
+});
+
+describe('the RunCommand tasks\' timeouts against the wrapper\'s deadline', () => {
+  const specFor = (pluginDeadlineSeconds: number) => snapshotTemplateSpec({ os: OperatingSystem.LINUX, instanceIds: instanceIds(1), roleName: 'R', templateName: 'T', pluginDeadlineSeconds }, 'S');
+  const task = (doc: { Tasks: Task[] }, name: string) => doc.Tasks.find((t) => t.Name === name)!;
+
+  test.each([60, 600, MAX_PLUGIN_DEADLINE_SECONDS])('deadline %i s: Cloud Assistant\'s timeout covers the deadline, the stop, the thaw, the postscript and the checks; the plugin manager\'s lies between', (deadline) => {
+    const doc = buildInstanceDocument(specFor(deadline)) as unknown as { Tasks: Task[] };
+    const timeout = task(doc, INSTANCE_TASKS.snapshot).Properties.timeout as number;
+    const recovery = PLUGIN_STOP_GRACE_SECONDS + RECOVERY_THAW_SECONDS + RECOVERY_POSTSCRIPT_SECONDS;
+    expect(timeout).toBeGreaterThanOrEqual(deadline + recovery + WRAPPER_OVERHEAD_SECONDS);
+    expect(timeout).toBeLessThanOrEqual(MAX_RUN_COMMAND_TIMEOUT_SECONDS);
+    expect(pluginManagerTimeoutSeconds(deadline)).toBeGreaterThan(deadline);
+    expect(pluginManagerTimeoutSeconds(deadline)).toBeLessThan(timeout);
+    expect(task(doc, INSTANCE_TASKS.verdict).Properties.timeout).toBe(VERDICT_TIMEOUT_SECONDS);
+    // The wrapper gets the deadline itself; the margin and the recovery bounds are in its body.
+    const command = unpackedCommand(task(doc, INSTANCE_TASKS.snapshot).Properties.commandContent);
+    expect(command).toContain(`APP_SNAPSHOT_DEADLINE_SECONDS='${deadline}'`);
+    expect(command).toContain(`APP_SNAPSHOT_RECOVERY_POSTSCRIPT_SECONDS=${RECOVERY_POSTSCRIPT_SECONDS}`);
+  });
+
+  test('a task timeout without room for the stop, the thaw and the postscript is refused at synth, naming the field', () => {
+    // deadline + 120 s, as the package once set it: Cloud Assistant could kill the wrapper in its recovery.
+    expect(() => checkSnapshotRunTimeout('Tasks.runSnapshot.Properties.timeout', 720, 600))
+      .toThrow(/`Tasks.runSnapshot.Properties.timeout` must be at least 765 s: the plugin deadline \(600 s\), 15 s to stop the plugin, 30 s to thaw, 60 s for the postscript and 60 s for the wrapper's checks.*got 720/);
+    expect(() => checkSnapshotRunTimeout('Tasks.runSnapshot.Properties.timeout', 86_401, 86_236)).toThrow(/must be at most 86400 s/);
+    expect(() => checkSnapshotRunTimeout('Tasks.runSnapshot.Properties.timeout', 765, 600)).not.toThrow();
+  });
+
+  test('a deadline whose command timeout would pass 86,400 s is refused, naming pluginDeadlineSeconds', () => {
+    expect(MAX_PLUGIN_DEADLINE_SECONDS + PLUGIN_STOP_GRACE_SECONDS + RECOVERY_THAW_SECONDS + RECOVERY_POSTSCRIPT_SECONDS + WRAPPER_OVERHEAD_SECONDS).toBe(MAX_RUN_COMMAND_TIMEOUT_SECONDS);
+    expect(() => checkAutomationOptions(OperatingSystem.LINUX, { pluginDeadlineSeconds: MAX_PLUGIN_DEADLINE_SECONDS + 1 }))
+      .toThrow(new RegExp(`\`pluginDeadlineSeconds\` must be an integer from 60 to ${MAX_PLUGIN_DEADLINE_SECONDS}, got ${MAX_PLUGIN_DEADLINE_SECONDS + 1}`));
+    expect(() => checkAutomationOptions(OperatingSystem.LINUX, { pluginDeadlineSeconds: MAX_PLUGIN_DEADLINE_SECONDS })).not.toThrow();
   });
 });

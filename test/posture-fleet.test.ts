@@ -56,7 +56,7 @@ describe('schedule', () => {
       { name: 'b', os: 'linux', instances: ['i-abcdefgh0002'], schedule: { expression: 'rate(6 hours)', timeZone: 'Asia/Tokyo', endDate: '2030-12-31' } },
     ));
     expect(p.groups[0].options.schedule!.toTimerTrigger()).toEqual({ Type: 'cron', Expression: '0 0 2 ? * *', TimeZone: 'UTC', EndDate: '2099-12-31T23:59:59Z' });
-    expect(p.groups[1].options.schedule!.toTimerTrigger()).toEqual({ Type: 'rate', Expression: '6 hour', TimeZone: 'Asia/Tokyo', EndDate: '2030-12-31' });
+    expect(p.groups[1].options.schedule!.toTimerTrigger()).toEqual({ Type: 'rate', Expression: '360 minutes', TimeZone: 'Asia/Tokyo', EndDate: '2030-12-31' });
   });
 
   test.each<[unknown, RegExp]>([

@@ -1,21 +1,16 @@
-import { SpawnSyncReturns, spawnSync } from 'child_process';
+import { SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Posture, buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { GroupReport, PostureReport, REPORT_VERSION, buildPostureReport, rosValueText } from '../lib/posture/report';
 import { diffReports, parsePreviousReport, renderDiffMarkdown } from '../lib/posture/report-diff';
 import { code, renderReportMarkdown } from '../lib/posture/report-markdown';
-import { REPO_ROOT, RosTemplate, newApp, templateOf, tempDir } from './helpers';
+import { REPO_ROOT, RosTemplate, newApp, runBin, templateOf, tempDir } from './helpers';
 
 const NOW = '2024-03-08T12:00:00Z';
-const TS_NODE = require.resolve('ts-node/register/transpile-only');
-const CLI = path.join(REPO_ROOT, 'bin', 'posture.ts');
-
 /** Runs `npm run posture` as the package script does, in `cwd`, without a posture in the environment unless given. */
 function runPosture(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): SpawnSyncReturns<string> {
-  const env: Record<string, string | undefined> = { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'), ...options.env };
-  if (options.env?.APP_SNAPSHOT_CONFIG === undefined) delete env.APP_SNAPSHOT_CONFIG;
-  return spawnSync('node', ['-r', TS_NODE, CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, encoding: 'utf8', env });
+  return runBin('app-snapshot', ['posture', ...args], { cwd: options.cwd, env: { APP_SNAPSHOT_CONFIG: undefined, ...options.env } });
 }
 
 function ids(prefix: string, numbers: readonly number[]): string[] {

@@ -41,7 +41,7 @@ describe('posture file: loading', () => {
       os: OperatingSystem.LINUX, targetTags: { tier: 'app', env: 'prod' }, enableFsFreeze: true, timeoutSeconds: 15,
       concurrency: 5, maxErrors: 1, retention: { keepLast: 4 },
     });
-    expect(app.options.schedule!.toTimerTrigger()).toMatchObject({ Type: 'rate', Expression: '6 hour' });
+    expect(app.options.schedule!.toTimerTrigger()).toMatchObject({ Type: 'rate', Expression: '360 minutes' });
     expect(mssql.options).toMatchObject({
       os: OperatingSystem.WINDOWS, existingRoleName: 'CorpWindowsRole', attachRole: false, enableWriters: true,
       excludeDiskIds: ['d-bp1tempdbscratch1'], retention: { maxAgeDays: 14, dryRun: true },
@@ -101,7 +101,16 @@ describe('posture file: restore drills', () => {
     ['a query with {{', { instance: 'i-scratch0000001', check: { engine: 'mysql', query: 'SELECT {{ x }}' } }, /^`groups\[0\]\.restoreTest\.check\.query` must be one line without `\{\{`/],
     ['a source outside the group', { instance: 'i-scratch0000001', check: 'mysql', source: { instance: 'i-zzzzzzzz0001' } }, /^`groups\[0\]\.restoreTest\.source` must name one of the group's instances/],
     ['a source that is neither form', { instance: 'i-scratch0000001', check: 'mysql', source: 'newest' }, /^`groups\[0\]\.restoreTest\.source` must be random or \{instance: i-\.\.\.\}/],
-    ['maxAgeHours as text', { instance: 'i-scratch0000001', check: 'mysql', maxAgeHours: '26' }, /^`groups\[0\]\.restoreTest\.maxAgeHours` must be a number/],
+    ['maxAgeHours as text', { instance: 'i-scratch0000001', check: 'mysql', maxAgeHours: '26' }, /^`groups\[0\]\.restoreTest\.maxAgeHours` must be an integer from 1 to 87600, got "26"/],
+    ['maxAgeHours not whole', { instance: 'i-scratch0000001', check: 'mysql', maxAgeHours: 1.5 }, /^`groups\[0\]\.restoreTest\.maxAgeHours` must be an integer from 1 to 87600, got 1\.5/],
+    ['maxAgeHours above ten years', { instance: 'i-scratch0000001', check: 'mysql', maxAgeHours: 87601 }, /^`groups\[0\]\.restoreTest\.maxAgeHours` must be an integer from 1 to 87600/],
+    ['timeoutMinutes above a day', { instance: 'i-scratch0000001', check: 'mysql', timeoutMinutes: 1441 }, /^`groups\[0\]\.restoreTest\.timeoutMinutes` must be an integer from 1 to 1440/],
+    ['the tag condition as text', { instance: 'i-scratch0000001', check: 'mysql', diskDeletionTagCondition: 'no' }, /^`groups\[0\]\.restoreTest\.diskDeletionTagCondition` must be a boolean, got "no"/],
+    ['a database for the redis check', { instance: 'i-scratch0000001', check: { engine: 'redis', database: '0' } }, /^`groups\[0\]\.restoreTest\.check\.database` is not an option of the redis check/],
+    ['a check mapping without an engine', { instance: 'i-scratch0000001', check: { query: 'SELECT 1' } }, /^`groups\[0\]\.restoreTest\.check\.engine` is required: mysql, postgresql or redis/],
+    ['a script with options', { instance: 'i-scratch0000001', check: { script: 'check.sh', query: 'x' } }, /^`groups\[0\]\.restoreTest\.check\.query` is not a known key \(a check mapping takes `script` alone/],
+    ['a malformed source instance', { instance: 'i-scratch0000001', check: 'mysql', source: { instance: 'db-1' } }, /^`groups\[0\]\.restoreTest\.source\.instance` must be an ECS instance id/],
+    ['a scratch instance as a number', { instance: 7, check: 'mysql' }, /^`groups\[0\]\.restoreTest\.instance` must be an ECS instance id/],
     ['timeoutMinutes 0', { instance: 'i-scratch0000001', check: 'mysql', timeoutMinutes: 0 }, /^`groups\[0\]\.restoreTest\.timeoutMinutes` must be an integer from 1 to 1440/],
     ['a bad schedule', { instance: 'i-scratch0000001', check: 'mysql', schedule: 'cron(0 0 25 ? * *)' }, /^`groups\[0\]\.restoreTest\.schedule\.expression` has an invalid hours field/],
     ['an unknown key', { instance: 'i-scratch0000001', check: 'mysql', keepDisks: true }, /^`groups\[0\]\.restoreTest\.keepDisks` is not a known key/],

@@ -14,6 +14,10 @@ import {
   quiesceOptionVariable,
   quiesceScriptsFromPosture,
 } from '../lib/quiesce-scripts';
+import {
+  DOCS_BEGIN, DOCS_END, QuiesceBenchReport, README_BEGIN, README_END, between, distribution, engineTables, percentile, readmeTable,
+} from '../bench/quiesce/report';
+import { MATRIX, MatrixEngine, matrixTable } from './integration/quiesce/configs';
 
 const ENGINES: readonly QuiesceEngine[] = ['mysql', 'postgresql', 'redis'];
 
@@ -50,36 +54,42 @@ describe('library pairs', () => {
     }
   });
 
-  it('generic: the prescript syncs and the postscript has nothing to resume', () => {
+  it('generic: the prescript syncs and says so when it fails; the postscript has nothing to resume', () => {
     const pair = render('generic');
-    expect(pair.prescript).toMatch(/^sync$/m);
+    expect(pair.prescript).toMatch(/^sync \|\| rc=\$\?$/m);
+    expect(pair.prescript).toContain('FAILED: sync exited');
     expect(pair.postscript).toContain('nothing to resume');
   });
 
-  it('mysql: the prescript locks in a background session and records the binlog position; the postscript ends the session', () => {
+  it('mysql: the prescript locks through a session it opened before, reads the binary log position there; the postscript releases through it', () => {
     const pair = render('mysql');
     expect(pair.prescript).toContain('FLUSH TABLES WITH READ LOCK;');
     expect(pair.prescript).toContain('FLUSH LOCAL ENGINE LOGS;');
     expect(pair.prescript).toContain('SHOW MASTER STATUS');
     expect(pair.prescript).toMatch(/setsid "\$@"/);
-    expect(pair.postscript).toContain('session_check_held');
-    expect(pair.postscript).toContain('session_end');
+    // The lock goes in one batch with what must follow it, after the session is prepared.
+    expect(pair.prescript.indexOf("SELECT 'QUIESCE-READY';")).toBeLessThan(pair.prescript.indexOf('session_send "${lock_batch[@]}"'));
+    expect(pair.postscript).toContain('"UNLOCK TABLES;"');
+    expect(pair.postscript).toContain('"BACKUP STAGE END;"');
+    expect(pair.postscript).not.toMatch(/^mysql_setup$/m);
   });
 
-  it('postgresql: the prescript checkpoints (or starts a backup in strict mode); the postscript stops it and saves the label', () => {
+  it('postgresql: the prescript checkpoints (or starts a backup in strict mode, refusing a server without WAL archiving); the postscript stops it, waits for the archive and saves the label', () => {
     const pair = render('postgresql');
-    expect(pair.prescript).toContain('pg_query "CHECKPOINT"');
+    expect(pair.prescript).toContain('-c "CHECKPOINT"');
     expect(pair.prescript).toContain('pg_backup_start(');
-    expect(pair.postscript).toContain('pg_backup_stop(true)');
+    expect(pair.prescript).toContain('strict mode needs WAL archiving');
+    expect(pair.postscript).toContain('pg_backup_stop(false)');
+    expect(pair.postscript).toContain('pg_stat_archiver');
     expect(pair.postscript).toContain('backup_label');
   });
 
-  it('redis: the prescript waits for a rewrite, saves, then pauses writes; the postscript unpauses', () => {
+  it('redis: the prescript pauses writes with the append-only file on, saves without it; the postscript unpauses through the session', () => {
     const pair = render('redis');
     expect(pair.prescript).toContain('wait_persistence aof_rewrite_in_progress');
-    expect(pair.prescript).toContain('rcmd BGSAVE');
-    expect(pair.prescript).toContain('CLIENT PAUSE $((hold_s * 1000)) WRITE');
-    expect(pair.postscript).toContain('rcmd CLIENT UNPAUSE');
+    expect(pair.prescript).toContain('redis_ask "$cmd_ms" BGSAVE');
+    expect(pair.prescript).toContain('"CLIENT PAUSE $((deadline_ms - NOW_MS)) WRITE"');
+    expect(pair.postscript).toContain('"CLIENT UNPAUSE"');
   });
 
   it.each(ENGINES)('%s: with no option set, no assignment is rendered and the script keeps its own defaults', (engine) => {
@@ -320,5 +330,82 @@ describe('quiesceScriptsFromPosture', () => {
   it('refuses files that do not exist when rendered, naming the file', () => {
     const scripts = quiesceScriptsFromPosture({ prescript: 'missing-pre.sh', postscript: 'missing-post.sh' }, field, '/nonexistent');
     expect(() => scripts.render()).toThrow(/`scripts.prescript` must name a readable file, got "\/nonexistent\/missing-pre.sh"/);
+  });
+});
+
+describe('the configuration matrix', () => {
+  const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'quiesce-scripts.md'), 'utf8');
+
+  it.each(Object.keys(MATRIX) as MatrixEngine[])('%s: docs/quiesce-scripts.md lists every configuration and the options it needs', (engine) => {
+    expect(docs).toContain(matrixTable(engine));
+  });
+
+  it.each(Object.keys(MATRIX) as MatrixEngine[])('%s: every configuration has a stock start, its own files, and a pair the factory accepts', (engine) => {
+    const configs = MATRIX[engine];
+    expect(configs[0].name).toBe('stock');
+    expect(new Set(configs.map((c) => c.name)).size).toBe(configs.length);
+    for (const c of configs) {
+      for (const f of c.files) {
+        expect(fs.existsSync(path.join(__dirname, 'integration', 'quiesce', f))).toBe(true);
+      }
+      expect(() => render(engine, c.pair)).not.toThrow();
+    }
+  });
+});
+
+describe('the benchmark results', () => {
+  const report = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'bench', 'results', 'quiesce.json'), 'utf8')) as QuiesceBenchReport;
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'quiesce-scripts.md'), 'utf8');
+
+  it('percentiles are nearest-rank', () => {
+    const values = Array.from({ length: 20 }, (_, i) => 20 - i);
+    expect(percentile([...values].sort((a, b) => a - b), 50)).toBe(10);
+    expect(distribution(values)).toEqual({ p50: 10, p95: 19, max: 20 });
+  });
+
+  it('hold every engine, at least 30 windows per approach, side by side with the floor, a freeze only and the one-shot pattern', () => {
+    expect(report.engines.map((e) => e.engine)).toEqual(['mysql', 'postgresql', 'redis']);
+    expect(report.windowsPerApproach).toBeGreaterThanOrEqual(30);
+    for (const e of report.engines) {
+      expect(e.approaches.map((a) => a.approach)).toEqual(expect.arrayContaining(['floor', 'freeze-only', 'one-shot']));
+      for (const a of e.approaches) {
+        expect({ engine: e.engine, approach: a.approach, windows: a.windows.length }).toEqual({ engine: e.engine, approach: a.approach, windows: report.windowsPerApproach });
+        expect(a.writeStallOverheadMs).toEqual(distribution(a.windows.map((w) => w.writeStallOverheadMs)));
+      }
+    }
+  });
+
+  it('the README table is the one the results file gives', () => {
+    expect(between(readme, README_BEGIN, README_END)).toBe(readmeTable(report));
+  });
+
+  it('the tables of docs/quiesce-scripts.md are the ones the results file gives', () => {
+    expect(between(docs, DOCS_BEGIN, DOCS_END)).toBe(engineTables(report, '###'));
+  });
+});
+
+describe('every failure says why', () => {
+  it('an unexpected failure names the command that failed, then the prescript cleans up and exits non-zero', () => {
+    // GIVEN a rendered prescript whose session cannot start (mkfifo fails), state on a tmpfs
+    const dir = fs.mkdtempSync('/dev/shm/quiesce-error-');
+    try {
+      const bin = path.join(dir, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, 'mkfifo'), '#!/bin/sh\necho "mkfifo: no FIFOs here" >&2\nexit 1\n', { mode: 0o755 });
+      const script = path.join(dir, 'prescript.sh');
+      fs.writeFileSync(script, render('mysql').prescript, { mode: 0o700 });
+      // WHEN
+      const run = spawnSync('bash', [script], {
+        encoding: 'utf8',
+        env: { PATH: `${bin}:${process.env.PATH}`, QUIESCE_STATE_DIR: path.join(dir, 'state') },
+      });
+      // THEN
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/prescript\(mysql\): FAILED: unexpected error: `mkfifo .*` exited 1\n/);
+      expect(run.stderr).toMatch(/prescript\(mysql\): nothing is left locked\n$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

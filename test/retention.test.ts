@@ -6,6 +6,7 @@ import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
 import {
   AGE_CUTOFF_PATTERN,
   RETENTION_AUTOMATION_TEMPLATE_NAME_MAX_LENGTH,
+  RETENTION_PAGE_SELECTOR,
   RETENTION_SELECTORS,
   RETENTION_TASKS,
   RetentionOptions,
@@ -17,7 +18,7 @@ import {
 } from '../lib/retention';
 import { ValidationError } from '../lib/validation';
 import { synthesize } from '../lib/synth';
-import { instanceIds, newApp, tempDir, templateOf } from './helpers';
+import { instanceIds, loopTaskOf, newApp, templateNamed, tempDir, templateOf } from './helpers';
 
 const BASE: SnapshotRetentionProps = { automationTemplateName: 'AppConsistentSnapshot-db', instanceIds: instanceIds(2), keepLast: 7 };
 
@@ -25,7 +26,8 @@ function synth(props: Partial<SnapshotRetentionProps> = {}) {
   const stack = new ros.Stack(newApp(), 'prod');
   const retention = new SnapshotRetention(stack, 'Retention', { ...BASE, ...props });
   const t = templateOf(stack);
-  return { retention, t, parent: JSON.parse(t.Resources.RetentionTemplate.Properties.Content), instance: JSON.parse(t.Resources.RetentionInstanceTemplate.Properties.Content) };
+  const named = (name: string) => templateNamed(t, name).resource;
+  return { retention, t, named, parent: JSON.parse(named(retention.templateName).Properties.Content), instance: JSON.parse(named(retention.instanceTemplateName).Properties.Content) };
 }
 
 /** The ValidationError thrown, as [field, rule, value]. */
@@ -81,13 +83,11 @@ describe('checkRetentionOptions', () => {
 
 describe('the retention templates', () => {
   test('two ALIYUN::OOS::Templates named after the automation, the parent created after the one it runs', () => {
-    const { retention, t } = synth();
-    expect(t.Resources.RetentionTemplate.Properties.TemplateName).toBe('AppConsistentSnapshot-db-Retention');
-    expect(t.Resources.RetentionInstanceTemplate.Properties.TemplateName).toBe('AppConsistentSnapshot-db-RetentionInstance');
-    expect(t.Resources.RetentionTemplate.DependsOn).toEqual(['RetentionInstanceTemplate']);
+    const { retention, t, named } = synth();
     expect([retention.templateName, retention.instanceTemplateName]).toEqual(['AppConsistentSnapshot-db-Retention', 'AppConsistentSnapshot-db-RetentionInstance']);
-    for (const id of ['RetentionTemplate', 'RetentionInstanceTemplate']) {
-      expect(Buffer.byteLength(t.Resources[id].Properties.Content)).toBeLessThanOrEqual(OOS_CONTENT_MAX_BYTES);
+    expect(named(retention.templateName).DependsOn).toEqual([templateNamed(t, retention.instanceTemplateName).id]);
+    for (const name of [retention.templateName, retention.instanceTemplateName]) {
+      expect(Buffer.byteLength(named(name).Properties.Content)).toBeLessThanOrEqual(OOS_CONTENT_MAX_BYTES);
     }
   });
 
@@ -106,16 +106,17 @@ describe('the retention templates', () => {
     expect(parent.Parameters.maxDeletesPerRun).toMatchObject({ Type: 'Number', MinValue: 1, MaxValue: 100 });
     expect(parent.Parameters.dryRun.AllowedValues).toEqual(['true', 'false']);
     expect(parent.Parameters.postureName.AllowedPattern).toBe(SNAPSHOT_TAG_VALUE_PATTERN);
-    expect(parent.Tasks).toHaveLength(1);
-    const [task] = parent.Tasks;
+    expect(parent.Tasks).toHaveLength(2);
+    expect(parent.Tasks[0]).toMatchObject({ Name: 'whetherAnyInstance', Action: 'ACS::Choice', Properties: { DefaultTask: RETENTION_TASKS.instances, Choices: [{ When: { 'Fn::Equals': [[], '{{ instanceIds }}'] }, NextTask: 'ACS::END' }] } });
+    const task = parent.Tasks[1];
     expect(task).toMatchObject({ Name: RETENTION_TASKS.instances, Action: 'ACS::Template', Properties: { TemplateName: '{{ instanceTemplateName }}' } });
     expect(task.Loop).toEqual({ Items: '{{ instanceIds }}', RateControl: '{{ rateControl }}', Outputs: { results: { AggregateType: 'Fn::ListJoin', AggregateField: 'result' } } });
-    expect(parent.Outputs).toEqual({ results: { Type: 'List', Value: `{{ ${RETENTION_TASKS.instances}.results }}` } });
+    expect(parent.Outputs).toEqual({ results: { Type: 'List', Value: { 'Fn::If': [{ 'Fn::Equals': [[], '{{ instanceIds }}'] }, [], `{{ ${RETENTION_TASKS.instances}.results }}`] } } });
   });
 
   test('the parent passes every per-instance parameter: the loop item, its own values, and the age cut-off computed as public templates do', () => {
     const { parent, instance } = synth();
-    const passed = parent.Tasks[0].Properties.Parameters;
+    const passed = loopTaskOf(parent).Properties.Parameters;
     expect(Object.keys(passed).sort()).toEqual(Object.keys(instance.Parameters).sort());
     expect(passed.instanceId).toBe('{{ ACS::TaskLoopItem }}');
     expect(passed.ageCutoff).toEqual({
@@ -132,10 +133,16 @@ describe('the retention templates', () => {
   test('per instance: one listing (one page of 100), one selector, deletions one at a time over its list', () => {
     const { instance } = synth();
     expect(instance.Tasks.map((x: { Name: string; Action: string }) => `${x.Name} ${x.Action}`)).toEqual([
-      `${RETENTION_TASKS.select} ACS::ExecuteAPI`, `${RETENTION_TASKS.delete} ACS::ExecuteAPI`,
+      `${RETENTION_TASKS.select} ACS::CheckFor`, `${RETENTION_TASKS.anyToDelete} ACS::Choice`, `${RETENTION_TASKS.delete} ACS::ExecuteAPI`,
     ]);
-    const [select, del] = instance.Tasks;
-    expect(select.Properties).toEqual({ Service: 'ECS', API: 'DescribeSnapshotGroups', Parameters: { RegionId: '{{ regionId }}', InstanceId: '{{ instanceId }}', MaxResults: 100 } });
+    const [select, guard, del] = instance.Tasks;
+    // Nothing to delete ends the run before the loop (a loop over an empty list is not documented).
+    expect(guard.Properties).toEqual({ DefaultTask: RETENTION_TASKS.delete, Choices: [{ When: { 'Fn::Equals': [[], `{{ ${RETENTION_TASKS.select}.deleteIds }}`] }, NextTask: 'ACS::END' }] });
+    // More than one page fails the listing (an ACS::CheckFor), so that nothing is deleted.
+    expect(select.Properties).toEqual({
+      Service: 'ECS', API: 'DescribeSnapshotGroups', Parameters: { RegionId: '{{ regionId }}', InstanceId: '{{ instanceId }}', MaxResults: 100 },
+      PropertySelector: RETENTION_PAGE_SELECTOR, DesiredValues: ['one page'],
+    });
     expect(select.Outputs).toEqual({ deleteIds: { Type: 'List', ValueSelector: RETENTION_SELECTORS.deleteIds }, result: { Type: 'Json', ValueSelector: RETENTION_SELECTORS.result } });
     expect(del.Properties).toEqual({ Service: 'ECS', API: 'DeleteSnapshotGroup', Parameters: { RegionId: '{{ regionId }}', SnapshotGroupId: '{{ ACS::TaskLoopItem }}' } });
     expect(del.Loop).toEqual({ Items: `{{ ${RETENTION_TASKS.select}.deleteIds }}`, RateControl: { Mode: 'Concurrency', MaxErrors: 0, Concurrency: 1 } });
@@ -146,8 +153,9 @@ describe('the retention templates', () => {
 
   test('by tags: the instances are selected first, and the loop runs over them', () => {
     const { parent } = synth({ instanceIds: undefined, targetTags: { tier: 'db' } });
-    expect(parent.Tasks.map((x: { Action: string }) => x.Action)).toEqual(['ACS::SelectTargets', 'ACS::Template']);
-    expect(parent.Tasks[1].Loop.Items).toBe('{{ selectInstances.instanceIds }}');
+    expect(parent.Tasks.map((x: { Action: string }) => x.Action)).toEqual(['ACS::SelectTargets', 'ACS::Choice', 'ACS::CheckFor', 'ACS::Template']);
+    expect(parent.Tasks[1].Properties.Choices[0].When).toEqual({ 'Fn::Equals': [[], '{{ selectInstances.instanceIds }}'] });
+    expect(parent.Tasks[3].Loop.Items).toBe('{{ selectInstances.instanceIds }}');
     expect(parent.Parameters.targetTags.Default).toEqual([{ Key: 'tier', Value: 'db' }]);
   });
 

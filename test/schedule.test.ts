@@ -30,11 +30,29 @@ describe('Schedule', () => {
 
   test('rate and at', () => {
     const r = Schedule.parse('rate(6 hours)');
-    expect(r.toTimerTrigger().Expression).toBe('6 hour');
+    // Emitted in the only unit Alibaba documents for a rate: minutes; the words keep the hours.
+    expect(r.toTimerTrigger().Expression).toBe('360 minutes');
     expect(iso(r.nextRuns(2, new Date('2026-01-01T00:00:00Z')))).toEqual(['2026-01-01T06:00:00.000Z', '2026-01-01T12:00:00.000Z']);
     expect(r.describe()).toBe(`every 6 hours, until ${DEFAULT_END_DATE}`);
     const a = Schedule.parse('at(2027-05-01T00:00:00Z)');
     expect(iso(a.nextRuns(3, new Date('2026-01-01T00:00:00Z')))).toEqual(['2027-05-01T00:00:00.000Z']);
+  });
+
+  test.each([
+    ['rate(1 minute)', '1 minute', 'every minute'],
+    ['rate(15 minutes)', '15 minutes', 'every 15 minutes'],
+    ['rate(1 hour)', '60 minutes', 'every hour'],
+    ['rate(6 hours)', '360 minutes', 'every 6 hours'],
+    ['rate(1 day)', '1440 minutes', 'every day'],
+    ['rate(2 days)', '2880 minutes', 'every 2 days'],
+  ])('%s is emitted as %s, described as %s, with the same run times', (text, emitted, words) => {
+    const s = Schedule.parse(text);
+    expect(s.toTimerTrigger()).toMatchObject({ Type: 'rate', Expression: emitted });
+    expect(s.toTimerTrigger().Expression).toMatch(/^[1-9]\d* minutes?$/);
+    expect(s.describe()).toBe(`${words}, until ${DEFAULT_END_DATE}`);
+    const minutes = Number(emitted.split(' ')[0]);
+    const from = new Date('2026-01-01T00:00:00Z');
+    expect(iso(s.nextRuns(2, from))).toEqual([1, 2].map((k) => new Date(from.getTime() + k * minutes * 60_000).toISOString()));
   });
 
   test('the end date stops the runs', () => {

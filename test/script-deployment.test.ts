@@ -124,6 +124,13 @@ describe('ScriptDeployment: the decoded command run as root in a throwaway root'
     expect(r.status).toBe(0);
   });
 
+  test.each([['mktemp', 193], ['head', 194], ['sha256sum', 193], ['head', 7]])(
+    'a tool (%s) failing with %i under set -e: the installation exits 1, never with a code after which Cloud Assistant powers off or reboots the instance', (tool, code) => {
+      const r = runInSandbox(files, `mkdir -p /run/fake && printf '#!/bin/sh\\nexit ${code}\\n' > /run/fake/${tool} && chmod 755 /run/fake/${tool}
+        PATH=/run/fake:$PATH bash /io/install.sh; echo "status=$?"`);
+      expect(r.stdout).toMatch(/^status=1$/m);
+    });
+
   test('a second run (a stack update) is idempotent', () => {
     const r = runInSandbox(files, `bash /io/install.sh >/dev/null 2>&1 || exit 1; bash /io/install.sh || exit 2\n${verifyInstalled}\necho VERIFIED`);
     expect(r.stdout).toContain('VERIFIED');

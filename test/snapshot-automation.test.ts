@@ -1,10 +1,15 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { OOS_CONTENT_MAX_BYTES } from '../lib/oos/template';
-import { EXIT_CODES } from '../lib/plugin/exit-codes';
-import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, PLUGIN_VALUE_ALLOWED_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { shellExitCodeFunction } from '../lib/plugin/command';
+import { EXIT_CODES, ExitCodeSource, PLUGIN_MANAGER_EXIT_CODES, PackageExitCode, RESERVED_EXIT_CODES, describeExitCode } from '../lib/plugin/exit-codes';
+import { PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS } from '../lib/plugin/timeouts';
+import { LINUX_PLUGIN_PARAMETERS, OperatingSystem, SNAPSHOT_DESCRIPTION_PATTERN, WINDOWS_PLUGIN_PARAMETERS } from '../lib/plugin/parameters';
 import { SNAPSHOT_TAG_VALUE_PATTERN } from '../lib/instance-template';
 import { SNAPSHOT_TASK_NAME, SnapshotAutomation, SnapshotAutomationProps } from '../lib/snapshot-automation';
-import { automationOf, instanceIds, newApp, templateOf, unpackedCommand } from './helpers';
+import { REPO_ROOT, automationOf, instanceIds, loopTaskOf, newApp, templateOf, unpackedCommand } from './helpers';
 
 const BASE: SnapshotAutomationProps = {
   os: OperatingSystem.LINUX,
@@ -19,7 +24,7 @@ function synth(props: Partial<SnapshotAutomationProps> = {}) {
   const { parent, instance, task: child } = automationOf(templateOf(stack));
   const run = child('runSnapshot');
   return {
-    automation, resource: parent.resource, content: parent.content, task: parent.content.Tasks[0],
+    automation, resource: parent.resource, content: parent.content, task: loopTaskOf(parent.content),
     instance, child, run, command: unpackedCommand(run.Properties.commandContent as string),
   };
 }
@@ -54,7 +59,10 @@ describe('SnapshotAutomation: the OOS template resource', () => {
 
   test('loops over the instances with RateControl and runs the per-instance template through ACS::Template', () => {
     const { task, content } = synth({ concurrency: 5, maxErrors: 2 });
-    expect(content.Tasks).toHaveLength(1);
+    // An empty list ends the execution first (a loop over nothing is not documented), and the output is then [].
+    expect(content.Tasks).toHaveLength(2);
+    expect(content.Tasks[0]).toMatchObject({ Name: 'whetherAnyInstance', Action: 'ACS::Choice', Properties: { DefaultTask: SNAPSHOT_TASK_NAME, Choices: [{ When: { 'Fn::Equals': [[], '{{ instanceIds }}'] }, NextTask: 'ACS::END' }] } });
+    expect(content.Outputs.results.Value).toEqual({ 'Fn::If': [{ 'Fn::Equals': [[], '{{ instanceIds }}'] }, [], `{{ ${SNAPSHOT_TASK_NAME}.results }}`] });
     expect(task.Name).toBe(SNAPSHOT_TASK_NAME);
     expect(task.Action).toBe('ACS::Template');
     expect(task.Properties.TemplateName).toBe('{{ instanceTemplateName }}');
@@ -65,7 +73,7 @@ describe('SnapshotAutomation: the OOS template resource', () => {
     // Each instance's result (the per-instance template's output) is collected into the execution's output.
     expect(task.Outputs.result).toEqual({ Type: 'Json', ValueSelector: '.result' });
     expect(task.Loop.Outputs.results).toEqual({ AggregateType: 'Fn::ListJoin', AggregateField: 'result' });
-    expect(content.Outputs.results).toEqual({ Type: 'List', Value: `{{ ${SNAPSHOT_TASK_NAME}.results }}` });
+    expect(content.Outputs.results.Type).toBe('List');
   });
 
   test.each([OperatingSystem.LINUX, OperatingSystem.WINDOWS])('%s: the parent passes every per-instance parameter, the loop item as instanceId', (os) => {
@@ -112,11 +120,18 @@ describe('SnapshotAutomation: the OOS template resource', () => {
   test('parameters that reach the --params= list are guarded by AllowedPattern against , and "', () => {
     const { content } = synth();
     const pattern = new RegExp(content.Parameters.snapshotDescription.AllowedPattern);
-    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(PLUGIN_VALUE_ALLOWED_PATTERN);
-    expect(pattern.test('nightly backup of db')).toBe(true);
-    for (const bad of ['a,b', 'a"b', "a'b", 'a\\b', 'a\nb']) {
+    expect(content.Parameters.snapshotDescription.AllowedPattern).toBe(SNAPSHOT_DESCRIPTION_PATTERN);
+    expect(content.Parameters.snapshotDescription.MaxLength).toBe(256);
+    for (const ok of ['nightly backup of db', '', 'ab', 'd'.repeat(256)]) {
+      expect(pattern.test(ok)).toBe(true);
+    }
+    // As CreateSnapshotGroup would refuse it: 1 or more than 256 characters, an http(s):// prefix.
+    for (const bad of ['a,b', 'a"b', "a'b", 'a\\b', 'a\nb', 'a', 'd'.repeat(257), 'http://x.y', 'https://x.y']) {
       expect(pattern.test(bad)).toBe(false);
     }
+    const name = new RegExp(content.Parameters.snapshotName.AllowedPattern);
+    for (const ok of ['ab', 'Nightly-1.db_x:y', 'n'.repeat(128)]) expect(name.test(ok)).toBe(true);
+    for (const bad of ['a', '1st', '-x', 'http://x', 'n'.repeat(129), 'a b']) expect(name.test(bad)).toBe(false);
     for (const name of ['ramRoleName', 'snapshotName', 'excludeDiskId']) {
       const p = new RegExp(content.Parameters[name].AllowedPattern);
       expect(p.test('x,y')).toBe(false);
@@ -131,7 +146,11 @@ describe('SnapshotAutomation: the command run on each instance', () => {
   test('Linux: acs-plugin-manager with app-snapshot-plugin and all eight parameters, in order, from OOS references', () => {
     const { command } = synth();
     expect(command).toContain("APP_SNAPSHOT_PLUGIN='app-snapshot-plugin'");
-    expect(command).toContain('"$PLUGIN_MANAGER" --exec --plugin "$APP_SNAPSHOT_PLUGIN" --params="$APP_SNAPSHOT_PLUGIN_PARAMS"');
+    // In a session of its own (so that a stop reaches the plugin's process group), with a timeout
+    // beyond the wrapper's deadline; the parameters with empty values left out of the list.
+    expect(command).toContain('setsid "$PLUGIN_MANAGER" --exec --plugin "$APP_SNAPSHOT_PLUGIN" --timeout="$manager_timeout" --params="$params"');
+    expect(command).toContain('manager_timeout=$((APP_SNAPSHOT_DEADLINE_SECONDS + APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS))');
+    expect(command).toContain(`APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS=${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`);
     expect(pluginParams(command)).toEqual([
       ['RamRoleName', '"{{ ramRoleName }}"'],
       ['EnableFsFreeze', '{{ enableFsFreeze }}'],
@@ -158,11 +177,32 @@ describe('SnapshotAutomation: the command run on each instance', () => {
     expect(command.indexOf('store_ensure "$name"')).toBeLessThan(command.indexOf('--exec --plugin'));
   });
 
-  test('every exit code of the table is mapped in the shell wrapper', () => {
-    const { command } = synth();
-    for (const e of EXIT_CODES) {
-      expect(command).toContain(`    ${e.code}) echo '${e.name}|`);
+  test('each shell command carries the rows of the exit-code table it can report, and the reserved codes', () => {
+    const { command, child } = synth();
+    const rows = (text: string) => EXIT_CODES.filter((e) => text.includes(`    ${e.code}) echo '${e.name}|`)).map((e) => e.code);
+    const packageCodes = (codes: number[]) => codes.filter((c) => describeExitCode(c)!.source === ExitCodeSource.PACKAGE);
+    // The snapshot run passes every code of the plugin and of the plugin manager on.
+    expect(rows(command)).toEqual(expect.arrayContaining(EXIT_CODES.filter((e) => e.source !== ExitCodeSource.PACKAGE).map((e) => e.code)));
+    expect(packageCodes(rows(command))).toEqual([119, 121, 122, 123, 124, 125, 126]);
+    const verdict = unpackedCommand(child('checkVerdict').Properties.commandContent as string);
+    expect(rows(verdict)).toEqual([119, 120, 125, 127]);
+    for (const text of [command, verdict]) {
+      expect(text).toContain('reserved_exit_code() { case "$1" in 193|194) return 0 ;; esac; return 1; }');
+      expect(text).toContain(`plugin_manager_exit_code() { case "$1" in ${PLUGIN_MANAGER_EXIT_CODES.map((e) => e.code).join('|')}) return 0 ;; esac; return 1; }`);
     }
+  });
+
+  test.each([193, 194, 0, 127, 255])('finish, the one way out of both Linux wrappers, never exits a code after which Cloud Assistant powers off or reboots the instance (%i)', (code) => {
+    const result = fs.readFileSync(path.join(REPO_ROOT, 'templates', 'oos', 'linux-result.sh'), 'utf8');
+    const script = [shellExitCodeFunction([result], true), result, `APP_SNAPSHOT_INSTANCE_ID=i-abcdefgh0001\nfinish ${code} Failed "" "the plugin said so"`].join('\n');
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    const line = JSON.parse(r.stdout.trim().split('\n').slice(-1)[0].replace(/^APP_SNAPSHOT_RESULT /, ''));
+    const reserved = (RESERVED_EXIT_CODES.linux as readonly number[]).includes(code);
+    expect(r.status).toBe(reserved ? PackageExitCode.RESERVED_EXIT_CODE_REPLACED : code);
+    expect(line.exitCode).toBe(r.status);
+    expect(line.message).toBe(reserved
+      ? `RESERVED_EXIT_CODE_REPLACED: ${describeExitCode(119)!.meaning} (the original exit code was ${code}, after which Cloud Assistant would power off or reboot the instance; the plugin said so)`
+      : 'the plugin said so');
   });
 
   test('Windows: PowerShell with app-snapshot-plugin-win and its five parameters; no scripts', () => {
@@ -187,6 +227,10 @@ describe('SnapshotAutomation: bad input', () => {
     ['a template name with a dot', { templateName: 'a.b' }, /`templateName` must be 1 to 200 characters of letters, digits, `_` and `-`.*got "a.b"/],
     ['a comma in the description', { snapshotDescription: 'a,b' }, /`snapshotDescription` must not contain ",".*got "a,b"/],
     ['a quote in the description', { snapshotDescription: 'say "hi"' }, /`snapshotDescription` must not contain "\\""/],
+    ['a one-character description', { snapshotDescription: 'x' }, /`snapshotDescription` must be empty \(no description\) or 2 to 256 characters not starting with http:\/\/ or https:\/\/ \(CreateSnapshotGroup's Description\), got "x"/],
+    ['a description over 256 characters', { snapshotDescription: 'd'.repeat(257) }, /`snapshotDescription` must be empty \(no description\) or 2 to 256/],
+    ['a description that is a URL', { snapshotDescription: 'https://wiki/backups' }, /`snapshotDescription` must be empty .*got "https:\/\/wiki\/backups"/],
+    ['a snapshot name that is a URL', { snapshotName: 'http://x' }, /`snapshotName` must be 2 to 128 characters.*not with http:\/\/ or https:\/\/.*got "http:\/\/x"/],
     ['a snapshot name starting with a digit', { snapshotName: '1st' }, /`snapshotName` must be 2 to 128 characters.*got "1st"/],
     ['a snapshot name with a comma', { snapshotName: 'a,b' }, /`snapshotName` must be 2 to 128/],
     ['a timeout of 0', { timeoutSeconds: 0 }, /`timeoutSeconds` must be an integer from 1 to 600, got 0/],

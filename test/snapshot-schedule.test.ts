@@ -6,7 +6,7 @@ import { OperatingSystem } from '../lib/plugin/parameters';
 import { Schedule } from '../lib/schedule';
 import { SCHEDULE_STARTED_STATUSES, SCHEDULE_TASKS } from '../lib/snapshot-schedule';
 import { SELECT_TASK_NAME } from '../lib/targets';
-import { instanceIds, newApp, resourcesOfType, templateOf } from './helpers';
+import { instanceIds, loopTaskOf, newApp, resourcesOfType, templateNamed, templateOf } from './helpers';
 
 const NIGHTLY = Schedule.cron('0 0 2 ? * *', { timeZone: 'Asia/Shanghai' });
 const BASE: AppConsistentSnapshotProps = { groupName: 'db', os: OperatingSystem.LINUX, instanceIds: instanceIds(3), schedule: NIGHTLY };
@@ -17,13 +17,15 @@ function synth(props: Partial<AppConsistentSnapshotProps> = {}) {
   return { group, t: templateOf(stack) };
 }
 
-const content = (t: ReturnType<typeof synth>['t'], id: string) => JSON.parse(t.Resources[id].Properties.Content);
+/** A template's logical id by its name (the id carries a fingerprint of the name). */
+const idOfTemplate = (t: ReturnType<typeof synth>['t'], suffix: string) => templateNamed(t, `AppConsistentSnapshot-db${suffix}`).id;
+const content = (t: ReturnType<typeof synth>['t'], suffix: string) => JSON.parse(templateNamed(t, `AppConsistentSnapshot-db${suffix}`).resource.Properties.Content);
 
 describe('the scheduled template', () => {
   test('starts with the timer trigger, then runs the automation by name; the lint accepts it', () => {
     const { t } = synth();
-    const doc = content(t, 'DbScheduleTemplate');
-    expect(t.Resources.DbScheduleTemplate.Properties.TemplateName).toBe('AppConsistentSnapshot-db-Schedule');
+    const doc = content(t, '-Schedule');
+    expect(idOfTemplate(t, '-Schedule')).toMatch(/^DbScheduleTemplate[0-9A-F]{8}$/);
     expect(doc.Tasks.map((x: { Name: string }) => x.Name)).toEqual([SCHEDULE_TASKS.trigger, SCHEDULE_TASKS.snapshot]);
     expect(doc.Tasks[0]).toMatchObject({
       Action: 'ACS::TimerTrigger',
@@ -36,13 +38,13 @@ describe('the scheduled template', () => {
     expect(doc.Parameters.instanceIds).toBeUndefined();
     expect(doc.Tasks[1].Properties.Parameters).toEqual({ regionId: '{{ regionId }}', OOSAssumeRole: '{{ OOSAssumeRole }}' });
     expect(lintTemplateObject(doc, { strict: true }).findings).toEqual([]);
-    expect(t.Resources.DbScheduleTemplate.DependsOn).toEqual(['DbAutomationTemplate']);
+    expect(templateNamed(t, 'AppConsistentSnapshot-db-Schedule').resource.DependsOn).toEqual([idOfTemplate(t, '')]);
   });
 
   test('without a schedule nothing of it is created', () => {
     const { t } = synth({ schedule: undefined });
     expect(resourcesOfType(t, 'ALIYUN::OOS::Execution')).toHaveLength(0);
-    expect(t.Resources.DbScheduleTemplate).toBeUndefined();
+    expect(resourcesOfType(t, 'ALIYUN::OOS::Template').map(([, r]) => r.Properties.TemplateName)).not.toContain('AppConsistentSnapshot-db-Schedule');
   });
 
   test('the execution role covers the scheduled template: no more actions than the automation calls', () => {
@@ -67,8 +69,8 @@ describe('the execution that starts the schedule', () => {
     });
     expect(e.Properties.Parameters).toBeUndefined();
     expect([e.DependsOn].flat().sort()).toEqual([
-      'DbAutomationInstanceTemplate', 'DbAutomationTemplate', 'DbExecutionRoleRole', 'DbRole', 'DbRoleAttachmentAttachment', 'DbScheduleTemplate', 'DbScriptsInstallScripts',
-    ]);
+      idOfTemplate(t, '-Instance'), idOfTemplate(t, ''), 'DbExecutionRoleRole', 'DbRole', 'DbRoleAttachmentAttachment', idOfTemplate(t, '-Schedule'), 'DbScriptsInstallScripts',
+    ].sort());
   });
 
   test('a changed schedule replaces the execution (a running one keeps its trigger); the same input gives the same id', () => {
@@ -84,11 +86,11 @@ describe('the execution that starts the schedule', () => {
     const executions = resourcesOfType(t, 'ALIYUN::OOS::Execution').map(([, e]) => e.Properties.Parameters.instanceIds);
     expect(executions.map((x: string[]) => x.length)).toEqual([1000, 1000, 500]);
     expect(executions.flat()).toEqual(ids);
-    const doc = content(t, 'DbScheduleTemplate');
+    const doc = content(t, '-Schedule');
     expect(doc.Parameters.instanceIds.Default).toBeUndefined();
     expect(doc.Tasks[1].Properties.Parameters.instanceIds).toBe('{{ instanceIds }}');
     // The automation has no default list then: each execution passes its shard.
-    expect(content(t, 'DbAutomationTemplate').Parameters.instanceIds.Default).toBeUndefined();
+    expect(content(t, '').Parameters.instanceIds.Default).toBeUndefined();
   });
 
   test('more than 1,000 ids without a schedule is refused, naming the way out', () => {
@@ -100,28 +102,28 @@ describe('the execution that starts the schedule', () => {
 describe('tag targets', () => {
   test('the automation selects the instances by tags; no attachment or deployment by id', () => {
     const { t } = synth({ instanceIds: undefined, targetTags: { tier: 'db', env: 'prod' } });
-    const automation = content(t, 'DbAutomationTemplate');
+    const automation = content(t, '');
     expect(automation.Tasks[0]).toMatchObject({ Name: SELECT_TASK_NAME, Action: 'ACS::SelectTargets' });
     expect(automation.Parameters.targetTags.Default).toEqual([{ Key: 'env', Value: 'prod' }, { Key: 'tier', Value: 'db' }]);
-    expect(automation.Tasks[1].Loop.Items).toBe(`{{ ${SELECT_TASK_NAME}.instanceIds }}`);
+    expect(loopTaskOf(automation).Loop.Items).toBe(`{{ ${SELECT_TASK_NAME}.instanceIds }}`);
     expect(resourcesOfType(t, 'ALIYUN::ECS::RamRoleAttachment')).toHaveLength(0);
     expect(resourcesOfType(t, 'ALIYUN::ECS::RunCommand')).toHaveLength(0);
   });
 
   test('the instances are enrolled by OOS: once when the stack is created, then before each scheduled run', () => {
     const { t, group } = synth({ instanceIds: undefined, targetTags: { tier: 'db' } });
-    expect(t.Resources.DbEnrollmentTemplate.Properties.TemplateName).toBe('AppConsistentSnapshot-db-Enroll');
+    expect(idOfTemplate(t, '-Enroll')).toMatch(/^DbEnrollmentTemplate[0-9A-F]{8}$/);
     const runs = resourcesOfType(t, 'ALIYUN::OOS::Execution');
     const [runId, run] = runs.find(([, e]) => e.Properties.TemplateName === 'AppConsistentSnapshot-db-Enroll')!;
     expect(runId).toMatch(/^DbEnrollmentRun[0-9A-F]{8}$/);
     expect(run.Properties.ResourceOptions).toEqual({ SuccessStatuses: ['Success'], FailureStatuses: ['Failed', 'Cancelled'], Timeout: 3600, CancelOnDelete: true });
-    expect([run.DependsOn].flat().sort()).toEqual(['DbEnrollmentInstanceTemplate', 'DbEnrollmentTemplate', 'DbExecutionRoleRole', 'DbRole']);
+    expect([run.DependsOn].flat().sort()).toEqual([idOfTemplate(t, '-EnrollInstance'), idOfTemplate(t, '-Enroll'), 'DbExecutionRoleRole', 'DbRole'].sort());
     // The schedule starts after the first enrollment, and enrolls again at each run first.
     const [, start] = runs.find(([, e]) => e.Properties.TemplateName === 'AppConsistentSnapshot-db-Schedule')!;
     expect([start.DependsOn].flat()).toContain(runId);
-    expect(content(t, 'DbScheduleTemplate').Tasks.map((x: { Name: string }) => x.Name)).toEqual([SCHEDULE_TASKS.trigger, SCHEDULE_TASKS.enroll, SCHEDULE_TASKS.snapshot]);
+    expect(content(t, '-Schedule').Tasks.map((x: { Name: string }) => x.Name)).toEqual([SCHEDULE_TASKS.trigger, SCHEDULE_TASKS.enroll, SCHEDULE_TASKS.snapshot]);
     // The automation verifies the scripts the enrollment installs.
-    expect(JSON.stringify(content(t, 'DbAutomationInstanceTemplate'))).toContain(group.fleetEnrollment!.scriptChecksums!.prescript);
+    expect(JSON.stringify(content(t, '-Instance'))).toContain(group.fleetEnrollment!.scriptChecksums!.prescript);
     expect(group.executionRole!.actions).toEqual(expect.arrayContaining(['ecs:AttachInstanceRamRole', 'ram:PassRole']));
   });
 

@@ -6,7 +6,7 @@ import { buildPostureStacks, loadPostureFile } from '../lib/posture/loader';
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { AppConsistentSnapshotStack } from '../lib/stack';
 import { ROS_MAX_RESOURCES, ROS_TEMPLATE_MAX_BYTES, checkRosLimits, lintOosDocument, synthesize } from '../lib/synth';
-import { EXAMPLE_OOS_TEMPLATES, REPO_ROOT, instanceIds, tempDir } from './helpers';
+import { EXAMPLE_OOS_TEMPLATES, REPO_ROOT, instanceIds, runBin, templateNamed, tempDir } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml');
 
@@ -41,9 +41,9 @@ describe('synthesize', () => {
     const oosFiles = files.filter((f) => f.kind === 'oos-template').map((f) => f.file);
     expect(oosFiles).toEqual(EXAMPLE_OOS_TEMPLATES.map((t) => `AppSnapshotProduction.${t}.oos.json`));
     const stack = JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.template.json'), 'utf8'));
-    const content = JSON.parse(stack.Resources.AppTierAutomationTemplate.Properties.Content);
+    const content = JSON.parse(templateNamed(stack, 'AppConsistentSnapshot-app-tier').resource.Properties.Content);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.AppConsistentSnapshot-app-tier.oos.json'), 'utf8'))).toEqual(content);
-    const instanceContent = JSON.parse(stack.Resources.AppTierAutomationInstanceTemplate.Properties.Content);
+    const instanceContent = JSON.parse(templateNamed(stack, 'AppConsistentSnapshot-app-tier-Instance').resource.Properties.Content);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'AppSnapshotProduction.AppConsistentSnapshot-app-tier-Instance.oos.json'), 'utf8'))).toEqual(instanceContent);
   });
 
@@ -99,10 +99,8 @@ describe('synthesize', () => {
   });
 });
 
-describe('the app (npm run synth)', () => {
-  const run = (env: Record<string, string>) => spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'bin/app.ts'], {
-    cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env },
-  });
+describe('app-snapshot synth (npm run synth)', () => {
+  const run = (env: Record<string, string>, args: readonly string[] = []) => runBin('app-snapshot', ['synth', ...args], { env: { APP_SNAPSHOT_CONFIG: undefined, ...env } });
 
   test('without configuration, synthesizes the parameterized default', () => {
     const out = path.join(tempDir('app-'), 'cdk.out');

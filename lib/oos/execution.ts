@@ -1,5 +1,5 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { sha256Hex } from '../plugin/command';
+import { resourceFingerprint } from '../logical-id';
 import { ValidationError } from '../validation';
 import { checkOosTemplateName } from './template';
 
@@ -9,7 +9,7 @@ import { checkOosTemplateName } from './template';
  * fingerprint in its id, a change replaces it (the old one is cancelled on delete).
  */
 export function executionFingerprint(...parts: unknown[]): string {
-  return sha256Hex(JSON.stringify(parts)).slice(0, 8).toUpperCase();
+  return resourceFingerprint(...parts);
 }
 
 /** How ROS judges an `ALIYUN::OOS::Execution` while creating it. */

@@ -35,7 +35,15 @@ interface TaskLike {
 /** A template document, as far as the derivation reads it. */
 export interface TemplateLike {
   readonly Tasks?: readonly TaskLike[];
+  readonly Parameters?: Readonly<Record<string, { readonly Default?: unknown }>>;
 }
+
+/**
+ * The actions OOS needs to resolve an encrypted parameter (`{{oos-secret:NAME}}`) given as a
+ * parameter's value: GetSecretParameter, whose documentation names KMS's GetSecretValue as what
+ * it calls in turn.
+ */
+export const SECRET_PARAMETER_ACTIONS: readonly string[] = ['oos:GetSecretParameter', 'kms:GetSecretValue'];
 
 /**
  * A nested template with the templates it nests in turn, by the names its own tasks give: two
@@ -73,6 +81,9 @@ export function requiredActions(document: TemplateLike, nested: Readonly<Record<
 
 function collectActions(document: TemplateLike, nested: Readonly<Record<string, TemplateLike | ScopedTemplate>>, running: readonly string[]): Set<string> {
   const out = new Set<string>();
+  if (Object.values(document.Parameters ?? {}).some((p) => typeof p.Default === 'string' && /\{\{\s*oos-secret:/.test(p.Default))) {
+    SECRET_PARAMETER_ACTIONS.forEach((a) => out.add(a));
+  }
   for (const task of document.Tasks ?? []) {
     const action = String(task.Action);
     const props = task.Properties ?? {};

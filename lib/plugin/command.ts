@@ -2,7 +2,8 @@ import * as crypto from 'crypto';
 import * as zlib from 'zlib';
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXIT_CODES } from './exit-codes';
+import { packagePath } from '../package-root';
+import { EXIT_CODES, ExitCodeSource, PackageExitCode, RESERVED_EXIT_CODES } from './exit-codes';
 import { OperatingSystem, PLUGIN_NAME, PluginParameterValue, encodePluginParams } from './parameters';
 import {
   PERSISTENT_CHECKSUM_FILE,
@@ -13,6 +14,12 @@ import {
   SCRIPT_MODE,
   SCRIPT_OWNER,
 } from './script-paths';
+import {
+  PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS,
+  PLUGIN_STOP_GRACE_SECONDS,
+  RECOVERY_POSTSCRIPT_SECONDS,
+  RECOVERY_THAW_SECONDS,
+} from './timeouts';
 
 /** The most a Cloud Assistant command's content may be after Base64 encoding, in bytes. */
 export const RUN_COMMAND_MAX_BASE64_BYTES = 16 * 1024;
@@ -24,7 +31,7 @@ export const RUN_COMMAND_MAX_BASE64_BYTES = 16 * 1024;
 export const RUN_COMMAND_SUBSTITUTION_RESERVE_BYTES = 3 * 1024;
 
 /** The directory of the files run on instances. */
-export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
+export const TEMPLATES_DIR = packagePath('templates');
 
 function readTemplate(relative: string): string {
   return fs.readFileSync(path.join(TEMPLATES_DIR, relative), 'utf8');
@@ -58,17 +65,46 @@ function scriptPathAssignments(): string {
   ].join('\n');
 }
 
-/** The bash function `exit_code_info CODE`, printing `NAME|meaning`, generated from the table. */
-export function shellExitCodeFunction(): string {
-  const cases = EXIT_CODES.map((e) => `    ${e.code}) echo ${shellQuote(`${e.name}|${e.meaning}`)} ;;`);
-  return ['exit_code_info() {', '  case "$1" in', ...cases, '    *) return 1 ;;', '  esac', '}'].join('\n');
+/**
+ * The bash functions, generated from the table: `exit_code_info CODE` prints `NAME|meaning`;
+ * `plugin_manager_exit_code CODE` is true for a code acs-plugin-manager uses for its own
+ * failures; `reserved_exit_code CODE` is true for a code after which Cloud Assistant powers off
+ * or reboots the instance. `sources` are the shell files of the command: `exit_code_info` holds
+ * the codes they describe (`fail_package N`, `describe N`), RESERVED_EXIT_CODE_REPLACED
+ * (which `finish` may use) and, with `passThrough`, every code of the plugin and the plugin
+ * manager (the snapshot run reports theirs): a command carries no row it cannot print, every
+ * byte counting against Cloud Assistant's limit.
+ */
+export function shellExitCodeFunction(sources: readonly string[], passThrough: boolean): string {
+  const named = new Set<number>([PackageExitCode.RESERVED_EXIT_CODE_REPLACED]);
+  for (const source of sources) {
+    for (const m of source.matchAll(/\b(?:fail_package|describe) (\d+)\b/g)) named.add(Number(m[1]));
+  }
+  const rows = EXIT_CODES.filter((e) => named.has(e.code) || (passThrough && e.source !== ExitCodeSource.PACKAGE));
+  const cases = rows.map((e) => `    ${e.code}) echo ${shellQuote(`${e.name}|${e.meaning}`)} ;;`);
+  const manager = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+  return [
+    'exit_code_info() {', '  case "$1" in', ...cases, '    *) return 1 ;;', '  esac', '}',
+    `plugin_manager_exit_code() { case "$1" in ${manager.join('|')}) return 0 ;; esac; return 1; }`,
+    `reserved_exit_code() { case "$1" in ${RESERVED_EXIT_CODES.linux.join('|')}) return 0 ;; esac; return 1; }`,
+  ].join('\n');
 }
 
-/** The PowerShell hashtable `$ExitCodeTable`, generated from the table. */
+/**
+ * The PowerShell hashtable `$ExitCodeTable` (`NAME|meaning` by code), and the lists
+ * `$PluginManagerExitCodes` (acs-plugin-manager's own codes) and `$ReservedExitCodes` (after
+ * which Cloud Assistant powers off or reboots the instance), generated from the table.
+ */
 export function powershellExitCodeTable(): string {
   const rows = EXIT_CODES.map((e) => `  ${e.code} = ${powershellQuote(`${e.name}|${e.meaning}`)}`);
-  return ['$ExitCodeTable = @{', ...rows, '}'].join('\n');
+  const manager = EXIT_CODES.filter((e) => e.source === ExitCodeSource.PLUGIN_MANAGER).map((e) => e.code);
+  return [
+    '$ExitCodeTable = @{', ...rows, '}',
+    `$PluginManagerExitCodes = @(${manager.join(', ')})`,
+    `$ReservedExitCodes = @(${RESERVED_EXIT_CODES.windows.join(', ')})`,
+  ].join('\n');
 }
+
 
 /**
  * A value the OOS template read from the ECS API (or from an earlier command's output), put
@@ -139,8 +175,7 @@ export function packShellBody(header: readonly string[], body: readonly string[]
   const packed = zlib.gzipSync(Buffer.from(source, 'utf8'), { level: 9 }).toString('base64').replace(/.{1,76}/g, '$&\n');
   return [
     ...header,
-    `# The body below is templates/oos and templates/instance files (sha256 ${sha256Hex(source).slice(0, 16)}), gzip + Base64:`,
-    '# Cloud Assistant takes at most 16 KB of command after Base64, and their readable source is larger.',
+    `# Below: templates/oos and templates/instance files (sha256 ${sha256Hex(source).slice(0, 16)}), gzip + Base64 to fit Cloud Assistant's 16 KB.`,
     "if ! APP_SNAPSHOT_BODY=$(base64 -d <<'APP_SNAPSHOT_BODY_EOF' | gunzip) || [ -z \"$APP_SNAPSHOT_BODY\" ]; then",
     packed.trimEnd(),
     'APP_SNAPSHOT_BODY_EOF',
@@ -183,6 +218,12 @@ export function packPowerShellBody(header: readonly string[], body: readonly str
   ].join('\n') + '\n';
 }
 
+/** The exit-code functions for these template files (see shellExitCodeFunction), then the files. */
+function withExitCodes(files: readonly string[], passThrough: boolean): string[] {
+  const sources = files.map(readTemplate);
+  return [shellExitCodeFunction(sources, passThrough), ...sources];
+}
+
 /** Builds the command the OOS template runs on each instance. */
 export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
   const params = encodePluginParams(options.os, options.pluginParams);
@@ -194,6 +235,7 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
       `$AppSnapshotPlugin = ${powershellQuote(PLUGIN_NAME[options.os])}`,
       `$AppSnapshotPluginParams = ${powershellQuote(params)}`,
       `$AppSnapshotDeadlineSeconds = ${powershellQuote(options.deadlineSeconds)}`,
+      `$AppSnapshotManagerTimeoutMarginSeconds = ${powershellQuote(String(PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS))}`,
       `$AppSnapshotRamRoleName = ${powershellQuote(options.preflight.ramRoleName)}`,
       `$AppSnapshotExcludeDiskId = ${powershellQuote(options.preflight.excludeDiskId)}`,
       powershellFact('AppSnapshotAttachedRoles', options.preflight.attachedRoles),
@@ -209,14 +251,13 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
   return packShellBody([
     '#!/bin/bash',
     '# Generated by ros-app-consistent-snapshot: takes an application-consistent snapshot.',
+    '# shellcheck disable=SC2034 # the checksums are read through ${!name} in the body',
     `APP_SNAPSHOT_INSTANCE_ID=${shellQuote(options.instanceId)}`,
     `APP_SNAPSHOT_REQUIRE_APP_CONSISTENT=${shellQuote(options.requireAppConsistent)}`,
     `APP_SNAPSHOT_PLUGIN=${shellQuote(PLUGIN_NAME[options.os])}`,
     `APP_SNAPSHOT_PLUGIN_PARAMS=${shellQuote(params)}`,
     `APP_SNAPSHOT_DEADLINE_SECONDS=${shellQuote(options.deadlineSeconds)}`,
-    '# shellcheck disable=SC2034 # read through ${!name} in the body',
     `APP_SNAPSHOT_PRESCRIPT_SHA256=${shellQuote(sums.prescript)}`,
-    '# shellcheck disable=SC2034 # read through ${!name} in the body',
     `APP_SNAPSHOT_POSTSCRIPT_SHA256=${shellQuote(sums.postscript)}`,
     `APP_SNAPSHOT_RAM_ROLE_NAME=${shellQuote(options.preflight.ramRoleName)}`,
     `APP_SNAPSHOT_EXCLUDE_DISK_ID=${shellQuote(options.preflight.excludeDiskId)}`,
@@ -224,11 +265,13 @@ export function buildSnapshotCommand(options: SnapshotCommandOptions): string {
     shellFact('APP_SNAPSHOT_DISKS', options.preflight.disks),
   ], [
     scriptPathAssignments(),
-    shellExitCodeFunction(),
-    readTemplate('instance/script-store.sh'),
-    readTemplate('oos/linux-result.sh'),
-    readTemplate('oos/linux-preflight.sh'),
-    readTemplate('oos/linux-snapshot.sh'),
+    [
+      `APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS=${PLUGIN_MANAGER_TIMEOUT_MARGIN_SECONDS}`,
+      `APP_SNAPSHOT_STOP_GRACE_SECONDS=${PLUGIN_STOP_GRACE_SECONDS}`,
+      `APP_SNAPSHOT_RECOVERY_THAW_SECONDS=${RECOVERY_THAW_SECONDS}`,
+      `APP_SNAPSHOT_RECOVERY_POSTSCRIPT_SECONDS=${RECOVERY_POSTSCRIPT_SECONDS}`,
+    ].join('\n'),
+    ...withExitCodes(['instance/script-store.sh', 'oos/linux-result.sh', 'oos/linux-preflight.sh', 'oos/linux-snapshot.sh'], true),
   ]);
 }
 
@@ -291,9 +334,7 @@ export function buildVerdictCommand(options: VerdictCommandOptions): string {
     `APP_SNAPSHOT_EXCLUDE_DISK_ID=${shellQuote(options.excludeDiskId)}`,
     ...facts.map(([name, value]) => shellFact(`APP_SNAPSHOT_${name}`, value)),
   ], [
-    shellExitCodeFunction(),
-    readTemplate('oos/linux-result.sh'),
-    readTemplate('oos/linux-verdict.sh'),
+    ...withExitCodes(['oos/linux-result.sh', 'oos/linux-verdict.sh'], false),
   ]);
 }
 

@@ -80,8 +80,11 @@ export const TIMEOUT_SECONDS_WARNING = 16;
  */
 export const FORBIDDEN_VALUE_CHARACTERS = [',', '"', "'", '\\'];
 
-/** An OOS `AllowedPattern` that admits exactly the values {@link checkPluginValue} admits. */
-export const PLUGIN_VALUE_ALLOWED_PATTERN = '^[^,"\'\\\\\\x00-\\x1f\\x7f]*$';
+/** One character a plugin value may hold (see {@link FORBIDDEN_VALUE_CHARACTERS}), as a regular expression. */
+export const PLUGIN_VALUE_CHARACTER = '[^,"\'\\\\\\x00-\\x1f\\x7f]';
+
+/** An OOS `AllowedPattern` that admits exactly the values {@link pluginValueProblem} admits. */
+export const PLUGIN_VALUE_ALLOWED_PATTERN = `^${PLUGIN_VALUE_CHARACTER}*$`;
 
 /** Whether a value is safe in the `--params=` list; returns the reason when it is not. */
 export function pluginValueProblem(value: string): string | undefined {
@@ -99,12 +102,38 @@ export function pluginValueProblem(value: string): string | undefined {
 
 /**
  * Snapshot group names: 2-128 characters of letters, digits, `.` `_` `-` `:`, starting with a
- * letter and not with `http://` or `https://` (CreateSnapshotGroup).
+ * letter and not with `http://` or `https://` (CreateSnapshotGroup's `Name`, as the ECS SDK model
+ * documents it; the API also takes letters of other scripts, which this package does not pass).
  */
 export const SNAPSHOT_NAME_PATTERN = '^(?!https?://)[A-Za-z][A-Za-z0-9._:-]{1,127}$';
 
-/** Snapshot group descriptions: at most 256 characters, not starting with `http://` or `https://`. */
+/** The rule of {@link SNAPSHOT_NAME_PATTERN}, for error messages. */
+export const SNAPSHOT_NAME_RULE = 'must be 2 to 128 characters of letters, digits, `.` `_` `-` `:`, start with a letter and not with http:// or https:// (CreateSnapshotGroup\'s Name)';
+
+/** Snapshot group descriptions: 2 to 256 characters, not starting with `http://` or `https://` (CreateSnapshotGroup). */
+export const SNAPSHOT_DESCRIPTION_MIN_LENGTH = 2;
 export const SNAPSHOT_DESCRIPTION_MAX_LENGTH = 256;
+
+/**
+ * The OOS and ROS `AllowedPattern` of a snapshot group description: empty (no description: the
+ * wrapper then leaves the plugin's optional Description out, so CreateSnapshotGroup gets none),
+ * or 2 to 256 characters that do not start with `http://` or `https://`, without the characters
+ * the `--params=` list cannot carry ({@link PLUGIN_VALUE_ALLOWED_PATTERN}).
+ */
+export const SNAPSHOT_DESCRIPTION_PATTERN =
+  `^$|^(?!https?://)${PLUGIN_VALUE_CHARACTER}{${SNAPSHOT_DESCRIPTION_MIN_LENGTH},${SNAPSHOT_DESCRIPTION_MAX_LENGTH}}$`;
+
+/** Why a snapshot group description would be refused (by the plugin's list or by CreateSnapshotGroup), or undefined. */
+export function snapshotDescriptionProblem(value: string): string | undefined {
+  const problem = pluginValueProblem(value);
+  if (problem !== undefined || value === '') {
+    return problem;
+  }
+  if (value.length < SNAPSHOT_DESCRIPTION_MIN_LENGTH || value.length > SNAPSHOT_DESCRIPTION_MAX_LENGTH || /^https?:\/\//.test(value)) {
+    return `must be empty (no description) or ${SNAPSHOT_DESCRIPTION_MIN_LENGTH} to ${SNAPSHOT_DESCRIPTION_MAX_LENGTH} characters not starting with http:// or https:// (CreateSnapshotGroup's Description)`;
+  }
+  return undefined;
+}
 
 /** ECS instance ids, as the ECS API issues them. */
 export const INSTANCE_ID_PATTERN = '^i-[a-z0-9]{8,32}$';

@@ -5,17 +5,22 @@ import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from
 import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN, ResourceScope } from '../policy-scope';
-import { RestoreCheck } from '../restore-check';
+import { RestoreCheck, RestoreCheckKind } from '../restore-check';
 import { RestoreSource, RestoreTestOptions } from '../restore-drill';
 import { RetentionOptions } from '../retention';
+import { NotifyOn, NotifyOptions } from '../notify';
 import { Schedule } from '../schedule';
 import { ValidationError, checkPattern } from '../validation';
+import { validatePostureDocument } from './schema';
 
 /** The posture file format version this package reads. */
 export const POSTURE_VERSION = 1;
 
 /** The longest posture name: it is a tag value, and OOS parameters carry it. */
 export const POSTURE_NAME_MAX_LENGTH = 128;
+
+/** The longest RPO a posture may give (`rpoHours`, the schema's maximum): a year. */
+export const MAX_RPO_HOURS = 8784;
 
 /** Posture names: a letter or digit, then letters, digits, `_` and `-`. */
 export const POSTURE_NAME_PATTERN = `^[A-Za-z0-9][A-Za-z0-9_-]{0,${POSTURE_NAME_MAX_LENGTH - 1}}$`;
@@ -27,6 +32,12 @@ export const STACK_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$';
 export interface PostureGroup {
   readonly name: string;
   readonly options: AppConsistentSnapshotOptions;
+  /**
+   * The group's recovery point objective in hours, for the audit (`rpoHours`).
+   *
+   * @default - the schedule's longest gap plus a margin (see lib/audit)
+   */
+  readonly rpoHours?: number;
 }
 
 /** A loaded, validated posture. */
@@ -38,15 +49,64 @@ export interface Posture {
   readonly resourceScope?: ResourceScope;
   readonly description?: string;
   readonly groups: readonly PostureGroup[];
+  /**
+   * Alerts of the scheduled runs (`notify`), applied to every group with a schedule.
+   *
+   * @default - no alerts
+   */
+  readonly notify?: NotifyOptions;
 }
 
-type Obj = Record<string, unknown>;
+/**
+ * A posture document as schema/posture.schema.json guarantees it (keys and types); the value rules
+ * are the constructs'.
+ */
+interface PostureDocument {
+  readonly version: 1;
+  readonly stackName?: string;
+  readonly postureName?: string;
+  readonly description?: string;
+  readonly account?: { readonly id: string; readonly region: string };
+  readonly notify?: { readonly webhook: { readonly secretParameter: string }; readonly on?: NotifyOn };
+  readonly groups: readonly GroupDocument[];
+}
 
-const TOP_KEYS = ['version', 'stackName', 'postureName', 'description', 'account', 'groups'];
-const GROUP_KEYS = [
-  'name', 'os', 'instances', 'targets', 'schedule', 'retention', 'restoreTest', 'role', 'scripts', 'fsFreeze', 'timeoutSeconds', 'vssWriters',
-  'excludeDiskIds', 'snapshot', 'requireAppConsistent', 'rateControl', 'pluginDeadlineSeconds', 'templateName',
-];
+interface GroupDocument {
+  readonly name: string;
+  readonly os: 'linux' | 'windows';
+  readonly instances?: string[];
+  readonly targets?: { readonly instances?: string[]; readonly tags?: Record<string, string> };
+  readonly schedule?: string | { readonly expression: string; readonly timeZone?: string; readonly endDate?: string };
+  readonly retention?: RetentionOptions;
+  readonly restoreTest?: RestoreTestDocument;
+  readonly role?: 'create' | { readonly create?: string; readonly existing?: string; readonly attach?: boolean };
+  readonly scripts?: unknown;
+  readonly fsFreeze?: boolean;
+  readonly timeoutSeconds?: number;
+  readonly vssWriters?: boolean;
+  readonly excludeDiskIds?: string[];
+  readonly snapshot?: { readonly name?: string; readonly description?: string };
+  readonly requireAppConsistent?: boolean;
+  readonly rateControl?: { readonly concurrency?: number; readonly maxErrors?: number };
+  readonly pluginDeadlineSeconds?: number;
+  readonly templateName?: string;
+  readonly rpoHours?: number;
+}
+
+/** A group's `restoreTest` as the schema guarantees it. */
+interface RestoreTestDocument {
+  readonly instance: string;
+  readonly check: RestoreCheckDocument;
+  readonly schedule?: GroupDocument['schedule'];
+  readonly source?: 'random' | { readonly instance: string };
+  readonly maxAgeHours?: number;
+  readonly timeoutMinutes?: number;
+  readonly diskDeletionTagCondition?: boolean;
+}
+
+type RestoreCheckDocument = RestoreCheckKind
+  | { readonly engine: 'mysql' | 'postgresql' | 'redis'; readonly query?: string; readonly database?: string; readonly dataDir?: string }
+  | { readonly script: string };
 
 /** How a construct prop is named in the posture file, for error messages. */
 const PROP_TO_POSTURE: Readonly<Record<string, string>> = {
@@ -63,192 +123,56 @@ const PROP_TO_POSTURE: Readonly<Record<string, string>> = {
   maxErrors: 'rateControl.maxErrors',
 };
 
-function isObject(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+const OS_BY_NAME: Readonly<Record<GroupDocument['os'], OperatingSystem>> = {
+  linux: OperatingSystem.LINUX,
+  windows: OperatingSystem.WINDOWS,
+};
 
-function expectObject(field: string, v: unknown, keys: readonly string[]): Obj {
-  if (!isObject(v)) {
-    throw new ValidationError(field, 'must be a mapping', v);
-  }
-  for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) {
-      throw new ValidationError(`${field ? `${field}.` : ''}${k}`, `is not a known key (known: ${keys.join(', ')})`, v[k]);
-    }
-  }
-  return v;
-}
-
-function optional<T>(field: string, v: unknown, type: 'string' | 'number' | 'boolean'): T | undefined {
-  if (v === undefined) {
-    return undefined;
-  }
-  if (typeof v !== type) {
-    throw new ValidationError(field, `must be a ${type}`, v);
-  }
-  return v as T;
-}
-
-function stringList(field: string, v: unknown): string[] | undefined {
-  if (v === undefined) {
-    return undefined;
-  }
-  if (!Array.isArray(v)) {
-    throw new ValidationError(field, 'must be a list', v);
-  }
-  v.forEach((item, i) => {
-    if (typeof item !== 'string') {
-      throw new ValidationError(`${field}[${i}]`, 'must be a string', item);
-    }
-  });
-  return v as string[];
-}
-
-function parseOs(field: string, v: unknown): OperatingSystem {
-  if (typeof v === 'string') {
-    const match = Object.values(OperatingSystem).find((os) => os.toLowerCase() === v.toLowerCase());
-    if (match) {
-      return match;
-    }
-  }
-  throw new ValidationError(field, 'must be linux or windows', v);
-}
-
-function parseRole(field: string, v: unknown): Pick<AppConsistentSnapshotOptions, 'roleName' | 'existingRoleName' | 'attachRole'> {
-  if (v === undefined || v === 'create') {
+function parseRole(role: GroupDocument['role']): Pick<AppConsistentSnapshotOptions, 'roleName' | 'existingRoleName' | 'attachRole'> {
+  if (role === undefined || role === 'create') {
     return {};
   }
-  const o = expectObject(field, v, ['create', 'existing', 'attach']);
-  const create = optional<string>(`${field}.create`, o.create, 'string');
-  const existing = optional<string>(`${field}.existing`, o.existing, 'string');
-  const attach = optional<boolean>(`${field}.attach`, o.attach, 'boolean');
-  if (create !== undefined && existing !== undefined) {
-    throw new ValidationError(field, 'must name either create or existing, not both (an instance holds one role)', v);
-  }
-  if (create === undefined && existing === undefined) {
-    throw new ValidationError(field, 'must name the role to create (create: NAME) or the existing role (existing: NAME)', v);
-  }
-  return { roleName: create, existingRoleName: existing, attachRole: attach };
-}
-
-/**
- * The group's instances: `targets: {instances: [...]}` or `targets: {tags: {k: v}}`, or the
- * shorthand `instances: [...]`.
- */
-function parseTargets(field: string, g: Obj): Pick<AppConsistentSnapshotOptions, 'instanceIds' | 'targetTags'> {
-  if (g.instances !== undefined && g.targets !== undefined) {
-    throw new ValidationError(`${field}.instances`, 'must not be given together with targets (instances is the short form of targets.instances)', g.instances);
-  }
-  if (g.instances !== undefined) {
-    return { instanceIds: stringList(`${field}.instances`, g.instances) };
-  }
-  if (g.targets === undefined) {
-    throw new ValidationError(`${field}.targets`, 'is required: targets.instances (a list of instance ids) or targets.tags (a mapping of tag keys to values)', undefined);
-  }
-  const t = expectObject(`${field}.targets`, g.targets, ['instances', 'tags']);
-  if ((t.instances === undefined) === (t.tags === undefined)) {
-    throw new ValidationError(`${field}.targets`, 'must name either instances or tags, not both and not neither', t);
-  }
-  if (t.instances !== undefined) {
-    return { instanceIds: stringList(`${field}.targets.instances`, t.instances) };
-  }
-  const tags = expectObject(`${field}.targets.tags`, t.tags, Object.keys(isObject(t.tags) ? t.tags : {}));
-  for (const [k, v] of Object.entries(tags)) {
-    if (typeof v !== 'string') {
-      throw new ValidationError(`${field}.targets.tags.${k}`, 'must be a string (quote numbers and booleans in YAML)', v);
-    }
-  }
-  return { targetTags: tags as Record<string, string> };
+  return { roleName: role.create, existingRoleName: role.existing, attachRole: role.attach };
 }
 
 /** `schedule: cron(...)` or `schedule: {expression: cron(...), timeZone, endDate}`. */
-function parseSchedule(field: string, v: unknown): Schedule {
+function parseSchedule(field: string, v: NonNullable<GroupDocument['schedule']>): Schedule {
   if (typeof v === 'string') {
     return Schedule.parse(v, {}, field);
   }
-  const o = expectObject(field, v, ['expression', 'timeZone', 'endDate']);
-  const expression = optional<string>(`${field}.expression`, o.expression, 'string');
-  if (expression === undefined) {
-    throw new ValidationError(`${field}.expression`, 'is required: cron(<6 fields>), rate(<N minutes|hours|days>) or at(<YYYY-MM-DDThh:mm:ssZ>)', undefined);
-  }
-  return Schedule.parse(expression, {
-    timeZone: optional<string>(`${field}.timeZone`, o.timeZone, 'string'),
-    endDate: optional<string>(`${field}.endDate`, o.endDate, 'string'),
-  }, field);
+  return Schedule.parse(v.expression, { timeZone: v.timeZone, endDate: v.endDate }, field);
 }
 
-/** `retention: {keepLast, maxAgeDays, maxDeletesPerRun, dryRun}`. */
-function parseRetention(field: string, v: unknown): RetentionOptions {
-  const o = expectObject(field, v, ['keepLast', 'maxAgeDays', 'maxDeletesPerRun', 'dryRun']);
-  const out = {
-    keepLast: optional<number>(`${field}.keepLast`, o.keepLast, 'number'),
-    maxAgeDays: optional<number>(`${field}.maxAgeDays`, o.maxAgeDays, 'number'),
-    maxDeletesPerRun: optional<number>(`${field}.maxDeletesPerRun`, o.maxDeletesPerRun, 'number'),
-    dryRun: optional<boolean>(`${field}.dryRun`, o.dryRun, 'boolean'),
-  };
-  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as RetentionOptions;
+/** `notify: {webhook: {secretParameter: NAME}, on: failures|always}` as the constructs take it. */
+function notifyOptions(notify: NonNullable<PostureDocument['notify']>): NotifyOptions {
+  return { webhookSecretParameter: notify.webhook.secretParameter, on: notify.on };
 }
 
-/** The posture keys of a restore drill. */
-const RESTORE_TEST_KEYS = ['instance', 'check', 'schedule', 'source', 'maxAgeHours', 'timeoutMinutes', 'diskDeletionTagCondition'];
-
-/** `check: mysql | postgresql | redis | generic | {engine: ENGINE, query, database, dataDir} | {script: FILE}`. */
-function parseRestoreCheck(field: string, v: unknown, baseDir: string): RestoreCheck {
-  const forms = 'mysql, postgresql, redis, generic, {engine: mysql|postgresql|redis, query, database, dataDir} or {script: FILE}';
-  const engines: Record<string, (o?: Record<string, string>) => RestoreCheck> = {
-    mysql: (o) => RestoreCheck.mysql(o),
-    postgresql: (o) => RestoreCheck.postgresql(o),
-    redis: (o) => RestoreCheck.redis(o),
-  };
-  if (typeof v === 'string') {
-    if (v === 'generic') return RestoreCheck.generic();
-    if (v in engines) return engines[v]();
-    throw new ValidationError(field, `must be ${forms}`, v);
+/** A check as the constructs take it; a script resolves relative to the posture file. */
+function restoreCheck(check: RestoreCheckDocument, baseDir: string): RestoreCheck {
+  if (typeof check === 'string') {
+    return check === 'generic' ? RestoreCheck.generic() : RestoreCheck[check]();
   }
-  if (isObject(v) && v.script !== undefined) {
-    expectObject(field, v, ['script']);
-    const script = optional<string>(`${field}.script`, v.script, 'string')!;
-    return RestoreCheck.fromFile(path.resolve(baseDir, script));
+  if ('script' in check) {
+    return RestoreCheck.fromFile(path.resolve(baseDir, check.script));
   }
-  const o = expectObject(field, v, ['engine', 'query', 'database', 'dataDir']);
-  const engine = optional<string>(`${field}.engine`, o.engine, 'string');
-  if (engine === undefined || !(engine in engines)) {
-    throw new ValidationError(`${field}.engine`, 'must be mysql, postgresql or redis (generic and script checks take no options)', engine);
-  }
-  const options: Record<string, string> = {};
-  for (const key of ['query', 'database', 'dataDir']) {
-    const value = optional<string>(`${field}.${key}`, o[key], 'string');
-    if (value !== undefined) options[key] = value;
-  }
-  return engines[engine](options);
+  const { engine, ...options } = check;
+  return RestoreCheck[engine](options);
 }
 
 /**
- * `restoreTest: {instance, check, schedule, source, maxAgeHours, timeoutMinutes, diskDeletionTagCondition}`.
- * Scripts resolve relative to the posture file.
+ * `restoreTest: {instance, check, schedule, source, maxAgeHours, timeoutMinutes, diskDeletionTagCondition}`
+ * as the constructs take it (the schema checked the keys and types, the construct checks the rest).
  */
-function parseRestoreTest(field: string, v: unknown, baseDir: string): RestoreTestOptions {
-  const o = expectObject(field, v, RESTORE_TEST_KEYS);
-  const instance = optional<string>(`${field}.instance`, o.instance, 'string');
-  if (instance === undefined) throw new ValidationError(`${field}.instance`, 'is required: the scratch instance the restored disks are attached to', undefined);
-  if (o.check === undefined) throw new ValidationError(`${field}.check`, 'is required: mysql, postgresql, redis, generic, {engine: ..., query: ...} or {script: FILE}', undefined);
-  let source: RestoreSource | undefined;
-  if (o.source === 'random') {
-    source = RestoreSource.random();
-  } else if (o.source !== undefined) {
-    const s = isObject(o.source) ? expectObject(`${field}.source`, o.source, ['instance']) : undefined;
-    const named = s === undefined ? undefined : optional<string>(`${field}.source.instance`, s.instance, 'string');
-    if (named === undefined) throw new ValidationError(`${field}.source`, 'must be random or {instance: i-...} (one of the group\'s instances)', o.source);
-    source = RestoreSource.instance(named);
-  }
+function restoreTestOptions(field: string, t: RestoreTestDocument, baseDir: string): RestoreTestOptions {
   const out: RestoreTestOptions = {
-    scratchInstanceId: instance,
-    check: parseRestoreCheck(`${field}.check`, o.check, baseDir),
-    schedule: o.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, o.schedule),
-    source,
-    maxAgeHours: optional<number>(`${field}.maxAgeHours`, o.maxAgeHours, 'number'),
-    timeoutMinutes: optional<number>(`${field}.timeoutMinutes`, o.timeoutMinutes, 'number'),
-    diskDeletionTagCondition: optional<boolean>(`${field}.diskDeletionTagCondition`, o.diskDeletionTagCondition, 'boolean'),
+    scratchInstanceId: t.instance,
+    check: restoreCheck(t.check, baseDir),
+    schedule: t.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, t.schedule),
+    source: t.source === undefined ? undefined : t.source === 'random' ? RestoreSource.random() : RestoreSource.instance(t.source.instance),
+    maxAgeHours: t.maxAgeHours,
+    timeoutMinutes: t.timeoutMinutes,
+    diskDeletionTagCondition: t.diskDeletionTagCondition,
   };
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as unknown as RestoreTestOptions;
 }
@@ -262,38 +186,28 @@ function postureField(groupPath: string, field: string): string {
   return `${groupPath}.${mapped}${index}${rest.join('')}`;
 }
 
-function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
-  const g = expectObject(field, v, GROUP_KEYS);
-  const name = optional<string>(`${field}.name`, g.name, 'string');
-  if (name === undefined) {
-    throw new ValidationError(`${field}.name`, 'is required', undefined);
-  }
-  if (g.os === undefined) {
-    throw new ValidationError(`${field}.os`, 'is required (linux or windows)', undefined);
-  }
-  const os = parseOs(`${field}.os`, g.os);
-  const targets = parseTargets(field, g);
-  const snapshot = g.snapshot === undefined ? {} : expectObject(`${field}.snapshot`, g.snapshot, ['name', 'description']);
-  const rate = g.rateControl === undefined ? {} : expectObject(`${field}.rateControl`, g.rateControl, ['concurrency', 'maxErrors']);
+function parseGroup(field: string, g: GroupDocument, baseDir: string): PostureGroup {
+  const name = g.name;
   const options: AppConsistentSnapshotOptions = {
-    os,
-    ...targets,
+    os: OS_BY_NAME[g.os],
+    instanceIds: g.instances ?? g.targets?.instances,
+    targetTags: g.targets?.tags,
     schedule: g.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, g.schedule),
-    retention: g.retention === undefined ? undefined : parseRetention(`${field}.retention`, g.retention),
-    restoreTest: g.restoreTest === undefined ? undefined : parseRestoreTest(`${field}.restoreTest`, g.restoreTest, baseDir),
-    ...parseRole(`${field}.role`, g.role),
+    retention: g.retention,
+    restoreTest: g.restoreTest === undefined ? undefined : restoreTestOptions(`${field}.restoreTest`, g.restoreTest, baseDir),
+    ...parseRole(g.role),
     scripts: g.scripts === undefined ? undefined : quiesceScriptsFromPosture(g.scripts, `${field}.scripts`, baseDir),
-    enableFsFreeze: optional<boolean>(`${field}.fsFreeze`, g.fsFreeze, 'boolean'),
-    timeoutSeconds: optional<number>(`${field}.timeoutSeconds`, g.timeoutSeconds, 'number'),
-    enableWriters: optional<boolean>(`${field}.vssWriters`, g.vssWriters, 'boolean'),
-    excludeDiskIds: stringList(`${field}.excludeDiskIds`, g.excludeDiskIds),
-    snapshotName: optional<string>(`${field}.snapshot.name`, snapshot.name, 'string'),
-    snapshotDescription: optional<string>(`${field}.snapshot.description`, snapshot.description, 'string'),
-    requireAppConsistent: optional<boolean>(`${field}.requireAppConsistent`, g.requireAppConsistent, 'boolean'),
-    concurrency: optional<number>(`${field}.rateControl.concurrency`, rate.concurrency, 'number'),
-    maxErrors: optional<number>(`${field}.rateControl.maxErrors`, rate.maxErrors, 'number'),
-    pluginDeadlineSeconds: optional<number>(`${field}.pluginDeadlineSeconds`, g.pluginDeadlineSeconds, 'number'),
-    templateName: optional<string>(`${field}.templateName`, g.templateName, 'string'),
+    enableFsFreeze: g.fsFreeze,
+    timeoutSeconds: g.timeoutSeconds,
+    enableWriters: g.vssWriters,
+    excludeDiskIds: g.excludeDiskIds,
+    snapshotName: g.snapshot?.name,
+    snapshotDescription: g.snapshot?.description,
+    requireAppConsistent: g.requireAppConsistent,
+    concurrency: g.rateControl?.concurrency,
+    maxErrors: g.rateControl?.maxErrors,
+    pluginDeadlineSeconds: g.pluginDeadlineSeconds,
+    templateName: g.templateName,
   };
   try {
     validateAppConsistentSnapshotProps({ ...options, groupName: name });
@@ -305,43 +219,32 @@ function parseGroup(field: string, v: unknown, baseDir: string): PostureGroup {
     }
     throw e;
   }
-  return { name, options };
+  return g.rpoHours === undefined ? { name, options } : { name, options, rpoHours: g.rpoHours };
 }
 
 /**
- * Validates a parsed posture document; relative script paths resolve against `baseDir`.
+ * Validates a parsed posture document: its keys and types against schema/posture.schema.json,
+ * then the rules of the constructs; relative script paths resolve against `baseDir`.
  * Throws a ValidationError naming the field path (e.g. `groups[1].instances[0]`).
  */
 export function parsePosture(doc: unknown, baseDir: string): Posture {
-  const top = expectObject('', doc, TOP_KEYS);
-  if (top.version !== POSTURE_VERSION) {
-    throw new ValidationError('version', `must be ${POSTURE_VERSION}`, top.version);
-  }
-  const stackName = optional<string>('stackName', top.stackName, 'string') ?? 'AppConsistentSnapshot';
+  validatePostureDocument(doc);
+  const top = doc as PostureDocument;
+  const stackName = top.stackName ?? 'AppConsistentSnapshot';
   checkPattern('stackName', stackName, STACK_NAME_PATTERN, 'must be a letter or digit followed by up to 254 letters, digits, `_` or `-` (ROS stack name)');
-  const postureName = optional<string>('postureName', top.postureName, 'string') ?? stackName.slice(0, POSTURE_NAME_MAX_LENGTH);
+  const postureName = top.postureName ?? stackName.slice(0, POSTURE_NAME_MAX_LENGTH);
   checkPattern('postureName', postureName, POSTURE_NAME_PATTERN, `must be a letter or digit followed by up to ${POSTURE_NAME_MAX_LENGTH - 1} letters, digits, \`_\` or \`-\` (it is the value of the posture tag on the snapshots)`);
-  const description = optional<string>('description', top.description, 'string');
-  if (!Array.isArray(top.groups) || top.groups.length === 0) {
-    throw new ValidationError('groups', 'must be a non-empty list of groups', top.groups);
-  }
+  const description = top.description;
   let resourceScope: ResourceScope | undefined;
   if (top.account !== undefined) {
-    const a = expectObject('account', top.account, ['id', 'region']);
-    if (typeof a.id === 'number') {
-      throw new ValidationError('account.id', 'must be a quoted string: a 16-digit account id loses digits as a YAML number', a.id);
-    }
-    const id = optional<string>('account.id', a.id, 'string');
-    const region = optional<string>('account.region', a.region, 'string');
-    if (id === undefined || region === undefined) {
-      throw new ValidationError('account', 'must give both id (the account id) and region (e.g. cn-hangzhou) to scope the roles', a);
-    }
-    checkPattern('account.id', id, ACCOUNT_ID_PATTERN, 'must be the account id (digits only; quote it in YAML)');
-    checkPattern('account.region', region, REGION_ID_PATTERN, 'must be a region id such as cn-hangzhou');
-    resourceScope = { accountId: id, regionId: region };
+    checkPattern('account.id', top.account.id, ACCOUNT_ID_PATTERN, 'must be the account id (digits only; quote it in YAML)');
+    checkPattern('account.region', top.account.region, REGION_ID_PATTERN, 'must be a region id such as cn-hangzhou');
+    resourceScope = { accountId: top.account.id, regionId: top.account.region };
   }
+  const notify = top.notify === undefined ? undefined : notifyOptions(top.notify);
   const groups = top.groups.map((g, i) => parseGroup(`groups[${i}]`, g, baseDir))
-    .map((g) => (resourceScope ? { ...g, options: { ...g.options, resourceScope } } : g));
+    .map((g) => (resourceScope ? { ...g, options: { ...g.options, resourceScope } } : g))
+    .map((g) => (notify && g.options.schedule ? { ...g, options: { ...g.options, notify } } : g));
   const seen = new Map<string, number>();
   groups.forEach((g, i) => {
     const first = seen.get(g.name);
@@ -354,7 +257,7 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
   groups.forEach((g, i) => (g.options.instanceIds ?? []).forEach((id, j) => {
     const other = owner.get(id);
     if (other !== undefined) {
-      const raw = (top.groups as Obj[])[i];
+      const raw = top.groups[i];
       throw new ValidationError(`groups[${i}].${raw.instances !== undefined ? 'instances' : 'targets.instances'}[${j}]`, `must belong to one group only (it is in ${other}; an instance holds one RAM role and one pair of scripts)`, id);
     }
     owner.set(id, `groups[${i}]`);
@@ -371,7 +274,7 @@ export function parsePosture(doc: unknown, baseDir: string): Posture {
       }
     }
   }));
-  return { stackName, postureName, description, resourceScope, groups };
+  return { stackName, postureName, description, resourceScope, groups, ...(notify ? { notify } : {}) };
 }
 
 /** Reads, parses and validates a posture file (YAML or JSON). */

@@ -13,8 +13,38 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
+# Installs a staged script: checks it against the expected checksum, stores the persistent
+# copy and its checksum, then places the script at its fixed path and verifies the result.
+store_install() {
+  local name="$1" staged="$2" want_sha="$3" target got problem sums tmp_sums
+  target=$(store_target_path "$name") || return 1
+  got=$(store_sha256 "$staged")
+  if [ "$got" != "$want_sha" ]; then
+    echo "script-store: $name: staged content has sha256 $got, expected $want_sha" >&2; return 1
+  fi
+  install -d -o root -g root -m 700 "$PERSISTENT_SCRIPT_DIR" || return 1
+  store_place "$staged" "$PERSISTENT_SCRIPT_DIR/$name.sh" || { echo "script-store: $name: cannot write the persistent copy" >&2; return 1; }
+  sums="$PERSISTENT_SCRIPT_DIR/$PERSISTENT_CHECKSUM_FILE"
+  tmp_sums=$(mktemp "$PERSISTENT_SCRIPT_DIR/.sums.XXXXXX") || return 1
+  { [ -f "$sums" ] && awk -v f="$name.sh" '$2 != f' "$sums"; printf '%s  %s\n' "$want_sha" "$name.sh"; } | sort -k2 > "$tmp_sums"
+  if ! { chmod 600 "$tmp_sums" && mv -f "$tmp_sums" "$sums"; }; then rm -f "$tmp_sums"; return 1; fi
+  store_place "$staged" "$target" || { echo "script-store: $name: cannot write $target" >&2; return 1; }
+  if ! problem=$(store_check_file "$target" "$want_sha"); then
+    echo "script-store: $name: $target $problem after installation" >&2; return 1
+  fi
+  echo "script-store: $name: installed $target (sha256 $want_sha, $SCRIPT_OWNER:$SCRIPT_GROUP, mode $SCRIPT_MODE) and its persistent copy" >&2
+}
+
+# Exit status 0 or 1 only, whatever status a failing tool gave under set -e: never one after
+# which Cloud Assistant would power off or reboot the instance (193, 194).
+STAGE_DIR=""
+on_exit() {
+  local status=$?
+  [ -z "$STAGE_DIR" ] || rm -rf "$STAGE_DIR"
+  [ "$status" = 0 ] || exit 1
+}
+trap on_exit EXIT
 STAGE_DIR=$(mktemp -d /tmp/.app-snapshot-stage.XXXXXX)
-trap 'rm -rf "$STAGE_DIR"' EXIT
 STAGED_NAMES=()
 
 # unpack_payloads < Base64 of the gzip-compressed scripts, one after the other (one stream,

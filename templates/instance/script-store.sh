@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# Script store: installs the quiesce scripts where the plugin expects them and keeps a
-# persistent, checksummed copy outside /tmp so that a later run can verify and repair them.
-# Shared by the script deployment and the snapshot wrapper (concatenated into both at synth
-# time, after a header that sets PRESCRIPT_PATH, POSTSCRIPT_PATH, SCRIPT_MODE, SCRIPT_OWNER,
-# SCRIPT_GROUP, PERSISTENT_SCRIPT_DIR and PERSISTENT_CHECKSUM_FILE).
+# Script store: the quiesce scripts where the plugin expects them, and a persistent,
+# checksummed copy outside /tmp so that a later run can verify and repair them. Shared by the
+# script deployment (install-scripts.sh adds store_install) and the snapshot wrapper
+# (concatenated into both at synth time, after a header that sets PRESCRIPT_PATH,
+# POSTSCRIPT_PATH, SCRIPT_MODE, SCRIPT_OWNER, SCRIPT_GROUP, PERSISTENT_SCRIPT_DIR and
+# PERSISTENT_CHECKSUM_FILE).
 #
 # Each function prints what it found or did on stderr and returns non-zero on failure.
 
@@ -53,28 +54,6 @@ store_place() {
   # Flush the new file before the rename makes it visible, so a crash leaves old or new.
   sync "$tmp" 2>/dev/null || sync
   if ! mv -f "$tmp" "$dest"; then rm -f "$tmp"; return 1; fi
-}
-
-# Installs a staged script: checks it against the expected checksum, stores the persistent
-# copy and its checksum, then places the script at its fixed path and verifies the result.
-store_install() {
-  local name="$1" staged="$2" want_sha="$3" target got problem sums tmp_sums
-  target=$(store_target_path "$name") || return 1
-  got=$(store_sha256 "$staged")
-  if [ "$got" != "$want_sha" ]; then
-    echo "script-store: $name: staged content has sha256 $got, expected $want_sha" >&2; return 1
-  fi
-  install -d -o root -g root -m 700 "$PERSISTENT_SCRIPT_DIR" || return 1
-  store_place "$staged" "$PERSISTENT_SCRIPT_DIR/$name.sh" || { echo "script-store: $name: cannot write the persistent copy" >&2; return 1; }
-  sums="$PERSISTENT_SCRIPT_DIR/$PERSISTENT_CHECKSUM_FILE"
-  tmp_sums=$(mktemp "$PERSISTENT_SCRIPT_DIR/.sums.XXXXXX") || return 1
-  { [ -f "$sums" ] && awk -v f="$name.sh" '$2 != f' "$sums"; printf '%s  %s\n' "$want_sha" "$name.sh"; } | sort -k2 > "$tmp_sums"
-  if ! { chmod 600 "$tmp_sums" && mv -f "$tmp_sums" "$sums"; }; then rm -f "$tmp_sums"; return 1; fi
-  store_place "$staged" "$target" || { echo "script-store: $name: cannot write $target" >&2; return 1; }
-  if ! problem=$(store_check_file "$target" "$want_sha"); then
-    echo "script-store: $name: $target $problem after installation" >&2; return 1
-  fi
-  echo "script-store: $name: installed $target (sha256 $want_sha, $SCRIPT_OWNER:$SCRIPT_GROUP, mode $SCRIPT_MODE) and its persistent copy" >&2
 }
 
 # Verifies a script at its fixed path and repairs it from the persistent copy when it is

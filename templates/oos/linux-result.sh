@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # The result line of the wrappers run on Linux instances (the snapshot run and the verdict run).
-# The generated command defines APP_SNAPSHOT_INSTANCE_ID and exit_code_info (from the package's
-# exit-code table) before this file. Every way out of a wrapper goes through finish, which prints
+# The generated command defines APP_SNAPSHOT_INSTANCE_ID, exit_code_info and reserved_exit_code
+# (from the package's exit-code table) before this file. Every way out of a wrapper goes through
+# finish, which prints
 #   APP_SNAPSHOT_RESULT {"instanceId":...,"exitCode":...,"consistency":...,"snapshotGroupId":...,"message":...}
-# as the last line of the output and exits with that code.
+# as the last line of the output and exits with that code; never with a code after which Cloud
+# Assistant would power off or reboot the instance (193, 194), whatever the plugin returned.
 
 json_string() {
   local s="$1"
@@ -16,9 +18,14 @@ json_string() {
   printf '"%s"' "$s"
 }
 
-# finish CODE CONSISTENCY SNAPSHOT_GROUP_ID MESSAGE: prints the result line and exits.
+# finish CODE CONSISTENCY SNAPSHOT_GROUP_ID MESSAGE: prints the result line and exits. A reserved
+# code becomes RESERVED_EXIT_CODE_REPLACED (119), and the message names the original one.
 finish() {
   local code="$1" consistency="$2" ssg="$3" message="$4" ssg_json=null
+  if reserved_exit_code "$code"; then
+    message="$(describe 119) (the original exit code was $code, after which Cloud Assistant would power off or reboot the instance; $message)"
+    code=119
+  fi
   [ -n "$ssg" ] && ssg_json=$(json_string "$ssg")
   printf 'APP_SNAPSHOT_RESULT {"instanceId":%s,"exitCode":%d,"consistency":%s,"snapshotGroupId":%s,"message":%s}\n' \
     "$(json_string "$APP_SNAPSHOT_INSTANCE_ID")" "$code" "$(json_string "$consistency")" "$ssg_json" "$(json_string "$message")"

@@ -6,11 +6,13 @@
 # package's exit-code table), script-store.sh, linux-result.sh and linux-preflight.sh.
 #
 # It checks the preflight facts, verifies and repairs the quiesce scripts, runs
-# app-snapshot-plugin, reads the snapshot group id and the consistency verdict from the plugin's
-# output, and ends with exactly one APP_SNAPSHOT_RESULT line (see linux-result.sh).
-# Exit status: the plugin's code when it fails, 0 only for a verified success, and the
-# package's own codes (120-127) otherwise; see the exit-code table in the README. The tags of
-# the snapshots are checked afterwards, by the verdict run (linux-verdict.sh).
+# app-snapshot-plugin through acs-plugin-manager within a deadline, reads the snapshot group id
+# (and the consistency the plugin logged, a hint) from the plugin's output, and ends with exactly
+# one APP_SNAPSHOT_RESULT line (see linux-result.sh).
+# Exit status: the plugin's (or the plugin manager's) code when it fails, 0 when the plugin
+# succeeded and named its snapshot group, and the package's own codes (119-127) otherwise; see
+# the exit-code table in the README. The snapshots' tags, read back from ECS, decide the verdict:
+# the verdict run (linux-verdict.sh) judges them after this run.
 set -uo pipefail
 
 # Plugin output goes to tmpfs: the plugin freezes the disk file systems, and a writer blocked
@@ -62,23 +64,98 @@ for name in prescript postscript; do
 done
 
 # --- the plugin ---
-echo "app-snapshot: running $PLUGIN_MANAGER --exec --plugin $APP_SNAPSHOT_PLUGIN --params=$APP_SNAPSHOT_PLUGIN_PARAMS"
-timeout --signal=TERM --kill-after=15 "$APP_SNAPSHOT_DEADLINE_SECONDS" \
-  "$PLUGIN_MANAGER" --exec --plugin "$APP_SNAPSHOT_PLUGIN" --params="$APP_SNAPSHOT_PLUGIN_PARAMS" \
-  > "$RUN_DIR/plugin.out" 2>&1 < /dev/null
+# A parameter whose value is empty is left out of --params= (CreateSnapshotGroup takes a
+# description of 2 to 256 characters: an empty one is not passed at all). Only optional ones can
+# be empty (the templates' patterns), and values never hold `,`.
+params=""
+IFS=, read -r -a param_items <<<"$APP_SNAPSHOT_PLUGIN_PARAMS"
+for item in ${param_items[@]+"${param_items[@]}"}; do
+  [[ "$item" =~ ^-[A-Za-z]+=(\"\")?$ ]] || params="${params:+$params,}$item"
+done
+
+# alive PID: whether the process runs (a zombie does not).
+alive() {
+  local stat
+  { IFS= read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [ "${stat:0:1}" != Z ]
+}
+
+# The plugin manager runs the plugin in a process group of its own (Setpgid, in the agent's
+# source) and, when its own timeout expires, kills the plugin process only: signalling the
+# manager would not reach the plugin. So the manager runs in a session of its own, whose id is
+# its pid and which every process it starts keeps (also once the manager has gone).
+# session_pids SID: the pids of the processes of that session.
+session_pids() {
+  local file stat sid
+  for file in /proc/[0-9]*/stat; do
+    { IFS= read -r stat < "$file"; } 2>/dev/null || continue
+    read -r _ _ _ sid _ <<<"${stat##*) }"
+    [ "$sid" = "$1" ] && echo "${stat%% *}"
+  done
+}
+
+# stop_session SID: TERM to every process of the session, KILL to those left after the grace period.
+stop_session() {
+  local pids waited=0
+  pids=$(session_pids "$1")
+  # shellcheck disable=SC2086 # one pid per word
+  [ -z "$pids" ] || kill -TERM $pids 2>/dev/null
+  while [ -n "$(session_pids "$1")" ] && [ "$waited" -lt $((APP_SNAPSHOT_STOP_GRACE_SECONDS * 10)) ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  pids=$(session_pids "$1")
+  # shellcheck disable=SC2086
+  [ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+}
+
+# recover: after the plugin was stopped mid-run (by the wrapper, or by the plugin manager's own
+# timeout), it may have left file systems frozen or the application paused. Thaw every disk file
+# system (thawing one that is not frozen only fails) and run the postscript, which the script
+# library makes idempotent; both bounded in time.
+recover() {
+  local until=$((SECONDS + APP_SNAPSHOT_RECOVERY_THAW_SECONDS)) mountpoint fstype
+  while read -r _ mountpoint fstype _; do
+    [ "$SECONDS" -lt "$until" ] || break
+    case "$fstype" in ext2|ext3|ext4|xfs|btrfs) timeout 10 fsfreeze -u "$mountpoint" 2>/dev/null && echo "app-snapshot: thawed $mountpoint" >&2 ;; esac
+  done < /proc/self/mounts
+  if [ -x "$POSTSCRIPT_PATH" ]; then
+    timeout --kill-after=5 "$APP_SNAPSHOT_RECOVERY_POSTSCRIPT_SECONDS" "$POSTSCRIPT_PATH" >&2 \
+      || echo "app-snapshot: the postscript failed or ran out of time after the plugin was stopped" >&2
+  fi
+}
+
+# manager_error_line CODE: the plugin manager's own error line for CODE in the output, if any:
+# `<Func> <NAME>[.<errno>]: <tip>` (the agent's errcode.go and errorcode_unix.go), NAME as in the
+# exit-code table. A plugin may exit with the same numbers: without that line the code is the
+# plugin's own.
+manager_error_line() {
+  plugin_manager_exit_code "$1" || return 1
+  grep -E "^[A-Za-z]+ $(describe "$1" | cut -d: -f1)(\.[A-Za-z]+)?: " "$RUN_DIR/plugin.out" | tail -n 1 | grep .
+}
+
+manager_timeout=$((APP_SNAPSHOT_DEADLINE_SECONDS + APP_SNAPSHOT_MANAGER_TIMEOUT_MARGIN_SECONDS))
+echo "app-snapshot: running $PLUGIN_MANAGER --exec --plugin $APP_SNAPSHOT_PLUGIN --timeout=$manager_timeout --params=$params (deadline ${APP_SNAPSHOT_DEADLINE_SECONDS}s)"
+deadline=$((SECONDS + APP_SNAPSHOT_DEADLINE_SECONDS))
+setsid "$PLUGIN_MANAGER" --exec --plugin "$APP_SNAPSHOT_PLUGIN" --timeout="$manager_timeout" --params="$params" \
+  > "$RUN_DIR/plugin.out" 2>&1 < /dev/null &
+manager=$!
+stopped=false
+while alive "$manager"; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    stop_session "$manager"
+    stopped=true
+    break
+  fi
+  sleep 0.5
+done
+wait "$manager"
 code=$?
 cat "$RUN_DIR/plugin.out"
 
-if [ "$code" = 124 ] || [ "$code" = 137 ]; then
-  # The plugin was stopped mid-run: it may have left file systems frozen or the application
-  # paused. Thaw every disk file system (thawing one that is not frozen only fails) and run
-  # the postscript, which the script library makes idempotent.
-  while read -r _ mountpoint fstype _; do
-    case "$fstype" in ext2|ext3|ext4|xfs|btrfs) fsfreeze -u "$mountpoint" 2>/dev/null && echo "app-snapshot: thawed $mountpoint" >&2 ;; esac
-  done < /proc/self/mounts
-  if [ -x "$POSTSCRIPT_PATH" ]; then
-    "$POSTSCRIPT_PATH" >&2 || echo "app-snapshot: the postscript failed after the plugin was stopped" >&2
-  fi
+if [ "$stopped" = true ]; then
+  recover
   fail_package 124 "stopped after ${APP_SNAPSHOT_DEADLINE_SECONDS}s"
 fi
 
@@ -90,22 +167,23 @@ elif grep -q 'Take FsConsistent snapshots successfully' "$RUN_DIR/plugin.out"; t
 else
   verdict=""
 fi
+note="${scripts_note:+ (scripts:$scripts_note)}"
 
 if [ "$code" != 0 ]; then
-  finish "$code" Failed "$ssg" "$(describe "$code")${scripts_note:+ (scripts:$scripts_note)}"
+  message=$(describe "$code")
+  if line=$(manager_error_line "$code"); then
+    # The plugin manager's own failure; 247: its timeout killed the plugin process (not its
+    # children), which may have left the file systems frozen.
+    [ "$code" != 247 ] || { stop_session "$manager"; recover; }
+    message="$message (the plugin manager: $line)"
+  elif plugin_manager_exit_code "$code"; then
+    message="UNDOCUMENTED: the plugin exited with code $code; the plugin manager uses $code for ${message%%:*} but printed no error line, so the code is the plugin's own, which its documentation does not list"
+  fi
+  finish "$code" Failed "$ssg" "$message$note"
 fi
-# The verdict run reads the snapshots' tags back by the group id: a success must name one.
-if [ -n "$verdict" ] && [ -z "$ssg" ]; then
-  finish 122 Unknown "" "$(describe 122) (the plugin reported $verdict but named no snapshot group)"
+# The plugin exited 0. Its snapshots' tags, read back from ECS by the group id, decide the
+# verdict; what it logged is a hint. Without a group id nothing can be read back.
+if [ -z "$ssg" ]; then
+  finish 122 Unknown "" "$(describe 122) (the plugin exited 0 but named no snapshot group${verdict:+, though it logged a $verdict run}: the snapshots' tags cannot be read back)$note"
 fi
-case "$verdict" in
-  AppConsistent)
-    finish 0 AppConsistent "$ssg" "application-consistent snapshot group created${scripts_note:+ (scripts:$scripts_note)}" ;;
-  FsConsistent)
-    if [ "$APP_SNAPSHOT_REQUIRE_APP_CONSISTENT" = true ]; then
-      finish 120 FsConsistent "$ssg" "$(describe 120)${scripts_note:+ (scripts:$scripts_note)}"
-    fi
-    finish 0 FsConsistent "$ssg" "file-system-consistent snapshot group created; application consistency was not required${scripts_note:+ (scripts:$scripts_note)}" ;;
-  *)
-    finish 122 Unknown "$ssg" "$(describe 122)" ;;
-esac
+finish 0 "${verdict:-Unknown}" "$ssg" "snapshot group $ssg created; the plugin logged ${verdict:+a $verdict run}${verdict:-no verdict}; the snapshots' tags decide the verdict$note"

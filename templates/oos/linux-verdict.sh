@@ -9,6 +9,8 @@
 #   disks      the instance's disks as the preflight read them (DescribeDisks)
 # The tags decide: application-consistent when every snapshot carries APPConsistent:True,
 # file-system-consistent when every snapshot carries a consistency tag and one is FsConsistent.
+# What the plugin logged (AppConsistent, FsConsistent, or Unknown when it logged neither) is a
+# hint only: it is named where the tags contradict it.
 # Anything that keeps the group from confirming the run ends with SNAPSHOTS_NOT_CONFIRMED, a
 # required but missing application consistency with APP_CONSISTENCY_NOT_OBTAINED. Ends with one
 # APP_SNAPSHOT_RESULT line (linux-result.sh), like the snapshot run.
@@ -23,8 +25,8 @@ case "$APP_SNAPSHOT_REQUIRE_APP_CONSISTENT" in
 esac
 [[ "$group" =~ ^ssg-[A-Za-z0-9]+$ ]] || fail_package 125 "snapshot group id '$group' from the snapshot run is not of the form ssg-xxxxxxxx"
 case "$APP_SNAPSHOT_LOG_VERDICT" in
-  AppConsistent|FsConsistent) ;;
-  *) fail_package 125 "the snapshot run's verdict must be AppConsistent or FsConsistent, got '$APP_SNAPSHOT_LOG_VERDICT'" ;;
+  AppConsistent|FsConsistent|Unknown) ;;
+  *) fail_package 125 "the snapshot run's logged verdict must be AppConsistent, FsConsistent or Unknown, got '$APP_SNAPSHOT_LOG_VERDICT'" ;;
 esac
 # check_facts PATTERN ITEM...: ends the run unless every item matches PATTERN.
 check_facts() {
@@ -95,7 +97,10 @@ if [ "${#problems[@]}" -gt 0 ]; then
 fi
 if [ "${#fs[@]}" -eq 0 ]; then
   note=""
-  [ "$APP_SNAPSHOT_LOG_VERDICT" = AppConsistent ] || note="; the plugin had logged a file-system-consistent run, the tags say otherwise and are taken as the verdict"
+  case "$APP_SNAPSHOT_LOG_VERDICT" in
+    FsConsistent) note="; the plugin had logged a file-system-consistent run, the tags say otherwise and are taken as the verdict" ;;
+    Unknown) note="; the plugin had logged no verdict, the tags decide" ;;
+  esac
   finish 0 AppConsistent "$group" "application-consistent: all $app snapshots of group $group (instance $instance) carry APPConsistent:True$note"
 fi
 reason="snapshot $(joined ', ' "${fs[@]}") of group $group (instance $instance) carries FsConsistent:True"

@@ -41,8 +41,9 @@ describe('the synthesized automation command against the plugin stand-in', () =>
     }
     expect(r.file('order')).toBe('prescript\npostscript\n');
     expect(r.file('writable')).toBe('yes\n');
-    // The plugin got exactly the eight documented parameters.
-    expect(Object.keys(r.runs[0].params).sort()).toEqual(['Description', 'EnableFsFreeze', 'ExcludeDiskId', 'Name', 'PostScriptPath', 'PreScriptPath', 'RamRoleName', 'TimeoutInSeconds']);
+    // The plugin got the documented parameters but the empty ones (no disk excluded, no
+    // description), which are left out.
+    expect(Object.keys(r.runs[0].params).sort()).toEqual(['EnableFsFreeze', 'Name', 'PostScriptPath', 'PreScriptPath', 'RamRoleName', 'TimeoutInSeconds']);
   });
 
   test.each(EXIT_CODES.filter((e) => e.code >= 1 && e.code <= 255 && e.source === 'plugin').map((e) => [e.code, e.name]))(
@@ -59,12 +60,87 @@ describe('the synthesized automation command against the plugin stand-in', () =>
       expect(r.run.execution.status).toBe('Failed');
     });
 
-  test('file-system fallback when application consistency is required: the package code, FsConsistent', async () => {
+  test('file-system fallback when application consistency is required: the tags decide, the package code, FsConsistent', async () => {
     const r = await run({ fail: 'fs-fallback' });
-    expect(r.rc).toBe(PackageExitCode.APP_CONSISTENCY_NOT_OBTAINED);
-    expect(r.result).toMatchObject({ exitCode: 120, consistency: 'FsConsistent' });
-    expect(r.result.snapshotGroupId).toBe(r.groups[0].SnapshotGroupId);
+    // The snapshot run hands over to the verdict run, which reads the tags.
+    expect(r.rc).toBe(0);
+    expect(r.result).toMatchObject({ exitCode: 0, consistency: 'FsConsistent', snapshotGroupId: r.groups[0].SnapshotGroupId });
+    expect(r.run.verdict!.result).toMatchObject({ exitCode: 120, consistency: 'FsConsistent', snapshotGroupId: r.groups[0].SnapshotGroupId });
+    expect(r.run.verdict!.rc).toBe(PackageExitCode.APP_CONSISTENCY_NOT_OBTAINED);
+    expect(r.run.instanceExecution).toMatchObject({ status: 'Failed', failedTask: 'checkVerdict' });
     expect(r.groups[0].Tags).toContainEqual({ Key: 'FsConsistent', Value: 'True' });
+  });
+
+  describe('the plugin logs no verdict (its wording is not confirmed): the tags read back from ECS decide', () => {
+    test('tagged APPConsistent: application-consistent, exit 0', async () => {
+      const r = await run({ config: ['log_verdict=false'] });
+      expect(r.rc).toBe(0);
+      expect(r.result).toMatchObject({ exitCode: 0, consistency: 'Unknown', snapshotGroupId: r.groups[0].SnapshotGroupId });
+      expect(r.result.message).toMatch(/the plugin logged no verdict; the snapshots' tags decide the verdict/);
+      expect(r.run.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'AppConsistent' });
+      expect(r.run.verdict!.result.message).toMatch(/the plugin had logged no verdict, the tags decide$/);
+      expect(r.run.execution.status).toBe('Success');
+    });
+
+    test('tagged FsConsistent with application consistency required: 120 from the tags', async () => {
+      const r = await run({ fail: 'fs-fallback', config: ['log_verdict=false'] });
+      expect(r.rc).toBe(0);
+      expect(r.run.verdict!.result).toMatchObject({ exitCode: 120, consistency: 'FsConsistent' });
+    });
+
+    test('tagged FsConsistent, not required: exit 0, FsConsistent', async () => {
+      const r = await run({ fail: 'fs-fallback', config: ['log_verdict=false'], values: { requireAppConsistent: 'false' } });
+      expect(r.run.verdict!.result).toMatchObject({ exitCode: 0, consistency: 'FsConsistent' });
+      expect(r.run.execution.status).toBe('Success');
+    });
+  });
+
+  test.each([193, 194])('the plugin exits %i, after which Cloud Assistant would power off or reboot the instance: the wrapper exits 119 and names it', async (code) => {
+    const r = await run({ fail: `exit:${code}` });
+    expect(r.rc).toBe(PackageExitCode.RESERVED_EXIT_CODE_REPLACED);
+    expect(r.result).toMatchObject({ exitCode: 119, consistency: 'Failed' });
+    expect(r.result.message).toMatch(new RegExp(`^RESERVED_EXIT_CODE_REPLACED: .*\\(the original exit code was ${code}, after which Cloud Assistant would power off or reboot the instance; UNDOCUMENTED: the plugin exited with code ${code}`));
+    expect(r.run.instanceExecution).toMatchObject({ status: 'Failed', failedTask: 'runSnapshot' });
+  });
+
+  describe("the plugin manager's own codes (232-247) and the plugin's", () => {
+    test("the manager's own failure (DOWNLOAD_FAIL, 240): its code, and its error line kept in the result", async () => {
+      const r = await run({ config: ['manager_fail=240'] });
+      expect(r.rc).toBe(240);
+      expect(r.result).toMatchObject({ exitCode: 240, consistency: 'Failed', snapshotGroupId: null });
+      expect(r.result.message).toMatch(/^DOWNLOAD_FAIL: the plugin package could not be downloaded .*\(the plugin manager: ExecutePluginOnlineOrLocal DOWNLOAD_FAIL: Downloading package failed, package\[app-snapshot-plugin\]: context deadline exceeded\)$/);
+      expect(r.runs).toHaveLength(0);
+    });
+
+    test('the plugin returning 240 itself (no error line of the manager): the plugin\'s own, undocumented code', async () => {
+      const r = await run({ fail: 'exit:240' });
+      expect(r.rc).toBe(240);
+      expect(r.result.message).toMatch(/^UNDOCUMENTED: the plugin exited with code 240; the plugin manager uses 240 for DOWNLOAD_FAIL but printed no error line, so the code is the plugin's own/);
+    });
+
+    test('the manager is given --timeout: the deadline plus 30 s, so that it never stops the plugin first', async () => {
+      const r = await run();
+      expect(r.runs[0].argv).toContain('--timeout=90');
+    });
+
+    test('an agent that ignores --timeout (older than 499) stops a hung plugin at its own timeout (247): the wrapper thaws and runs the postscript', async () => {
+      const r = await run({ fail: 'hang', config: ['timeout_flag=ignored', 'plugin_timeout=3'] });
+      expect(r.rc).toBe(247);
+      expect(r.result).toMatchObject({ exitCode: 247, consistency: 'Failed' });
+      expect(r.result.message).toMatch(/^EXECUTE_TIMEOUT_ERR: .*\(the plugin manager: ExecutePlugin EXECUTE_TIMEOUT_ERR: Execute plugin timeout, timeout\[3\] err: timeout\)$/);
+      expect(r.file('order')).toBe('prescript\npostscript\n');
+      expect(r.file('writable')).toBe('yes\n');
+      expect(r.file('plugin-processes') ?? '').toBe('');
+    });
+  });
+
+  test('an empty description is left out of the plugin\'s parameters (CreateSnapshotGroup takes 2-256 characters)', async () => {
+    const r = await run({ values: { snapshotDescription: '' } });
+    expect(r.rc).toBe(0);
+    expect(Object.keys(r.runs[0].params)).not.toContain('Description');
+    expect(r.groups[0].Description).toBe('');
+    const described = await run({ values: { snapshotDescription: 'Nightly' } });
+    expect(described.runs[0].params.Description).toBe('Nightly');
   });
 
   test('file-system fallback when it is not required: exit 0, FsConsistent, confirmed by the tags', async () => {
@@ -82,10 +158,11 @@ describe('the synthesized automation command against the plugin stand-in', () =>
     expect(r.runs).toHaveLength(0);
   });
 
-  test('garbled plugin output with exit 0: no verdict, its own code', async () => {
+  test('garbled plugin output with exit 0: no group id and no verdict, so nothing decides: its own code', async () => {
     const r = await run({ fail: 'garbled' });
     expect(r.rc).toBe(PackageExitCode.NO_VERDICT);
-    expect(r.result).toMatchObject({ exitCode: 122, consistency: 'Unknown' });
+    expect(r.result).toMatchObject({ exitCode: 122, consistency: 'Unknown', snapshotGroupId: null });
+    expect(r.result.message).toMatch(/named no snapshot group: the snapshots' tags cannot be read back/);
   });
 
   test('a script deleted and one altered (as after a reboot) are repaired before the plugin runs', async () => {
@@ -110,12 +187,16 @@ describe('the synthesized automation command against the plugin stand-in', () =>
     expect(r.stderr).toMatch(/WARNING: .*continuing because application consistency is not required/);
   });
 
-  test('a plugin that hangs past the deadline is stopped; the file system is thawed and the postscript run', async () => {
+  test('a plugin that hangs past the deadline is stopped, in its own process group too; the file system is thawed and the postscript run', async () => {
     const r = await run({ fail: 'hang', timeoutMs: 150_000 });
     expect(r.rc).toBe(PackageExitCode.PLUGIN_TIMED_OUT);
     expect(r.result).toMatchObject({ exitCode: 124, consistency: 'Failed' });
     expect(r.file('writable')).toBe('yes\n');
     expect(r.file('order')).toBe('prescript\npostscript\n');
+    // The plugin manager ran the plugin in a process group of its own: stopping the manager
+    // alone would have left it running.
+    expect(r.file('plugin-processes') ?? '').toBe('');
+    expect(r.stdout).toMatch(/Received signal 15, abort and resume I\/O/);
   }, 200_000);
 
   test('an execution value that breaks the rules is refused by the templates before anything runs', () => {

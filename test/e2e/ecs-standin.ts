@@ -2,12 +2,14 @@
  * A stand-in for the ECS API calls the package's templates make (nothing here reaches Alibaba
  * Cloud). It answers from a small cloud state: one instance, its disks and role, and snapshot
  * groups (those the plugin stand-in created, or those a test set up). It refuses a request
- * parameter that the ECS SDK's request model does not have or that is shaped otherwise, and
+ * parameter that the ECS SDK's request model does not have or that is shaped otherwise, or that
+ * breaks a rule the SDK's comments document (ecs-sdk-constraints.ts), and
  * checks every response it builds against the SDK's response model, so that the templates'
  * selectors run over responses shaped as ECS shapes them.
  */
 import { FieldType, findEcsApi } from '../../lib/oos/lint/ecs-sdk-model';
 import { SnapshotGroupRecord } from '../standin/scenario';
+import { constraintProblems } from './ecs-sdk-constraints';
 
 /** A disk of the simulated account. */
 export interface CloudDisk {
@@ -145,6 +147,9 @@ export function modelCheckedCall(service: string, api: string, parameters: Recor
     if (!model.model.request.has(name)) throw new Error(`${name} is not a parameter of ${api}`);
   }
   checkShape(parameters, { kind: 'model', fields: model.model.request }, `${api} request`);
+  // As ECS would refuse it, where the SDK's comments document a rule (required, lengths, bounds).
+  const problems = constraintProblems(model.model, parameters);
+  if (problems.length > 0) throw new Error(problems.join('; '));
   // APIs that take a RegionId must be given the execution's (AttachDisk and a few others take none).
   if (model.model.request.has('RegionId') && parameters.RegionId !== 'cn-hangzhou') throw new Error(`${api}: RegionId must be the execution's region`);
   calls.push({ api, parameters });
@@ -399,24 +404,35 @@ export class EcsStandIn {
     }
   }
 
-  /**
-   * One page of a list, as the APIs paged by token answer: MaxResults within the API's bounds
-   * (DescribeSnapshotGroups 1-100, DescribeDisks 10-500; default 10), and a NextToken when more
-   * items follow (absent on the last page).
-   */
   private page<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>,
-    bounds: { min: number; max: number } = { min: 1, max: 100 }): Record<string, unknown> {
-    const size = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
-    if (!Number.isInteger(size) || size < bounds.min || size > bounds.max) {
-      throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be ${bounds.min} to ${bounds.max}, got ${String(p.MaxResults)}`);
-    }
-    let start = 0;
-    if (p.NextToken !== undefined && p.NextToken !== '') {
-      const m = /^page-(\d+)$/.exec(String(p.NextToken));
-      if (!m || Number(m[1]) >= items.length) throw new Error(`InvalidParameter.NextToken: ${api}: ${String(p.NextToken)}`);
-      start = Number(m[1]);
-    }
-    const end = start + size;
-    return { ...shape(items.slice(start, end)), ...(end < items.length ? { NextToken: `page-${end}` } : {}) };
+    bounds?: PageBounds): Record<string, unknown> {
+    return pageByToken(api, p, items, shape, bounds);
   }
+}
+
+/** The bounds of an API's MaxResults. */
+export interface PageBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * One page of a list, as the APIs paged by token answer: MaxResults within the API's bounds
+ * (DescribeSnapshotGroups 1-100, the default; DescribeDisks 10-500), default 10, and a NextToken
+ * when more items follow (absent on the last page).
+ */
+export function pageByToken<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>,
+  bounds: PageBounds = { min: 1, max: 100 }): Record<string, unknown> {
+  const size = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
+  if (!Number.isInteger(size) || size < bounds.min || size > bounds.max) {
+    throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be ${bounds.min} to ${bounds.max}, got ${String(p.MaxResults)}`);
+  }
+  let start = 0;
+  if (p.NextToken !== undefined && p.NextToken !== '') {
+    const m = /^page-(\d+)$/.exec(String(p.NextToken));
+    if (!m || Number(m[1]) >= items.length) throw new Error(`InvalidParameter.NextToken: ${api}: ${String(p.NextToken)}`);
+    start = Number(m[1]);
+  }
+  const end = start + size;
+  return { ...shape(items.slice(start, end)), ...(end < items.length ? { NextToken: `page-${end}` } : {}) };
 }

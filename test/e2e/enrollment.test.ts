@@ -13,6 +13,8 @@ import { ExecutionRole } from '../../lib/execution-role';
 import { OperatingSystem } from '../../lib/plugin/parameters';
 import { POSTSCRIPT_PATH, PRESCRIPT_PATH } from '../../lib/plugin/script-paths';
 import { QuiesceScripts } from '../../lib/quiesce-scripts';
+import { Schedule } from '../../lib/schedule';
+import { AppConsistentSnapshotStack } from '../../lib/stack';
 import { deterministicSynthesizer, synthesize } from '../../lib/synth';
 import { REPO_ROOT, tempDir } from '../helpers';
 import { ScenarioResult, runScenario } from '../standin/scenario';
@@ -157,7 +159,7 @@ describe('enrollment of a fleet selected by tags', () => {
     instance('i-webtier0000001', { app: 'orders', tier: 'web' }),
   ];
 
-  test('no role: attached; ours: left; another: that instance fails naming both roles, the others proceed within MaxErrors; the untagged are never touched', async () => {
+  test('no role: attached; ours: left; another: that instance fails its role check, which names the role it holds, the others proceed within MaxErrors; the untagged are never touched', async () => {
     const fleet = new FleetStandIn({ instances: fleetOf(), roleNames: [ROLE, OTHER_ROLE] });
     const e = await enroll(LINUX, fleet, { rateControl: { Mode: 'Concurrency', Concurrency: 10, MaxErrors: 1 } });
 
@@ -176,11 +178,15 @@ describe('enrollment of a fleet selected by tags', () => {
       ['i-norole000000001', [ROLE]], ['i-ours0000000001', [ROLE]], ['i-other000000001', [OTHER_ROLE]],
       ['i-norole000000002', [ROLE]], ['i-untagged0000001', []], ['i-webtier0000001', []],
     ]);
-    // The instance holding another role fails at the role check, with the reason, before anything changes.
+    // The instance holding another role fails at the role check (an ACS::CheckFor whose value is
+    // the role it holds, the group's being desired), before anything changes.
     const other = failedChild(e, 'i-other000000001');
-    expect(other.failedTask).toBe('describeRamRole');
-    expect(other.message).toContain('instance i-other000000001 holds the RAM role Legacy-Web, not AppSnapshot-db: an instance holds one role at a time, so it cannot be enrolled');
-    expect(other.ran).toEqual(['checkInstanceRunning', 'checkCloudAssistant', 'describeRamRole']);
+    expect(other.failedTask).toBe('checkRamRole');
+    expect(other.message).toMatch(/is \["Legacy-Web"\], not one of the desired values \["AppSnapshot-db"\]$/);
+    expect(other.ran).toEqual(['checkInstanceRunning', 'checkCloudAssistant', 'describeRamRole', 'whetherToAttach', 'checkRamRole']);
+    // The instance holding the group's role went from the choice to the installation: no attachment, no check.
+    expect(e.children.get('i-ours0000000001')!.ran).toEqual(['checkInstanceRunning', 'checkCloudAssistant', 'describeRamRole', 'whetherToAttach', 'installScripts']);
+    expect(e.children.get('i-norole000000001')!.ran).toEqual(['checkInstanceRunning', 'checkCloudAssistant', 'describeRamRole', 'whetherToAttach', 'attachRamRole', 'checkRamRole', 'installScripts']);
     // The scripts, installed for real on each instance enrolled, and only there.
     expect([...e.installs.keys()]).toEqual(['i-norole000000001', 'i-ours0000000001', 'i-norole000000002']);
     for (const install of e.installs.values()) expectInstalled(install);
@@ -195,7 +201,7 @@ describe('enrollment of a fleet selected by tags', () => {
     const e = await enroll(LINUX, fleet);
     expect(e.execution).toMatchObject({ status: 'Failed', failedTask: 'enrollInstances' });
     expect(e.execution.message).toMatch(/^1 of 4 items failed, more than MaxErrors 0/);
-    expect(failedChild(e, 'i-other000000001').message).toContain('holds the RAM role Legacy-Web, not AppSnapshot-db');
+    expect(failedChild(e, 'i-other000000001').message).toMatch(/\["Legacy-Web"\], not one of the desired values \["AppSnapshot-db"\]/);
     expect(fleet.instance('i-other000000001')!.roles).toEqual([OTHER_ROLE]);
   });
 
@@ -254,21 +260,55 @@ describe('enrollment of a fleet selected by tags', () => {
     const e = await enroll(LINUX, fleet);
     expect(e.execution.status).toBe('Failed');
     const child = failedChild(e, 'i-raced000000001');
-    expect(child).toMatchObject({ status: 'Failed', failedTask: 'attachRamRole' });
-    expect(child.message).toContain('InvalidInstance.RamRoleAttached');
-    expect(child.message).toContain('the instance i-raced000000001 already holds the RAM role Legacy-Web');
-    if (attachFailure === 'results') {
-      expect(child.message).toContain('AttachInstanceRamRole did not attach AppSnapshot-db to i-raced000000001');
+    if (attachFailure === 'error') {
+      expect(child).toMatchObject({ status: 'Failed', failedTask: 'attachRamRole' });
+      expect(child.message).toContain('InvalidInstance.RamRoleAttached: the instance i-raced000000001 already holds the RAM role Legacy-Web');
+    } else {
+      // Reported per instance: the attachment's output keeps ECS's reason, and the check after
+      // it fails, naming the role the instance holds.
+      expect(child).toMatchObject({ status: 'Failed', failedTask: 'checkRamRole' });
+      expect(child.taskOutputs.attachRamRole.attachResult).toBe('InvalidInstance.RamRoleAttached the instance i-raced000000001 already holds the RAM role Legacy-Web');
+      expect(child.message).toMatch(/is \["Legacy-Web"\], not one of the desired values \["AppSnapshot-db"\]$/);
     }
     expect(e.installs.size).toBe(0);
   });
 
-  test('more tagged instances than one loop takes: the selection fails, naming the count, before any instance is enrolled', async () => {
+  test('more tagged instances than one loop takes: the execution fails, naming the count, before any instance is enrolled', async () => {
     const many = Array.from({ length: 1001 }, (_, i) => instance(`i-many${String(i).padStart(10, '0')}`, TAGS));
     const fleet = new FleetStandIn({ instances: many, roleNames: [ROLE] });
     const e = await enroll(LINUX, fleet);
-    expect(e.execution).toMatchObject({ status: 'Failed', failedTask: 'selectInstances' });
-    expect(e.execution.message).toContain('the tags select 1001 instances, more than the 1000 one OOS loop takes');
+    expect(e.execution).toMatchObject({ status: 'Failed', failedTask: 'refuseMoreThan1000Instances' });
+    expect(e.execution.message).toContain('the tags select 1001 instances, more than the 1000 one OOS loop takes: narrow the group with another tag');
+    expect(fleet.calls.map((c) => c.api)).toEqual(['DescribeInstances', 'DescribeInstances']);
+    expect(e.children.size).toBe(0);
+  });
+
+  test('a stack created before any instance is tagged: the execution the stack starts at creation succeeds, so the stack is created', async () => {
+    // GIVEN a group selected by tags, synthesized as a stack (its enrollment runs when the stack is created)
+    const out = tempDir('enroll-stack-');
+    synthesize((app) => new AppConsistentSnapshotStack(app, 'Fleet', {
+      groups: { db: { os: OperatingSystem.LINUX, targetTags: TAGS, roleName: ROLE, templateName: 'Snapshots-db', schedule: Schedule.cron('0 0 2 ? * *') } },
+    }), out);
+    const stack = JSON.parse(fs.readFileSync(path.join(out, 'Fleet.template.json'), 'utf8'));
+    const resources = Object.values(stack.Resources) as Array<{ Type: string; Properties: Record<string, any> }>;
+    const named = (name: string) => JSON.parse(resources.find((r) => r.Type === 'ALIYUN::OOS::Template' && r.Properties.TemplateName === name)!.Properties.Content) as OosTemplate;
+    const atCreation = resources.find((r) => r.Type === 'ALIYUN::OOS::Execution' && r.Properties.TemplateName === 'Snapshots-db-Enroll')!;
+    // WHEN OOS runs it, with its parameters, while no instance carries the tags
+    const fleet = new FleetStandIn({ instances: [instance('i-untagged0000001', {})], roleNames: [ROLE] });
+    const run = await runTemplate(named('Snapshots-db-Enroll'), atCreation.Properties.Parameters ?? {}, {
+      templates: { 'Snapshots-db-EnrollInstance': named('Snapshots-db-EnrollInstance') },
+      callApi: (service, api, parameters) => fleet.call(service, api, parameters),
+      runCommand: async () => { throw new Error('no instance to install on'); },
+    });
+    // THEN it succeeds without a loop, which ROS takes as the resource created
+    expect(run).toMatchObject({ status: 'Success', ran: ['selectInstances', 'whetherAnyInstance'], outputs: { enrolled: [] } });
+    expect(atCreation.Properties.ResourceOptions.SuccessStatuses).toContain(run.status);
+  });
+
+  test('no instance carries the tags yet (a stack created before any is tagged): the execution succeeds, enrolling nothing, without a loop', async () => {
+    const fleet = new FleetStandIn({ instances: [instance('i-untagged0000001', {})], roleNames: [ROLE] });
+    const e = await enroll(LINUX, fleet);
+    expect(e.execution).toMatchObject({ status: 'Success', ran: ['selectInstances', 'whetherAnyInstance'], outputs: { enrolled: [] } });
     expect(fleet.calls.map((c) => c.api)).toEqual(['DescribeInstances']);
   });
 });
@@ -301,7 +341,7 @@ describe('enrollment by ids, and of Windows instances', () => {
     expect(e.status).toBe('Success');
     expect(e.outputs.enrolled).toEqual([{ instanceId: 'i-win0000000001', roleAttached: true }]);
     expect(fleet.instance('i-win0000000001')!.roles).toEqual([ROLE]);
-    expect(e.children.enrollInstances[1]).toMatchObject({ status: 'Failed', failedTask: 'describeRamRole' });
+    expect(e.children.enrollInstances[1]).toMatchObject({ status: 'Failed', failedTask: 'checkRamRole' });
     expect(synthesized.executionActions).not.toContain('ecs:RunCommand');
   });
 });

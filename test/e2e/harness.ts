@@ -12,7 +12,7 @@ import { OperatingSystem } from '../../lib/plugin/parameters';
 import { QuiesceScripts } from '../../lib/quiesce-scripts';
 import { AppConsistentSnapshotStack } from '../../lib/stack';
 import { synthesize } from '../../lib/synth';
-import { REPO_ROOT, tempDir } from '../helpers';
+import { REPO_ROOT, templateNamed, tempDir } from '../helpers';
 import { ScenarioResult, runScenario } from '../standin/scenario';
 import { CloudState, EcsStandIn, groupsFromStandIn } from './ecs-standin';
 import { Execution, OosTemplate, runTemplate } from './oos-runtime';
@@ -59,15 +59,18 @@ export function synthStack(quiesce?: QuiesceScripts, pluginDeadlineSeconds = 60,
     },
   }), out);
   const stack = JSON.parse(fs.readFileSync(path.join(out, 'E2E.template.json'), 'utf8'));
-  const parent = JSON.parse(stack.Resources.DbAutomationTemplate.Properties.Content) as OosTemplate;
-  const instance = JSON.parse(stack.Resources.DbAutomationInstanceTemplate.Properties.Content) as OosTemplate;
+  const templateName = (group.templateName ?? 'AppConsistentSnapshot-db');
+  const named = (name: string) => stack.Resources[templateNamed(stack, name).id];
+  const parent = JSON.parse(named(templateName).Properties.Content) as OosTemplate;
+  const instance = JSON.parse(named(`${templateName}-Instance`).Properties.Content) as OosTemplate;
+  const scheduled = group.schedule ? named(`${templateName}-Schedule`) : undefined;
   return {
     parent,
     instance,
-    instanceTemplateName: stack.Resources.DbAutomationInstanceTemplate.Properties.TemplateName,
+    instanceTemplateName: `${templateName}-Instance`,
     installCommand: Buffer.from(stack.Resources.DbScriptsInstallScripts.Properties.CommandContent, 'base64').toString('utf8'),
-    templateName: stack.Resources.DbAutomationTemplate.Properties.TemplateName,
-    schedule: stack.Resources.DbScheduleTemplate ? JSON.parse(stack.Resources.DbScheduleTemplate.Properties.Content) as OosTemplate : undefined,
+    templateName,
+    schedule: scheduled ? JSON.parse(scheduled.Properties.Content) as OosTemplate : undefined,
     templates: Object.fromEntries(Object.values(stack.Resources as Record<string, { Type: string; Properties: Record<string, any> }>)
       .filter((r) => r.Type === 'ALIYUN::OOS::Template')
       .map((r) => [r.Properties.TemplateName as string, JSON.parse(r.Properties.Content) as OosTemplate])),
@@ -105,6 +108,8 @@ export function healthyCloud(): CloudState {
 export interface RunOptions {
   /** The stand-in's `fail` setting. */
   readonly fail?: string;
+  /** More lines of the stand-in's configuration (`KEY=value`). */
+  readonly config?: readonly string[];
   /** OOS execution values overriding the automation's defaults. */
   readonly values?: Record<string, unknown>;
   /** Bash run after the script deployment and before the wrapper. */
@@ -124,6 +129,8 @@ export interface RunOptions {
   readonly snapshotScenario?: (dir: string) => string;
   /** Execute the scheduled template (one firing of its trigger) instead of the automation. */
   readonly scheduled?: boolean;
+  /** The account's OOS encrypted parameters (what `{{oos-secret:NAME}}` resolves to). */
+  readonly secretParameters?: Record<string, string>;
 }
 
 /** What one execution did. */
@@ -152,6 +159,7 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
     const entry = options.scheduled ? synth.schedule! : synth.parent;
     const execution = await runTemplate(entry, options.values ?? {}, {
       templates: synth.templates,
+      secretParameters: options.secretParameters,
       callApi: (service, api, parameters) => ecs.call(service, api, parameters),
       runCommand: async (task, instanceId, commandType, content) => {
         expect(instanceId).toBe(INSTANCE);
@@ -162,11 +170,12 @@ export async function execute(synth: Synthesized, options: RunOptions = {}): Pro
           const r = await runScenario(options.snapshotScenario ? options.snapshotScenario(dir) : `
             make_fs /data 64
             echo "committed row" > /data/table
-            write_config mounts=/data=${DISK} ram_role=${ROLE} fail=${options.fail ?? 'none'} hang_seconds=300 instance_id=${INSTANCE}
+            write_config mounts=/data=${DISK} ram_role=${ROLE} fail=${options.fail ?? 'none'} hang_seconds=300 instance_id=${INSTANCE} ${(options.config ?? []).join(' ')}
             bash ${dir}/install.sh > $OUT/install.log 2>&1 || { echo "script deployment failed"; cat $OUT/install.log; exit 3; }
             ${options.before ?? ''}
             ${options.path ? `PATH=${options.path} ` : ''}bash ${dir}/runSnapshot.sh > $OUT/stdout 2> $OUT/stderr
             echo $? > $OUT/rc
+            grep -l -- '--standin-plugin-ru[n]' /proc/[0-9]*/cmdline > $OUT/plugin-processes 2>/dev/null
             cp /run/app-order $OUT/order 2>/dev/null
             touch /data/writable-after-run && echo yes > $OUT/writable
           `, { timeoutMs: options.timeoutMs ?? 60_000 });

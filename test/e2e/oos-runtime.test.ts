@@ -2,7 +2,7 @@
  * The OOS runtime stand-in's own rules for loops over API actions, ACS::SelectTargets, the time
  * functions and references in selectors (the templates' end-to-end tests rely on them).
  */
-import { SELECTED_IDS_SELECTOR, targetTasks } from '../../lib/targets';
+import { OVER_LIMIT_TASK_NAME, loopGuardTasks, targetTasks } from '../../lib/targets';
 import { OosTemplate, runTemplate } from './oos-runtime';
 
 type Call = { api: string; parameters: Record<string, unknown> };
@@ -42,12 +42,22 @@ describe('ACS::SelectTargets in the runtime', () => {
     expect(calls).toEqual([{ api: 'DescribeInstances', parameters: { RegionId: 'cn-hangzhou', Tag: [{ Key: 'tier', Value: 'db' }] } }]);
   });
 
-  test('fails, naming the count, when the tags select more than one loop takes', async () => {
-    const run = await runTemplate(selectTemplate(), {}, fleet(2004, []));
-    expect(run.status).toBe('Failed');
-    expect(run.failedTask).toBe('selectInstances');
-    expect(run.message).toContain('the tags select 1002 instances, more than the 1000 one OOS loop takes');
-    expect(SELECTED_IDS_SELECTOR).toContain('error(');
+  test('a parent refuses, naming the count, when the tags select more than one loop takes (an ACS::CheckFor that cannot pass, no jq error())', async () => {
+    const guarded = (): OosTemplate => ({
+      ...selectTemplate(),
+      Tasks: [
+        ...targetTasks({ tags: { tier: 'db' } }),
+        ...loopGuardTasks({ tags: { tier: 'db' } }, 'whetherAnyInstance', 'done'),
+        { Name: 'done', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: 'DescribeInstances', Parameters: { RegionId: '{{ regionId }}', Tag: '{{ targetTags }}' } } },
+      ] as unknown as OosTemplate['Tasks'],
+    });
+    const run = await runTemplate(guarded(), {}, fleet(2004, []));
+    expect(run).toMatchObject({ status: 'Failed', failedTask: OVER_LIMIT_TASK_NAME });
+    expect(run.message).toContain('the tags select 1002 instances, more than the 1000 one OOS loop takes: narrow the group with another tag');
+    const fits = await runTemplate(guarded(), {}, fleet(2000, []));
+    expect(fits).toMatchObject({ status: 'Success', ran: ['selectInstances', 'whetherAnyInstance', 'done'] });
+    const none = await runTemplate(guarded(), { targetTags: [{ Key: 'tier', Value: 'none' }] }, fleet(10, []));
+    expect(none).toMatchObject({ status: 'Success', ran: ['selectInstances', 'whetherAnyInstance'] });
   });
 });
 
@@ -69,11 +79,33 @@ describe('loops over API actions in the runtime', () => {
     expect(calls.map((c) => c.parameters.SnapshotGroupId)).toEqual(['ssg-a', 'ssg-b']);
   });
 
-  test('an empty list runs nothing and succeeds', async () => {
+  test('an empty list fails the task (OOS documents no behaviour for it), so that an unguarded loop is caught', async () => {
     const calls: Call[] = [];
     const run = await runTemplate(deleting([]), {}, fleet(0, calls));
-    expect(run.status).toBe('Success');
+    expect(run).toMatchObject({ status: 'Failed', failedTask: 'deleteGroups' });
+    expect(run.message).toMatch(/has no items: .*guard it with ACS::Choice/);
     expect(calls).toEqual([]);
+  });
+
+  test('guarded by ACS::Choice with Fn::Equals [[], list], as Alibaba\'s templates do: nothing runs, the execution succeeds, Fn::If picks the output', async () => {
+    const guarded = (items: string[]): OosTemplate => {
+      const doc = deleting(items);
+      return {
+        ...doc,
+        Tasks: [
+          { Name: 'whetherToDelete', Action: 'ACS::Choice', Properties: { DefaultTask: 'deleteGroups', Choices: [{ When: { 'Fn::Equals': [[], '{{ ids }}'] }, NextTask: 'ACS::END' }] } },
+          ...doc.Tasks,
+        ],
+        Outputs: { deleted: { Type: 'List', Value: { 'Fn::If': [{ 'Fn::Equals': [[], '{{ ids }}'] }, [], '{{ ids }}'] } } },
+      };
+    };
+    const calls: Call[] = [];
+    const none = await runTemplate(guarded([]), {}, fleet(0, calls));
+    expect(none).toMatchObject({ status: 'Success', ran: ['whetherToDelete'], outputs: { deleted: [] } });
+    expect(calls).toEqual([]);
+    const some = await runTemplate(guarded(['ssg-a']), {}, fleet(0, calls));
+    expect(some).toMatchObject({ status: 'Success', ran: ['whetherToDelete', 'deleteGroups'], outputs: { deleted: ['ssg-a'] } });
+    expect(calls.map((c) => c.parameters.SnapshotGroupId)).toEqual(['ssg-a']);
   });
 
   test('a failed item fails the task beyond MaxErrors, and not within it', async () => {

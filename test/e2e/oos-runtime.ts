@@ -5,7 +5,6 @@
  * is an error, so a template that would need more fails the test instead of running half-done.
  */
 import { spawnSync } from 'child_process';
-import { isDeepStrictEqual } from 'util';
 
 /** An OOS template document, as far as these tests read it. */
 export interface OosDocument {
@@ -41,13 +40,19 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
  * last task fail whenever their work did not succeed), `{{ }}` references (a whole-value
  * reference keeps its type, as a list passed to an API), task outputs selected with jq (the real
  * jq binary, as OOS applies jq to each action's result), ACS::ExecuteAPI, ACS::CheckFor and
- * ACS::WaitFor against an API stand-in, ACS::Choice, ACS::ECS::RunCommand through a runner, and
- * ACS::Template loops over a child template. What it assumes where OOS's documentation is
- * silent: a String output takes the selector's single value, a List output all its values; a
- * loop task fails when more items failed than its MaxErrors allows, and its aggregate lists the
- * outputs of the items that succeeded; ACS::WaitFor calls its API at most Retries + 1 times
- * (Retries default 10) and does not sleep between the calls (the API stand-in counts calls, not
- * seconds).
+ * ACS::WaitFor against an API stand-in, ACS::ECS::RunCommand through a runner (with the task's
+ * timeout), ACS::Template loops over a child template, ACS::Choice (`Fn::Equals`, with `ACS::END`
+ * or a task as the next task), ACS::Notify (a webhook POST), and OOS's own ListExecutions
+ * answered from the run's executions (each has an id, `{{ ACS::ExecutionId }}`, a nested one its
+ * parent's id). What it assumes where OOS's documentation is silent: a String output takes the
+ * selector's single value, a List output all its values; a loop task fails when more items
+ * failed than its MaxErrors allows, and its aggregate lists the outputs of the items that
+ * succeeded; ACS::WaitFor calls its API at most Retries + 1 times (Retries default 10) and does
+ * not sleep between the calls (the API stand-in counts calls, not seconds). What OOS does with a loop over an
+ * empty list is not documented: here it FAILS the task, so that a template whose list can be
+ * empty must guard the loop with ACS::Choice (`Fn::Equals: [[], list]`), as Alibaba's templates
+ * do. `Fn::If` evaluates the branch it takes only (Alibaba's templates name, in an output, a task
+ * the execution may have skipped).
  */
 
 /** What a template's tasks reach outside OOS. */
@@ -64,8 +69,30 @@ export interface OosEnvironment {
   readonly templates?: Readonly<Record<string, OosTemplate>>;
   /** The time `{{ ACS::CurrentUTCTime }}` stands for (default: the real current time). */
   readonly now?: Date;
-  /** What `{{ ACS::ExecutionId }}` stands for (default: exec-test0000000001). */
+  /** What the top-level execution's `{{ ACS::ExecutionId }}` stands for (default: exec-test0000000001, then one per nested execution). */
   readonly executionId?: string;
+  /** The account's OOS encrypted parameters, by name: what `{{oos-secret:NAME}}` resolves to. */
+  readonly secretParameters?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An execution as OOS's ListExecutions describes it: the runtime records every execution it
+ * runs (a nested template's with its parent's id), and answers ListExecutions from them.
+ */
+export interface ExecutionRecord {
+  readonly ExecutionId: string;
+  readonly ParentExecutionId: string;
+  readonly TemplateName: string;
+  Status: 'Running' | 'Success' | 'Failed';
+  StatusMessage: string;
+  readonly Parameters: Record<string, unknown>;
+  Outputs: string;
+}
+
+/** The executions of one top-level run, and the next id to give. */
+interface ExecutionTree {
+  readonly records: ExecutionRecord[];
+  next: number;
 }
 
 /** A template as the runtime reads it. */
@@ -74,8 +101,8 @@ export interface OosTemplate extends OosDocument {
     Outputs?: Record<string, { Type?: string; ValueSelector: string }>;
     OnError?: string;
     OnSuccess?: string;
-    Retries?: number;
     Loop?: { Items: unknown; RateControl?: unknown; Outputs?: Record<string, { AggregateType: string; AggregateField: string }> };
+    Retries?: number;
   }>;
   Outputs?: Record<string, { Type?: string; Value: unknown }>;
 }
@@ -96,6 +123,12 @@ export interface Execution {
   readonly children: Record<string, Execution[]>;
   /** The timer trigger's properties, when the template starts with one (the run is one firing). */
   readonly trigger?: Record<string, unknown>;
+  /** This execution's id (`{{ ACS::ExecutionId }}`). */
+  readonly executionId?: string;
+  /** Every execution of the run (this one and those nested in it), as ListExecutions lists them. */
+  readonly executions?: readonly ExecutionRecord[];
+  /** The ACS::Notify calls the run made, in order, with how each ended. */
+  readonly notifications?: ReadonlyArray<{ readonly task: string; readonly uri: string; readonly body: unknown; readonly error?: string }>;
 }
 
 /** Runs a jq selector over a JSON value; returns every value it yields. */
@@ -125,16 +158,19 @@ class TemplateRun {
   /** The properties of the timer trigger that fired, if the template has one. */
   public fired?: Record<string, unknown>;
 
-  constructor(private readonly params: Record<string, unknown>, private readonly env: OosEnvironment) {}
+  public readonly notifications: Array<{ task: string; uri: string; body: unknown; error?: string }> = [];
+
+  constructor(private readonly params: Record<string, unknown>, private readonly env: OosEnvironment,
+    public readonly executionId: string, private readonly tree: ExecutionTree) {}
 
   /** Resolves references in a value; `item` is the loop item, if any. */
   public resolve(value: unknown, item?: unknown): unknown {
     if (typeof value === 'string') {
-      const whole = /^\s*\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}\s*$/.exec(value);
+      const whole = /^\s*\{\{\s*([A-Za-z0-9_:.-]+)\s*\}\}\s*$/.exec(value);
       if (whole) {
         return this.lookup(whole[1], item);
       }
-      return value.replace(/\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}/g, (_, ref: string) => {
+      return value.replace(/\{\{\s*([A-Za-z0-9_:.-]+)\s*\}\}/g, (_, ref: string) => {
         const v = this.lookup(ref, item);
         return typeof v === 'string' ? v : JSON.stringify(v);
       });
@@ -145,6 +181,13 @@ class TemplateRun {
     if (value !== null && typeof value === 'object') {
       if (isFunctionCall(value)) {
         const [name, args] = Object.entries(value)[0];
+        if (name === 'Fn::If') {
+          // Only the branch taken is resolved: the other may name a task the execution skipped.
+          if (!Array.isArray(args) || args.length !== 3) throw new Error(`Fn::If takes [condition, then, else], got ${JSON.stringify(args)}`);
+          const condition = this.resolve(args[0], item);
+          if (typeof condition !== 'boolean') throw new Error(`Fn::If: the condition is ${JSON.stringify(condition)}, not true or false`);
+          return this.resolve(condition ? args[1] : args[2], item);
+        }
         return callFunction(name, this.resolve(args, item));
       }
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v, item)]));
@@ -155,7 +198,7 @@ class TemplateRun {
   private lookup(ref: string, item: unknown): unknown {
     const builtins: Record<string, unknown> = {
       'ACS::RegionId': 'cn-hangzhou',
-      'ACS::ExecutionId': this.env.executionId ?? 'exec-test0000000001',
+      'ACS::ExecutionId': this.executionId,
       'ACS::CurrentUTCTime': formatUtcTime(this.env.now ?? new Date(), UTC_TIME_FORMAT),
     };
     if (ref === 'ACS::TaskLoopItem') {
@@ -163,6 +206,14 @@ class TemplateRun {
       return item;
     }
     if (ref in builtins) return builtins[ref];
+    if (ref.startsWith('oos-secret:')) {
+      // OOS resolves an encrypted parameter given as a value (whether it does so for every
+      // action, ACS::Notify included, is not confirmed).
+      const name = ref.slice('oos-secret:'.length);
+      const value = this.env.secretParameters?.[name];
+      if (value === undefined) throw new Error(`{{ ${ref} }}: the account has no encrypted parameter ${name}`);
+      return value;
+    }
     if (ref.includes('.')) {
       const [task, name] = ref.split('.');
       const outputs = this.taskOutputs[task];
@@ -191,12 +242,12 @@ class TemplateRun {
 
   /**
    * A loop over an API action: the task once per item (`{{ ACS::TaskLoopItem }}`), in order; an
-   * empty list runs nothing and succeeds. Its outputs are the loop's aggregates.
+   * empty list fails the task (see above). Its outputs are the loop's aggregates.
    */
   private async runLoop(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
     const items = this.resolve(task.Loop!.Items) as unknown[];
-    if (!Array.isArray(items)) throw new Error(`task ${task.Name}: the loop items are not a list`);
-    if (items.length > 1000) return `${items.length} loop items, more than the 1000 an OOS loop takes`;
+    const refused = loopItemsProblem(task.Name, items);
+    if (refused) return refused;
     const maxErrors = Number((this.resolve(task.Loop!.RateControl ?? {}) as { MaxErrors?: unknown }).MaxErrors ?? 0);
     const perItem: Array<Record<string, unknown>> = [];
     const failures: string[] = [];
@@ -219,6 +270,9 @@ class TemplateRun {
 
   /** The items each looping API task ran over, by task name. */
   public readonly loopItems: Record<string, unknown[]> = {};
+
+  /** The task an ACS::Choice chose, for runTemplate to go to. */
+  public nextTask?: string;
 
   private async runOnce(task: OosTemplate['Tasks'][number], item?: unknown): Promise<string | undefined> {
     const props = task.Properties;
@@ -256,7 +310,7 @@ class TemplateRun {
       case 'ACS::CheckFor':
       case 'ACS::WaitFor': {
         const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
-        const call = () => this.env.callApi(String(props.Service), String(props.API), parameters);
+        const call = () => (props.Service === 'OOS' ? this.callOos(String(props.API), parameters) : this.env.callApi(String(props.Service), String(props.API), parameters));
         let response: unknown;
         try {
           response = call();
@@ -265,7 +319,8 @@ class TemplateRun {
         }
         if (task.Action !== 'ACS::ExecuteAPI') {
           const selector = String(this.resolve(props.PropertySelector, item));
-          const strings = (v: unknown) => ((v ?? []) as unknown[]).map(String);
+          // OOS substitutes references in every property, the desired values among them.
+          const strings = (v: unknown) => ((this.resolve(v ?? [], item)) as unknown[]).map(String);
           const [desired, notDesired, stop] = [strings(props.DesiredValues), strings(props.NotDesiredValues), strings(props.StopRetryValues)];
           const judge = (values: unknown[]) => values.length > 0 && values.every((v) => (props.DesiredValues !== undefined
             ? desired.includes(String(v)) : !notDesired.includes(String(v))));
@@ -305,16 +360,60 @@ class TemplateRun {
       }
       case 'ACS::Template':
         return this.runNested(task);
-      case 'ACS::Choice':
-        // Judged in runTemplate, which takes the transition.
+      case 'ACS::Choice': {
+        // The first choice whose When holds, else the default (OOS documents Fn::Equals among the conditions).
+        const p = props as { DefaultTask?: unknown; Choices?: Array<{ When?: unknown; NextTask?: unknown }> };
+        if (typeof p.DefaultTask !== 'string' || !Array.isArray(p.Choices)) throw new Error(`task ${task.Name}: ACS::Choice needs DefaultTask and Choices`);
+        const chosen = p.Choices.find((c) => {
+          if (typeof c.NextTask !== 'string') throw new Error(`task ${task.Name}: each choice needs a NextTask`);
+          return condition(this.resolve(c.When, item));
+        });
+        this.nextTask = String(chosen?.NextTask ?? p.DefaultTask);
         return undefined;
+      }
+      case 'ACS::Notify':
+        return this.notify(task.Name, this.resolve(props) as Record<string, unknown>);
       default:
         throw new Error(`task ${task.Name}: the runtime does not run ${task.Action}`);
     }
   }
 
+  /**
+   * ACS::Notify with `NotifyType: WebHook`: an HTTP POST of the JSON Content with the Headers to
+   * the URI. A connection error or a status other than 2xx fails the task.
+   */
+  private async notify(task: string, p: Record<string, unknown>): Promise<string | undefined> {
+    if (p.NotifyType !== 'WebHook') throw new Error(`task ${task}: the runtime sends WebHook notifications only`);
+    const hook = p.WebHook as { URI: string; Headers?: Record<string, string>; Content: unknown };
+    const record: { task: string; uri: string; body: unknown; error?: string } = { task, uri: hook.URI, body: hook.Content };
+    this.notifications.push(record);
+    try {
+      const response = await fetch(hook.URI, { method: 'POST', headers: hook.Headers, body: JSON.stringify(hook.Content), signal: AbortSignal.timeout(5000) });
+      await response.arrayBuffer();
+      if (response.status < 200 || response.status > 299) record.error = `the webhook answered HTTP ${response.status}`;
+    } catch (e) {
+      record.error = `the webhook could not be reached: ${(e as Error).message}`;
+    }
+    return record.error === undefined ? undefined : `Notify: ${record.error}`;
+  }
+
+  /** OOS's own API, answered from the executions of this run. */
+  private callOos(api: string, p: Record<string, unknown>): unknown {
+    if (api !== 'ListExecutions') throw new Error(`the runtime answers OOS ListExecutions only, not ${api}`);
+    const known = ['RegionId', 'ParentExecutionId', 'ExecutionId', 'Status', 'TemplateName', 'MaxResults', 'NextToken'];
+    const unknown = Object.keys(p).filter((k) => !known.includes(k));
+    if (unknown.length > 0) throw new Error(`ListExecutions: the runtime does not take ${unknown.join(', ')}`);
+    const found = this.tree.records.filter((r) => (p.ParentExecutionId === undefined || r.ParentExecutionId === p.ParentExecutionId)
+      && (p.ExecutionId === undefined || r.ExecutionId === p.ExecutionId)
+      && (p.Status === undefined || r.Status === p.Status)
+      && (p.TemplateName === undefined || r.TemplateName === p.TemplateName));
+    return { RequestId: `oos-req-${this.tree.next}`, Executions: found.map((r) => ({ ...r })) };
+  }
+
   private async runNested(task: OosTemplate['Tasks'][number]): Promise<string | undefined> {
     const items = task.Loop ? this.resolve(task.Loop.Items) as unknown[] : [undefined];
+    const refused = task.Loop ? loopItemsProblem(task.Name, items) : undefined;
+    if (refused) return refused;
     const maxErrors = Number((this.resolve(task.Loop?.RateControl ?? {}) as { MaxErrors?: unknown }).MaxErrors ?? 0);
     const perItem: Array<Record<string, unknown>> = [];
     const runs: Execution[] = [];
@@ -324,7 +423,8 @@ class TemplateRun {
       const name = String(this.resolve(task.Properties.TemplateName, item));
       const child = this.env.templates?.[name];
       if (!child) throw new Error(`task ${task.Name}: no template ${name}`);
-      const run = await runTemplate(child, this.resolve(task.Properties.Parameters ?? {}, item) as Record<string, unknown>, this.env);
+      const run = await runTemplate(child, this.resolve(task.Properties.Parameters ?? {}, item) as Record<string, unknown>, this.env,
+        { tree: this.tree, parentId: this.executionId, templateName: name });
       runs.push(run);
       if (run.status === 'Success') {
         perItem.push(this.outputsOf(task, run.outputs));
@@ -340,47 +440,69 @@ class TemplateRun {
     this.taskOutputs[task.Name] = task.Loop ? aggregates : perItem[0] ?? {};
     return errors > maxErrors ? `${errors} of ${items.length} items failed, more than MaxErrors ${maxErrors}` : undefined;
   }
-
-  /**
-   * The task an ACS::Choice goes to: the first choice whose `When` holds (its functions
-   * evaluated, as `Fn::Equals`), else the DefaultTask.
-   */
-  public choose(task: OosTemplate['Tasks'][number]): string {
-    const props = task.Properties as { DefaultTask?: string; Choices?: Array<{ When?: unknown; NextTask?: string }> };
-    if (typeof props.DefaultTask !== 'string' || !Array.isArray(props.Choices)) throw new Error(`task ${task.Name}: ACS::Choice needs DefaultTask and Choices`);
-    for (const choice of props.Choices) {
-      const when = this.resolve(choice.When);
-      if (typeof when !== 'boolean') throw new Error(`task ${task.Name}: a When must be a condition function (Fn::Equals), got ${JSON.stringify(choice.When)}`);
-      if (when) return String(choice.NextTask);
-    }
-    return props.DefaultTask;
-  }
 }
 
-/** Runs a template with execution values, as OOS would. */
-export async function runTemplate(doc: OosTemplate, values: Record<string, unknown>, env: OosEnvironment): Promise<Execution> {
-  const run = new TemplateRun(executionParameters(doc, values), env);
+/** Why a loop cannot run over its items: not a list, empty (see TemplateRun), or more than 1,000. */
+function loopItemsProblem(task: string, items: unknown): string | undefined {
+  if (!Array.isArray(items)) throw new Error(`task ${task}: the loop items are not a list`);
+  if (items.length === 0) return `the loop of task ${task} has no items: OOS documents no behaviour for an empty loop, guard it with ACS::Choice`;
+  if (items.length > 1000) return `${items.length} loop items, more than the 1000 an OOS loop takes`;
+  return undefined;
+}
+
+/**
+ * Runs a template with execution values, as OOS would. `nested` places a nested template's
+ * execution under its parent's. Assumed where OOS is silent: a task whose OnError names another
+ * task does not by itself fail the execution (its status is that of the path it ends on).
+ */
+export async function runTemplate(doc: OosTemplate, values: Record<string, unknown>, env: OosEnvironment,
+  nested?: { readonly tree: ExecutionTree; readonly parentId: string; readonly templateName: string }): Promise<Execution> {
+  const tree = nested?.tree ?? { records: [], next: 1 };
+  const generated = `exec-test${String(tree.next++).padStart(10, '0')}`;
+  const executionId = nested === undefined ? env.executionId ?? generated : generated;
+  const parameters = executionParameters(doc, values);
+  const record: ExecutionRecord = {
+    ExecutionId: executionId, ParentExecutionId: nested?.parentId ?? '', TemplateName: nested?.templateName ?? '', Status: 'Running', StatusMessage: '', Parameters: parameters, Outputs: '{}',
+  };
+  tree.records.push(record);
+  const run = new TemplateRun(parameters, env, executionId, tree);
   const names = doc.Tasks.map((t) => t.Name);
+  const ended = (e: Omit<Execution, 'executionId' | 'executions' | 'notifications'>): Execution => {
+    record.Status = e.status;
+    record.StatusMessage = e.status === 'Failed' ? `${e.failedTask}: ${e.message}` : '';
+    record.Outputs = JSON.stringify(e.outputs);
+    return { ...e, executionId, executions: tree.records, notifications: run.notifications };
+  };
   let index = 0;
   while (index < doc.Tasks.length) {
     const task = doc.Tasks[index];
     run.ran.push(task.Name);
+    run.nextTask = undefined;
     const failure = await run.runTask(task);
-    const next = failure === undefined ? (task.Action === 'ACS::Choice' ? run.choose(task) : task.OnSuccess) : task.OnError;
+    const next = failure === undefined ? run.nextTask ?? task.OnSuccess : task.OnError;
     if (failure !== undefined && next === undefined) {
-      return { status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
+      return ended({ status: 'Failed', failedTask: task.Name, message: failure, outputs: {}, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired });
     }
     if (next === 'ACS::END') break;
     if (next !== undefined && next !== 'ACS::NEXT' && !names.includes(next)) throw new Error(`task ${task.Name}: no task ${next} to go to`);
     index = next === undefined || next === 'ACS::NEXT' ? index + 1 : names.indexOf(next);
   }
   const outputs = Object.fromEntries(Object.entries(doc.Outputs ?? {}).map(([name, o]) => [name, run.resolve(o.Value)]));
-  return { status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired };
+  return ended({ status: 'Success', outputs, taskOutputs: run.taskOutputs, ran: run.ran, children: run.children, trigger: run.fired });
+}
+
+/** An ACS::Choice condition, once evaluated (`Fn::Equals` gives a boolean). */
+function condition(when: unknown): boolean {
+  if (typeof when !== 'boolean') throw new Error(`an ACS::Choice condition must evaluate to true or false, not ${JSON.stringify(when)}`);
+  return when;
 }
 
 /**
  * The intrinsic functions the package's templates use, as OOS documents them (the exact output
- * formats where the documentation gives none are marked): `Fn::AddHour` shifts a UTC time by a
+ * formats where the documentation gives none are marked): `Fn::Equals` compares two values,
+ * `Fn::If` takes one of two (see TemplateRun.resolve), `Fn::Jq` applies a jq program to a value
+ * (its first output, or all), `Fn::Select` takes an item of a list or a field of an object,
+ * `Fn::AddHour` shifts a UTC time by a
  * number of hours, `Fn::FormatUTCTime` formats one with strftime directives, `Fn::Eval` evaluates
  * a one-line expression (here: arithmetic only). Public templates compute "now minus N days" as
  * `Fn::FormatUTCTime: [Fn::AddHour: ['{{ ACS::CurrentUTCTime }}', Fn::Eval: ['-N*24']], format]`.
@@ -411,13 +533,14 @@ function callFunction(name: string, args: unknown): unknown {
       if (list.length !== 2 || typeof format !== 'string') throw new Error(`Fn::FormatUTCTime takes [time, format], got ${JSON.stringify(args)}`);
       return formatUtcTime(parseUtcTime(time), format);
     }
+    case 'Fn::Equals': {
+      // Values compared as OOS substitutes them: a whole-value reference keeps its type (a list).
+      if (list.length !== 2) throw new Error(`Fn::Equals takes [a, b], got ${JSON.stringify(args)}`);
+      return JSON.stringify(list[0]) === JSON.stringify(list[1]);
+    }
     case 'Fn::Eval': {
       if (list.length !== 1 || typeof list[0] !== 'string') throw new Error(`Fn::Eval takes [expression], got ${JSON.stringify(args)}`);
       return evaluateArithmetic(list[0]);
-    }
-    case 'Fn::Equals': {
-      if (list.length !== 2) throw new Error(`Fn::Equals takes [a, b], got ${JSON.stringify(args)}`);
-      return isDeepStrictEqual(list[0], list[1]);
     }
     case 'Fn::Jq': {
       // [First | All, program, value]: the program's first output, or all of them.

@@ -126,7 +126,7 @@ describe('the verdict from the tags, after a successful snapshot run', () => {
       RegionId: 'cn-hangzhou', ResourceType: 'snapshot', ResourceId: [snapshot],
       Tag: [{ Key: SNAPSHOT_TAG_KEYS.posture, Value: 'E2E' }, { Key: SNAPSHOT_TAG_KEYS.group, Value: 'db' }],
     });
-    expect(r.ecs.calls[6].parameters).toEqual({ RegionId: 'cn-hangzhou', InstanceId: INSTANCE, SnapshotIds: [snapshot], PageSize: 100 });
+    expect(r.ecs.calls[6].parameters).toEqual({ RegionId: 'cn-hangzhou', InstanceId: INSTANCE, SnapshotIds: [snapshot], MaxResults: 100 });
     expect(r.instanceExecution.ran).toEqual(Object.values(INSTANCE_TASKS));
   });
 

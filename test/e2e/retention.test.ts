@@ -8,7 +8,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { EVIDENCE_TAG_KEYS } from '../../lib/restore-drill';
 import { RETENTION_TASKS, SnapshotRetention, SnapshotRetentionProps } from '../../lib/retention';
-import { newApp, templateOf } from '../helpers';
+import { newApp, templateNamed, templateOf } from '../helpers';
 import { CloudGroup, CloudState, EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, execute, healthyCloud, synthStack } from './harness';
 import { Execution, OosTemplate, executionParameters, runTemplate } from './oos-runtime';
@@ -57,13 +57,13 @@ function synthRetention(props: Partial<SnapshotRetentionProps> = {}) {
     keepLast: 3,
     ...props,
   });
-  const resources = templateOf(stack).Resources;
+  const t = templateOf(stack);
   const content = (r: { Properties: Record<string, any> }) => JSON.parse(r.Properties.Content) as OosTemplate;
   return {
     retention,
-    parent: content(resources.RetentionTemplate),
-    instance: content(resources.RetentionInstanceTemplate),
-    instanceTemplateName: resources.RetentionInstanceTemplate.Properties.TemplateName as string,
+    parent: content(templateNamed(t, retention.templateName).resource),
+    instance: content(templateNamed(t, retention.instanceTemplateName).resource),
+    instanceTemplateName: retention.instanceTemplateName,
   };
 }
 
@@ -206,6 +206,16 @@ describe('retention: which groups go', () => {
     expect((await retain(groups, {}, synth)).deleted).toEqual([]);
   });
 
+  test('nothing to delete (and no group at all): the run ends at the choice before the deletion loop, and succeeds', async () => {
+    for (const groups of [[group('ssg-day01', ago(1))], []]) {
+      const r = await retain(groups, { keepLast: 1 });
+      expect(r.execution.status).toBe('Success');
+      expect(r.child!.ran).toEqual([RETENTION_TASKS.select, RETENTION_TASKS.anyToDelete]);
+      expect(r.ecs.calls.map((c) => c.api)).toEqual(['DescribeSnapshotGroups']);
+      expect(r.results).toEqual([{ instanceId: INSTANCE, dryRun: false, deleteIds: [], keptIds: groups.map((g) => g.SnapshotGroupId) }]);
+    }
+  });
+
   test('more groups than one page: fails without deleting anything, and says why', async () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => group(`ssg-p${String(i).padStart(4, '0')}`, ago(30 + i), { snapshots: 1 }));
     const r = await retain(many(101), { keepLast: 1 });
@@ -242,7 +252,7 @@ describe('retention: which groups go', () => {
         : ecs.call(service, api, parameters)),
       runCommand: async () => { throw new Error('retention runs no command'); },
     });
-    expect(execution.ran).toEqual(['selectInstances', RETENTION_TASKS.instances]);
+    expect(execution.ran).toEqual(['selectInstances', 'whetherAnyInstance', RETENTION_TASKS.instances]);
     expect(execution.outputs.results).toEqual([{ instanceId: OTHER_INSTANCE, dryRun: false, deleteIds: ['ssg-othr40'], keptIds: ['ssg-othr10', 'ssg-othr20', 'ssg-othr30'] }]);
   });
 });

@@ -1,16 +1,14 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { EXIT_USAGE, runOosLint } from '../../lib/oos/lint/cli';
+import { runBin } from '../helpers';
 import { CORPUS_DIR, validTemplate } from './fixtures';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'oos-lint.js');
-
-/** Runs the real command, as `npx oos-lint` does. */
+/** Runs the real command from source (the test of the package runs its build from node_modules/.bin). */
 function oosLint(...args: string[]) {
-  const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  const run = runBin('oos-lint', args);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

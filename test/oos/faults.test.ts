@@ -68,6 +68,8 @@ const FAULTS: Fault[] = [
   { what: 'an ECS parameter the request does not have', seed: (t) => { t.Tasks[0].Properties.Parameters.InstanceIdList = '{{ instanceIds }}'; }, error: 'ecs-api Tasks[0](describeInstances).Properties.Parameters.InstanceIdList', message: /not a field of the DescribeInstances request/ },
   { what: 'a ValueSelector path the response does not have', seed: (t) => { t.Tasks[0].Outputs.instanceIds.ValueSelector = 'Instances.Instance[].InstanceID'; }, error: 'ecs-api Tasks[0](describeInstances).Outputs.instanceIds.ValueSelector', message: /has `InstanceId`, not `InstanceID`/ },
   { what: 'a PropertySelector that indexes a list by name', seed: (t) => { t.Tasks[1].Properties.PropertySelector = 'Instances.Instance.Status'; }, error: 'ecs-api Tasks[1](waitForRunning).Properties.PropertySelector', message: /is a list: iterate it/ },
+  // jq-subset
+  { what: 'a selector with a jq builtin Alibaba\'s templates never use', seed: (t) => { t.Tasks[0].Outputs.instanceIds.ValueSelector = '.Instances.Instance[] | .InstanceId // empty'; }, error: 'jq-subset Tasks[0](describeInstances).Outputs.instanceIds.ValueSelector', message: /the alternative operator `\/\/`/ },
   { what: 'a nested ECS parameter field that does not exist', seed: (t) => { t.Tasks[0].Properties.Parameters.Tag = [{ TagKey: 'app' }]; }, error: 'ecs-api Tasks[0](describeInstances).Properties.Parameters.Tag[0].TagKey' },
 ];
 

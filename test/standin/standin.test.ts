@@ -5,7 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { PLUGIN_EXIT_CODES } from '../../lib/plugin/exit-codes';
+import { PLUGIN_EXIT_CODES, PLUGIN_MANAGER_EXIT_CODES } from '../../lib/plugin/exit-codes';
 import {
   encodePluginParams,
   OperatingSystem,
@@ -369,6 +369,24 @@ describe('acs-plugin-manager stand-in', () => {
     );
   });
 
+  describe('the snapshot group description is checked as CreateSnapshotGroup would (2-256, no http(s)://; 4 when refused)', () => {
+    test.each<[string, string | undefined, number]>([
+      ['left out', undefined, 0],
+      ['two characters', 'ab', 0],
+      ['256 characters', 'd'.repeat(256), 0],
+      ['given empty', '', 4],
+      ['one character', 'a', 4],
+      ['257 characters', 'd'.repeat(257), 4],
+      ['a URL', 'http://example.com', 4],
+    ])('%s', async (_what, description, expected) => {
+      const params = description === undefined ? linuxParams({}, ['Description']) : linuxParams({ Description: description });
+      const r = await runScenario(`${instance()}\nrun_linux`, { params });
+      expectRc(r, expected);
+      if (expected === 4) expect(lastMessage(r)).toMatch(/InvalidDescription.Malformed/);
+      if (expected === 0) expect(r.groups[0].Description).toBe(description ?? '');
+    });
+  });
+
   describe('thaw is guaranteed', () => {
     test('when the copy fails (4)', async () => {
       const r = await runScenario(
@@ -386,15 +404,18 @@ describe('acs-plugin-manager stand-in', () => {
     });
 
     test.each([
+      // TERM: the plugin thaws and exits 143, which the plugin manager passes on; KILL: the
+      // plugin cannot trap it (its watchdog thaws), and the manager reports a plugin killed by a
+      // signal as 255 (Go's ExitCode() -1 given to os.Exit).
       ['TERM', 143],
-      ['KILL', 137],
-    ])('when the process gets SIG%s mid-freeze', async (signal, rc) => {
+      ['KILL', 255],
+    ])('when the plugin process gets SIG%s mid-freeze', async (signal, rc) => {
       const r = await runScenario(
         `${instance('copy_delay=30')}
         start_plugin --exec --plugin app-snapshot-plugin "--params=$PARAMS"
         wait_for_line 'Freeze Write Request Done'
         probe_writable /mnt/data during
-        kill -${signal} "$PLUGIN_PID"
+        kill -${signal} "$(plugin_pid "$PLUGIN_PID")"
         finish_plugin
         probe_writable /mnt/data after`,
         { params: linuxParams() },
@@ -407,11 +428,12 @@ describe('acs-plugin-manager stand-in', () => {
       }
     });
 
-    test('when the process gets SIGKILL mid-freeze and its parent does not reap it (a zombie)', async () => {
-      // the parent starts the run, then becomes a sleep, which never reaps its children
+    test('when the plugin process gets SIGKILL mid-freeze and its parent does not reap it (a zombie)', async () => {
+      // the plugin part started directly by a parent that then becomes a sleep, which never
+      // reaps its children
       const r = await runScenario(
         `${instance('copy_delay=30')}
-        (acs-plugin-manager --exec --plugin app-snapshot-plugin "--params=$PARAMS" >"$OUT/stdout" 2>"$OUT/stderr" &
+        (acs-plugin-manager --standin-plugin-run app-snapshot-plugin "$PARAMS" -- >"$OUT/stdout" 2>"$OUT/stderr" &
          echo $! >/run/plugin.pid; exec sleep 20) &
         holder=$!
         wait_for_line 'Freeze Write Request Done'
@@ -440,20 +462,28 @@ describe('acs-plugin-manager stand-in', () => {
   });
 
   describe('hang', () => {
-    test('hangs past the caller\'s timeout and is killed by it, thawing on the way out', async () => {
+    test('a caller that kills the plugin manager leaves the plugin running in its own process group, frozen until its freeze timer', async () => {
       const r = await runScenario(
         `${instance('fail=hang')}
         SECONDS=0
-        timeout 2 acs-plugin-manager --exec --plugin app-snapshot-plugin "--params=$PARAMS" >"$OUT/stdout" 2>"$OUT/stderr"
-        echo $? >"$OUT/rc"; echo $SECONDS >"$OUT/elapsed"
-        probe_writable /mnt/data`,
-        { params: linuxParams() },
+        timeout 2 acs-plugin-manager --exec --plugin app-snapshot-plugin "--params=$PARAMS" >"$OUT/stdout" 2>"$OUT/stderr" &
+        caller=$!
+        wait_for_line 'Create SnapshotGroup'
+        plugin=$(plugin_pid "$(child_pid "$caller")")
+        wait "$caller"; echo $? >"$OUT/rc"
+        kill -0 "$plugin" && echo alive >"$OUT/plugin-after-caller"
+        [[ $(awk '{print $5}' "/proc/$plugin/stat") == "$plugin" ]] && echo own >"$OUT/plugin-group"
+        probe_writable /mnt/data during
+        wait_for_line 'Freeze timeout 8s reached'
+        probe_writable /mnt/data after
+        kill "$plugin"
+        while [[ -e /proc/$plugin ]]; do sleep 0.05; done`,
+        { params: linuxParams({ TimeoutInSeconds: 8 }) },
       );
       expectRc(r, 124);
-      expect(Number(r.file('elapsed'))).toBeLessThan(10);
-      expect(hasMessage(r, 'Create SnapshotGroup')).toBe(true);
-      expect(hasMessage(r, 'Finish SnapshotGroup')).toBe(false);
-      expect(lastMessage(r)).toBe('Received signal 15, abort and resume I/O');
+      expect(r.file('plugin-after-caller')?.trim()).toBe('alive');
+      expect(r.file('plugin-group')?.trim()).toBe('own');
+      expect(r.file('probe-during')?.trim()).toBe('frozen');
       expect(r.file('probe-after')?.trim()).toBe('writable');
     });
 
@@ -473,6 +503,14 @@ describe('acs-plugin-manager stand-in', () => {
       expect(Number(r.file('elapsed'))).toBeGreaterThanOrEqual(3);
       expect(lastMessage(r)).toBe('Create SnapshotGroup request timed out');
     });
+  });
+
+  test('log_verdict=false: a complete, tagged run that logs no `Take ... successfully` line (its wording is not confirmed)', async () => {
+    const r = await runScenario(`${instance('log_verdict=false')}\nrun_linux`, { params: linuxParams() });
+    expectRc(r, 0);
+    expect(r.stdout).not.toMatch(/successfully/);
+    expect(r.stdout).toMatch(/Finish SnapshotGroup=ssg-/);
+    expect(r.groups[0].Tags).toEqual([{ Key: 'APPConsistent', Value: 'True' }]);
   });
 
   test('garbled: noise instead of log lines, no verdict, exit 0', async () => {
@@ -555,6 +593,68 @@ describe('acs-plugin-manager stand-in', () => {
       expect(hasMessage(r, 'Freeze Write Request Done')).toBe(false);
       expect(r.file('order')).toBeUndefined();
       expect(r.groups[0]).toMatchObject({ Plugin: PLUGIN_NAME[OperatingSystem.WINDOWS], Tags: [{ Key: tag, Value: 'True' }] });
+    });
+  });
+
+  describe('the plugin manager (as the agent\'s acspluginmanager.go does it)', () => {
+    test.each(PLUGIN_MANAGER_EXIT_CODES.filter((e) => e.code >= 232 && e.code <= 246 && e.code !== 233).map((e) => [e.code, e.name]))(
+      'its own failure %i: the error line `<Func> %s[.<errno>]: <tip>` on stdout, the plugin not run', async (code, name) => {
+        const r = await runScenario(`${instance(`manager_fail=${code}`)}\nrun_linux`, { params: linuxParams() });
+        expectRc(r, code as number);
+        expect(r.stdout.trim()).toMatch(new RegExp(`^[A-Za-z]+ ${name}(\\.[A-Za-z]+)?: \\S`));
+        expect(r.runs).toHaveLength(0);
+      });
+
+    test('the plugin\'s own exit code passes through, whatever it is (here 193, and 240 without the manager\'s line)', async () => {
+      for (const code of [193, 240]) {
+        const r = await runScenario(`${instance(`fail=exit:${code}`)}\nrun_linux`, { params: linuxParams() });
+        expectRc(r, code);
+        expect(r.stdout).not.toMatch(/^[A-Za-z]+ [A-Z_]+(\.[A-Za-z]+)?: /m);
+        expect(lastMessage(r)).toBe(`Plugin exited with code ${code}`);
+        expect(r.groups[0]).toMatchObject({ Status: 'accomplished', Tags: [{ Key: 'APPConsistent', Value: 'True' }] });
+      }
+    });
+
+    test.each([
+      ['--timeout 2', '', '--timeout 2'],
+      ['--timeout=2', '', '--timeout=2'],
+      ["the plugin's config.json timeout (2)", 'plugin_timeout=2', ''],
+    ])('past its execution timeout (%s) it kills the plugin process only and exits 247; the plugin\'s watchdog thaws', async (_what, config, flag) => {
+      const r = await runScenario(
+        `${instance('fail=hang', ...(config ? [config] : []))}
+        SECONDS=0
+        start_plugin --exec --plugin app-snapshot-plugin ${flag} "--params=$PARAMS"
+        plugin=$(plugin_pid "$PLUGIN_PID")
+        finish_plugin
+        echo $SECONDS >"$OUT/elapsed"
+        [[ -e /proc/$plugin ]] || echo gone >"$OUT/plugin-after"
+        probe_writable /mnt/data after`,
+        { params: linuxParams() },
+      );
+      expectRc(r, 247);
+      expect(r.stdout.trim().split('\n').slice(-1)[0]).toBe('ExecutePlugin EXECUTE_TIMEOUT_ERR: Execute plugin timeout, timeout[2] err: timeout');
+      expect(Number(r.file('elapsed'))).toBeGreaterThanOrEqual(2);
+      expect(Number(r.file('elapsed'))).toBeLessThan(10);
+      expect(r.file('plugin-after')?.trim()).toBe('gone');
+      expect(r.file('probe-after')?.trim()).toBe('writable');
+      // Killed, not ended: the plugin never finished its group.
+      expect(r.groups[0].Status).toBe('progressing');
+    });
+
+    test('an agent older than version 499 ignores --timeout (an unknown flag): the config.json timeout applies', async () => {
+      const r = await runScenario(
+        `${instance('fail=hang', 'plugin_timeout=2', 'timeout_flag=ignored')}\nrun_plugin --exec --plugin app-snapshot-plugin --timeout=100 "--params=$PARAMS"`,
+        { params: linuxParams() },
+      );
+      expectRc(r, 247);
+      expect(r.stdout).toMatch(/EXECUTE_TIMEOUT_ERR: Execute plugin timeout, timeout\[2\]/);
+    });
+
+    test('a --timeout that is not a number is a command-line error (1), and nothing runs', async () => {
+      const r = await runScenario(`${instance()}\nrun_plugin --exec --plugin app-snapshot-plugin --timeout=soon "--params=$PARAMS"`, { params: linuxParams() });
+      expectRc(r, 1);
+      expect(r.stdout).toMatch(/Invalid timeout argument for execution "soon"/);
+      expect(r.runs).toHaveLength(0);
     });
   });
 

@@ -13,7 +13,7 @@ export const EXIT_USAGE = 2;
 /** The extensions of files read when a directory is given. */
 const TEMPLATE_EXTENSIONS = ['.json', '.yml', '.yaml'];
 
-const USAGE = `usage: oos-lint [--json] [--strict] <file|dir>...
+export const USAGE = `usage: oos-lint [--json] [--strict] <file|dir>...
 Checks OOS templates (JSON or YAML); directories are searched for ${TEMPLATE_EXTENSIONS.join(', ')} files.
   --json    print a machine-readable report instead of one line per finding
   --strict  report as errors what published templates get only warnings for

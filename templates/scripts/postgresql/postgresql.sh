@@ -42,7 +42,8 @@ pg_query() {
     timeout -k 2 $((QUIESCE_POSTGRESQL_TIMEOUT_SECONDS + 5)) "${PSQL[@]}" -c "$1"
 }
 
-# pg_end_hold_sessions: ends any session that still holds a backup (it aborts the backup).
+# pg_end_hold_sessions: ends any session that still holds a backup (it aborts the backup). Used
+# only to clean up after a failure.
 pg_end_hold_sessions() {
   pg_query "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '$PG_HOLD_APP'" >/dev/null 2>&1 || true
 }

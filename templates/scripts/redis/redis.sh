@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables set here are read by the scripts that include this file
 # Redis: the options with their defaults, and the client. Shared by the prescript and the
 # postscript. QuiesceScripts.redis() sets the options above these defaults at synth time; run
 # from the source tree, the environment may set them.
@@ -50,3 +50,31 @@ rcmd() {
 
 # info_field NAME SECTION: one field of an INFO section.
 info_field() { rcmd INFO "$2" | tr -d '\r' | sed -n "s/^$1://p"; }
+
+# redis_ask MS COMMAND_LINE...: sends commands through the held session, then a PING marker, and
+# reads the replies up to the marker (in SESSION_LINES). Returns 1 when the client ended, 2 when
+# MS milliseconds passed, 3 when Redis refused the PING because its last save failed (MISCONF,
+# in SESSION_MARK: with stop-writes-on-bgsave-error it refuses PING as it refuses writes).
+REDIS_ASKED=0
+redis_ask() {
+  local ms=$1
+  shift
+  REDIS_ASKED=$((REDIS_ASKED + 1))
+  session_send "$@" "PING QUIESCE-$$-$REDIS_ASKED."
+  session_read "QUIESCE-$$-$REDIS_ASKED." "$ms" MISCONF
+}
+
+# redis_field NAME: sets FIELD to the value of the INFO field NAME among SESSION_LINES; returns 1
+# when there is none.
+FIELD=""
+redis_field() {
+  local line
+  FIELD=""
+  for line in "${SESSION_LINES[@]}"; do
+    if [[ $line == "$1:"* ]]; then
+      FIELD=${line#*:}
+      return 0
+    fi
+  done
+  return 1
+}

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { packagePath } from '../../../package-root';
 import { isMap, mapAt } from '../template-model';
 import { ActionPropertySpec } from './action-spec';
 
@@ -52,7 +53,7 @@ export function readCloudProductActionTemplates(corpus: string): Array<{ fileNam
 }
 
 /** The file the catalogue is stored in. */
-export const CATALOGUE_FILE = path.join(__dirname, 'cloud-product-actions.json');
+export const CATALOGUE_FILE = packagePath('lib', 'oos', 'lint', 'actions', 'cloud-product-actions.json');
 
 /** The catalogue as stored text (stable order, trailing newline). */
 export function catalogueText(catalogue: ActionCatalogue): string {
@@ -60,7 +61,7 @@ export function catalogueText(catalogue: ActionCatalogue): string {
 }
 
 if (require.main === module) {
-  const corpus = process.argv[2] ?? path.join(__dirname, '..', '..', '..', '..', '..', 'shared', 'oos-templates');
+  const corpus = process.argv[2] ?? packagePath('..', 'shared', 'oos-templates');
   fs.writeFileSync(CATALOGUE_FILE, catalogueText(buildActionCatalogue(readCloudProductActionTemplates(corpus))));
   process.stdout.write(`wrote ${CATALOGUE_FILE}\n`);
 }

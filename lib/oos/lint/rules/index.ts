@@ -3,6 +3,7 @@ import { actionPropertiesRule } from './action-properties';
 import { contentSizeRule } from './content-size';
 import { ecsApiRule } from './ecs-api';
 import { formatVersionRule } from './format-version';
+import { jqSubsetRule } from './jq-subset';
 import { loopRule } from './loop';
 import { outputsRule } from './outputs';
 import { parametersRule } from './parameters';
@@ -24,4 +25,5 @@ export const OOS_LINT_RULES: readonly LintRule[] = [
   outputsRule,
   actionPropertiesRule,
   ecsApiRule,
+  jqSubsetRule,
 ];

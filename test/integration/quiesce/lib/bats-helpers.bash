@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Helpers for the quiesce bats files, which run inside test/harness/sandbox.sh. The jest wrapper
-# renders the script variants with QuiesceScripts and binds them at $QTEST_DIR/scripts/<variant>/.
+# Helpers for the quiesce bats files, which run-config.sh runs inside test/harness/sandbox.sh
+# against the server of one configuration. The jest wrapper renders the script variants with
+# QuiesceScripts and binds them at $QTEST_DIR/scripts/<variant>/.
 
 QTEST_LIB=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=servers.bash
@@ -9,6 +10,8 @@ QTEST_LIB=$(dirname "${BASH_SOURCE[0]}")
 . "$QTEST_LIB/loopfs.bash"
 # shellcheck source=cycle.bash
 . "$QTEST_LIB/cycle.bash"
+# shellcheck source=copy.bash
+. "$QTEST_LIB/copy.bash"
 
 : "${QTEST_DIR:?set by the jest wrapper}"
 QUIESCE_STATE=/run/app-consistent-snapshot
@@ -56,16 +59,15 @@ bg_wait() {
   read -r BG_STATUS BG_END_MS <"$BATS_TEST_TMPDIR/$1.done"
 }
 
-# assert_nothing_held ENGINE: no process is left holding the engine's session FIFO (the
-# keeper, which is the watchdog, or the database client). The server-side checks are the tests'.
+# assert_nothing_held ENGINE: no process is left holding one of the engine's session FIFOs (the
+# keeper, which is the watchdog, or the client). The server-side checks are the tests'.
 assert_nothing_held() {
-  local state=$QUIESCE_STATE/$1 p
-  for p in /proc/[0-9]*; do
-    if ls -l "$p/fd" 2>/dev/null | grep -q "$state/session.in"; then
-      echo "process ${p#/proc/} still holds the session: $(tr '\0' ' ' <"$p/cmdline")" >&2
-      return 1
-    fi
-  done
+  local held
+  held=$(find /proc/[0-9]*/fd -lname "$QUIESCE_STATE/$1/session.*" 2>/dev/null) || true
+  if [ -n "$held" ]; then
+    echo "processes still hold a session: $held" >&2
+    return 1
+  fi
 }
 
 # write_secret PATH MODE CONTENT: a credentials file for the tests.
@@ -74,24 +76,16 @@ write_secret() {
   printf '%s\n' "$3" >"$1"
 }
 
-# qtest_teardown_file SERVER...: thaws, stops the servers (copies first), removes the loop mounts.
-qtest_teardown_file() {
-  loopfs_thaw
-  local name
-  for name in "$@"; do server_stop "$name"; done
-  loopfs_destroy
-}
-
 # check_prescript_fails VARIANT STATUS MESSAGE MIN_MS MAX_MS: the prescript exits STATUS with
 # MESSAGE after MIN_MS to MAX_MS and leaves no process holding anything.
 check_prescript_fails() {
-  local start engine=${BATS_TEST_FILENAME##*/}
+  local start
   start=$(ms)
   run pre "$1"
   assert_status "$2"
   assert_output_has "$3"
   assert_between $(($(ms) - start)) "$4" "$5" "prescript took (ms)"
-  assert_nothing_held "${engine%.bats}"
+  assert_nothing_held "$QTEST_ENGINE"
 }
 
 # check_late_postscript WATCHDOG_VARIANT NEXT_VARIANT: after the watchdog ended the hold, every
@@ -142,16 +136,28 @@ check_repeats() {
   assert_output_has "$2"
 }
 
-# check_consistency ENGINE VARIANT AT_HOLD_COMMAND [VERIFY_ARGS...]: ENGINE's load for 14 s; after
-# 5 s the plugin's sequence with VARIANT's pair; then ENGINE_verify_copy checks the copy.
+# check_consistency ENGINE VARIANT: ENGINE's load for 10 s; after 3 s the plugin's sequence with
+# VARIANT's pair; the copy (kept in $COPY_DIR) must be consistent (ENGINE_verify_copy
+# sets VERIFY_JSON and the engine's VERIFY_* values).
 check_consistency() {
-  local engine=$1 variant=$2 at_hold=$3
-  shift 3
-  "${engine}_load_start" 14
-  sleep 5
-  snapshot_cycle "pre $variant" "$at_hold" "post $variant"
-  "${engine}_load_wait"
-  [ "$CYCLE_PRE_STATUS" = 0 ] || { echo "prescript exited $CYCLE_PRE_STATUS" >&2; return 1; }
-  [ "$CYCLE_POST_STATUS" = 0 ] || { echo "postscript exited $CYCLE_POST_STATUS" >&2; return 1; }
-  "${engine}_verify_copy" "$@"
+  # On the outer file system (a reflink is instant), readable by the servers' own users.
+  COPY_DIR=$LOOPFS_OUTER/copies/${BATS_TEST_FILENAME##*/}-$BATS_TEST_NUMBER
+  rm -rf "$COPY_DIR"
+  consistent_copy "$1" "$COPY_DIR" "pre $2" "post $2"
+  check_copy "$1" "$COPY_DIR"
+}
+
+# traced ROLE VARIANT: runs the prescript or postscript under strace (every process start, every
+# write, and what the script reads from its session), the trace in $BATS_TEST_TMPDIR/ROLE.trace.
+# strace leaves a process at its execve, so that the long-lived session is not traced.
+traced() {
+  strace -f -b execve -tt -s 256 -e trace=execve,write,read -e read=5 -o "$BATS_TEST_TMPDIR/$1.trace" \
+    "$QTEST_DIR/scripts/$2/$1.sh"
+}
+
+# assert_no_process_under_hold ROLE: in the trace of traced ROLE, no process starts while writers
+# wait: in a prescript, from the write that takes the hold to the end; in a postscript, from the
+# start to the answer of the write that releases it.
+assert_no_process_under_hold() {
+  node "$QTEST_LIB/../load/trace-check.js" "$1" "$BATS_TEST_TMPDIR/$1.trace"
 }

@@ -4,10 +4,12 @@
 # on the sandbox's tmpfs), so `cp --reflink=always` of the image is instantaneous.
 #
 #   loopfs_create SIZE_MIB     mounts the data file system at $LOOPFS_DATA
-#   loopfs_freeze / loopfs_thaw   (a guard process thaws by itself after 60 s); they set
+#   loopfs_freeze / loopfs_thaw   (a guard process, loopfs_guard, thaws by itself after 60 s); they set
 #                              LOOPFS_FREEZE_US (freeze asked for) and LOOPFS_THAWED_US
 #   loopfs_snapshot            copies the data image (call it while frozen)
-#   loopfs_mount_copy          mounts the copy at $LOOPFS_COPY
+#   loopfs_mount_copy [IMAGE]  mounts the copy (or IMAGE, a copy kept elsewhere) at $LOOPFS_COPY
+#   loopfs_keep_copy DEST      keeps the copy as DEST/disk.img (a reflink on the outer file
+#                              system, a sparse copy elsewhere)
 #   loopfs_destroy             thaws, unmounts and detaches everything (safe to call twice)
 #
 # Only these file systems are ever frozen. In a trap or teardown: loopfs_thaw first, then stop
@@ -19,8 +21,6 @@ LOOPFS_DATA=$LOOPFS_ROOT/data
 LOOPFS_COPY=$LOOPFS_ROOT/copy
 LOOPFS_GUARD=""
 
-# Microseconds since the epoch.
-epoch_us() { echo "${EPOCHREALTIME/./}"; }
 
 loopfs_create() {
   # mkfs.xfs wants at least 300 MiB.
@@ -35,11 +35,18 @@ loopfs_create() {
     [ "$(stat -f -c %T "$LOOPFS_DATA")" = xfs ] || { echo "loopfs: could not create the loop file systems" >&2; return 1; }
 }
 
+# loopfs_guard: should the test die while frozen, thaw anyway (a frozen file system blocks its
+# writers): a process that thaws after 60 s unless loopfs_thaw stops it first. loopfs_freeze
+# starts one when none runs.
+loopfs_guard() {
+  if [ -z "$LOOPFS_GUARD" ]; then
+    (sleep 60; fsfreeze -u "$LOOPFS_DATA" 2>/dev/null) </dev/null >/dev/null 2>&1 &
+    LOOPFS_GUARD=$!
+  fi
+}
+
 loopfs_freeze() {
-  # Should the test die while frozen, thaw anyway: a frozen file system blocks its writers.
-  # (Started first, so that the frozen interval holds nothing but the freeze itself.)
-  (sleep 60; fsfreeze -u "$LOOPFS_DATA" 2>/dev/null) </dev/null >/dev/null 2>&1 &
-  LOOPFS_GUARD=$!
+  loopfs_guard
   LOOPFS_FREEZE_US=${EPOCHREALTIME/./}
   fsfreeze -f "$LOOPFS_DATA" || { loopfs_thaw; return 1; }
 }
@@ -48,7 +55,7 @@ loopfs_thaw() {
   fsfreeze -u "$LOOPFS_DATA" 2>/dev/null || true
   LOOPFS_THAWED_US=${EPOCHREALTIME/./}
   if [ -n "$LOOPFS_GUARD" ]; then
-    pkill -P "$LOOPFS_GUARD" 2>/dev/null || true
+    # (its sleep is left to end by itself: stopping it would start a process here)
     kill "$LOOPFS_GUARD" 2>/dev/null || true
     LOOPFS_GUARD=""
   fi
@@ -60,11 +67,21 @@ loopfs_snapshot() {
 }
 
 loopfs_mount_copy() {
-  mount -o loop,nouuid "$LOOPFS_OUTER/copy.img" "$LOOPFS_COPY"
+  mount -o loop,nouuid "${1:-$LOOPFS_OUTER/copy.img}" "$LOOPFS_COPY"
+}
+
+loopfs_keep_copy() {
+  mkdir -p "$1" && cp --reflink=auto --sparse=always "$LOOPFS_OUTER/copy.img" "$1/disk.img"
 }
 
 loopfs_umount_copy() {
-  if mountpoint -q "$LOOPFS_COPY"; then umount "$LOOPFS_COPY"; fi
+  local i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    mountpoint -q "$LOOPFS_COPY" || return 0
+    umount "$LOOPFS_COPY" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  umount "$LOOPFS_COPY"
 }
 
 loopfs_destroy() {

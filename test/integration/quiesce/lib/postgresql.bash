@@ -1,23 +1,59 @@
 # shellcheck shell=bash
-# PostgreSQL fixture for the quiesce tests and the benchmark: the server on the loop file system
-# (WAL archived to tmpfs, outside the snapshot), the pgbench load, and the check of a restored
-# copy.
+# PostgreSQL fixture for the quiesce tests and the benchmark: the server of one configuration of
+# the matrix (the Debian package's "main" cluster, as its init script starts it, with the
+# configuration's settings in conf.d), the pgbench load, and the check of a restored copy.
+#
+#   pg_config_start CONFIG   starts it; exports QTEST_PG_PORT and QTEST_PG_ARCHIVING (on, off)
+#   pg_server_stop           stops it (the init script)
+#   pcli [psql options...]   the postgres superuser's client (peer authentication)
 
-PG_PORT=5433
-PG_ARCHIVE=$QTEST_RUN/archive
 PG_SCALE=3
+PG_SOCKET_DIR=/var/run/postgresql
+# WAL is archived outside the data directory's file system (not in the snapshot), as it must be.
+PG_ARCHIVE=/var/lib/postgresql/wal-archive
+PG_SNAPSHOT_PASSWORD=snapshot-password
 
-pgbench_run() { as_postgres "$PG_BIN/pgbench" -h "$QTEST_RUN" -p "$PG_PORT" -U postgres "$@" postgres; }
+pcli() { as_postgres psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$QTEST_PG_PORT" -U postgres -d postgres "$@"; }
 
-pg_fixture_start() {
-  mkdir -p "$PG_ARCHIVE" && chown postgres:postgres "$PG_ARCHIVE" || return 1
-  pg_start p1 "$LOOPFS_DATA/pg" "$PG_PORT" archive_mode=on "archive_command=cp %p $PG_ARCHIVE/%f" || return 1
-  pgbench_run -i -q -s "$PG_SCALE" >"$QTEST_RUN/pgbench-init.log" 2>&1 || { cat "$QTEST_RUN/pgbench-init.log" >&2; return 1; }
-  pg_cli p1 -c "CREATE ROLE quiesce LOGIN PASSWORD 'right-password';
-    GRANT pg_checkpoint TO quiesce;
-    GRANT EXECUTE ON FUNCTION pg_backup_start(text, boolean) TO quiesce;
-    GRANT EXECUTE ON FUNCTION pg_backup_stop(boolean) TO quiesce;"
+pgbench_run() { as_postgres "$PG_BIN/pgbench" -h "$PG_SOCKET_DIR" -p "$QTEST_PG_PORT" -U postgres "$@" postgres; }
+
+# pg_config_settings CONFIG: the settings the configuration adds to the package's.
+pg_config_settings() {
+  local archive=("archive_mode = on" "archive_command = 'test ! -f $PG_ARCHIVE/%f && cp %p $PG_ARCHIVE/%f'")
+  case "$1" in
+    stock) ;;
+    archive) printf '%s\n' "${archive[@]}" ;;
+    password-tcp) printf '%s\n' "${archive[@]}" ;;
+    port) printf '%s\n' "${archive[@]}" "port = 5433" ;;
+    timeouts) printf '%s\n' "${archive[@]}" "idle_session_timeout = 2s" "idle_in_transaction_session_timeout = 2s" ;;
+    *) echo "postgresql: unknown configuration $1" >&2; return 1 ;;
+  esac
 }
+
+pg_config_start() {
+  local config=$1 settings
+  settings=$(pg_config_settings "$config") || return 1
+  export QTEST_PG_PORT=5432 QTEST_PG_ARCHIVING=off QTEST_CONFIG=$config
+  case "$settings" in *archive_mode*) QTEST_PG_ARCHIVING=on ;; esac
+  case "$settings" in *"port = 5433"*) QTEST_PG_PORT=5433 ;; esac
+  pg_stock_init || return 1
+  if [ -n "$settings" ]; then printf '%s\n' "$settings" >"/etc/postgresql/$PG_VERSION/main/conf.d/qtest.conf"; fi
+  install -d -o postgres -g postgres -m 700 "$PG_ARCHIVE"
+  pg_stock_start || return 1
+  wait_until 30 pcli -c 'SELECT 1' || { qtest_fail "PostgreSQL does not answer: $(tail -n 20 "/var/log/postgresql/postgresql-$PG_VERSION-main.log")"; return 1; }
+  pgbench_run -i -q -s "$PG_SCALE" >"$QTEST_RUN/pgbench-init.log" 2>&1 || { cat "$QTEST_RUN/pgbench-init.log" >&2; return 1; }
+  # The user of the documentation, with only the privileges it lists.
+  pcli -c "CREATE ROLE snapshot LOGIN PASSWORD '$PG_SNAPSHOT_PASSWORD';
+    GRANT pg_checkpoint TO snapshot;
+    GRANT EXECUTE ON FUNCTION pg_backup_start(text, boolean) TO snapshot;
+    GRANT EXECUTE ON FUNCTION pg_backup_stop(boolean) TO snapshot;" >/dev/null || return 1
+  install -m 600 /dev/null /root/.pgpass
+  printf '127.0.0.1:%s:*:snapshot:%s\n' "$QTEST_PG_PORT" "$PG_SNAPSHOT_PASSWORD" >/root/.pgpass
+}
+
+pg_server_stop() { pg_stock_stop; }
+
+pg_server_version() { pcli -c "SHOW server_version"; }
 
 # pg_load_start SECONDS [LATENCY_LOG_PREFIX]: pgbench (TPC-B-like, no vacuum) in the background.
 pg_load_start() {
@@ -31,25 +67,39 @@ pg_load_wait() {
   wait "$LOAD_PID" || { echo "pgbench failed: $(tail -n 5 "$QTEST_RUN/load.out")" >&2; return 1; }
 }
 
+# pg_record_copy DEST: keeps what restoring the copy needs besides the disk (the backup label a
+# strict postscript saved, and the archived WAL), as files in DEST; prints JSON fields.
+pg_record_copy() {
+  local label=""
+  if [ -s "$QUIESCE_STATE_DIR/postgresql/backup_label" ]; then
+    cp "$QUIESCE_STATE_DIR/postgresql/backup_label" "$1/backup_label"
+    label=backup_label
+  fi
+  if [ "$QTEST_PG_ARCHIVING" = on ]; then cp -a "$PG_ARCHIVE" "$1/wal-archive"; fi
+  printf '"dataDir":"pg","backupLabel":"%s","walArchive":"%s"' "$label" "$([ -d "$1/wal-archive" ] && echo wal-archive)"
+}
+
 pg_out_of_recovery() { [ "$(pg_cli "$1" -c 'SELECT pg_is_in_recovery()')" = f ]; }
 
-# pg_verify_copy [BACKUP_LABEL_FILE]: starts a second server on the snapshot copy (crash
-# recovery; or, given a backup label, archive recovery to the end of that backup) and checks the
-# pgbench invariants: accounts, branches, tellers and history all sum to the same total.
-# Sets VERIFY_JSON; returns 0 when they hold.
+# pg_verify_copy DEST: starts a second server on the copy DEST/disk.img (crash recovery; or, with
+# a backup label in DEST, archive recovery from DEST/wal-archive to the end of that backup) and
+# checks the pgbench invariants: accounts, branches, tellers and history all sum to the same
+# total. Sets VERIFY_JSON; returns 0 when they hold.
 pg_verify_copy() {
-  local dir=$LOOPFS_COPY/pg sums consistent=false recovery=crash
-  loopfs_mount_copy || return 1
+  local dest=$1 dir=$LOOPFS_COPY/pg sums consistent=false recovery=crash conf=/etc/postgresql/$PG_VERSION/main
+  loopfs_mount_copy "$dest/disk.img" || return 1
   rm -f "$dir/postmaster.pid"
-  local extra=(archive_mode=off)
-  if [ -n "${1:-}" ]; then
+  local extra=("config_file=$conf/postgresql.conf" "data_directory=$dir" "hba_file=$conf/pg_hba.conf"
+    "ident_file=$conf/pg_ident.conf" "external_pid_file=$QTEST_RUN/p2.external.pid" "cluster_name=copy" ssl=off archive_mode=off)
+  if [ -s "$dest/backup_label" ]; then
     recovery=backup-label
-    install -o postgres -g postgres -m 600 "$1" "$dir/backup_label"
+    install -o postgres -g postgres -m 600 "$dest/backup_label" "$dir/backup_label"
     install -o postgres -g postgres -m 600 /dev/null "$dir/recovery.signal"
-    extra+=("restore_command=cp $PG_ARCHIVE/%f %p" recovery_target=immediate recovery_target_action=promote)
+    extra+=("restore_command=cp $dest/wal-archive/%f %p" recovery_target=immediate recovery_target_action=promote)
   fi
-  pg_start p2 "$dir" 5434 "${extra[@]}" || return 1
-  wait_until 60 pg_out_of_recovery p2 || return 1
+  rm -f "$QTEST_RUN/p2.log"
+  pg_start p2 "$dir" 5434 "${extra[@]}" || { loopfs_umount_copy; return 1; }
+  wait_until 60 pg_out_of_recovery p2 || { server_stop p2; loopfs_umount_copy; return 1; }
   sums=$(pg_cli p2 -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(bbalance) FROM pgbench_branches),
     (SELECT sum(tbalance) FROM pgbench_tellers), (SELECT coalesce(sum(delta), 0) FROM pgbench_history)")
   # WAL the start-up replayed: "redo starts at X/Y" ... "redo done at X/Y".
@@ -66,7 +116,7 @@ pg_verify_copy() {
   server_stop p2
   loopfs_umount_copy
   IFS='|' read -r a b t h <<<"$sums"
-  [ "$a" = "$b" ] && [ "$b" = "$t" ] && [ "$t" = "$h" ] && [ "$backup_done" != false ] && consistent=true
+  [ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$t" ] && [ "$t" = "$h" ] && [ "$backup_done" != false ] && consistent=true
   VERIFY_JSON=$(printf '{"consistent":%s,"recovery":"%s","walReplayedBytes":%s,"sums":"%s","backupRecoveryCompleted":%s}' \
     "$consistent" "$recovery" "$replayed" "$sums" "$backup_done")
   echo "copy: $VERIFY_JSON" >&2

@@ -1,8 +1,16 @@
 # shellcheck shell=bash
 # Starts and stops the database servers the quiesce tests and the benchmark run against, inside
-# the throwaway root of test/harness/sandbox.sh (loopback and unix sockets only). Every server
-# is started by hand as its own system user and stopped by the PID this file recorded.
+# the throwaway root of test/harness/sandbox.sh (loopback and unix sockets only).
 #
+# The servers under test run as users run them: the Debian package's configuration in /etc,
+# its data directory (bound to a directory of the loop file system), started and stopped by the
+# package's own init script (there is no systemd here):
+#   stock_data_dir DIR SUBDIR OWNER MODE   binds $LOOPFS_DATA/SUBDIR at DIR, empty
+#   mariadb_stock_init / mariadb_stock_start / mariadb_stock_stop
+#   pg_stock_init / pg_stock_start / pg_stock_stop
+#   redis_stock_start / redis_stock_stop
+# The servers that check a copy are started by hand on the copy, each as its own system user,
+# and stopped by the PID this file recorded:
 #   mariadb_start NAME DATADIR PORT [mariadbd options...]  socket /run/qtest/NAME.sock
 #   pg_start NAME DATADIR PORT [postgres -c options...] socket directory /run/qtest
 #   redis_start NAME DIR PORT [redis-server options...]
@@ -107,3 +115,79 @@ server_stop() {
 }
 
 _gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# stock_data_dir DIR SUBDIR OWNER MODE: the package's data directory DIR, empty, on the loop file
+# system (so that freezing and copying the loop file system snapshots it).
+stock_data_dir() {
+  local dir=$1 sub=$LOOPFS_DATA/$2
+  qtest_run_dir
+  mkdir -p "$sub" "$dir" && chown "$3" "$sub" && chmod "$4" "$sub" && mount --bind "$sub" "$dir" ||
+    qtest_fail "cannot bind $sub at $dir"
+}
+
+# mariadb_stock_init: an empty /var/lib/mysql set up as the package's postinst sets it up.
+mariadb_stock_init() {
+  stock_data_dir /var/lib/mysql mysql mysql:mysql 755 || return 1
+  TMPDIR='' bash /usr/bin/mysql_install_db --rpm --cross-bootstrap --user=mysql --disable-log-bin \
+    --skip-test-db >"$QTEST_RUN/mysql-install.log" 2>&1 || qtest_fail "mysql_install_db failed: $(tail -n 5 "$QTEST_RUN/mysql-install.log")" || return 1
+  touch /var/lib/mysql/debian-10.11.flag
+}
+
+# mariadb_stock_start / mariadb_stock_stop: the package's init script. (It reports errors to
+# syslog, which the sandbox does not have: its own output is kept in the run directory.)
+mariadb_stock_start() {
+  qtest_run_dir
+  /etc/init.d/mariadb start >"$QTEST_RUN/mariadb-init.log" 2>&1 ||
+    qtest_fail "/etc/init.d/mariadb start failed: $(tail -n 20 "$QTEST_RUN/mariadb-init.log")"
+}
+
+mariadb_stock_stop() {
+  /etc/init.d/mariadb stop >>"$QTEST_RUN/mariadb-init.log" 2>&1 || true
+  local pid
+  pid=$(cat /run/mysqld/mysqld.pid 2>/dev/null) || return 0
+  kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; wait_until 10 _gone "$pid"; }
+  return 0
+}
+
+PG_VERSION=${PG_BIN%/bin}
+PG_VERSION=${PG_VERSION##*/}
+
+# pg_stock_init: the "main" cluster created as the package's postinst creates it, its data
+# directory on the loop file system.
+pg_stock_init() {
+  pg_dropcluster "$PG_VERSION" main >/dev/null 2>&1 || true
+  stock_data_dir "/var/lib/postgresql/$PG_VERSION/main" pg postgres:postgres 700 || return 1
+  pg_createcluster -u postgres --no-status "$PG_VERSION" main >"$QTEST_RUN/pg-createcluster.log" 2>&1 ||
+    qtest_fail "pg_createcluster failed: $(tail -n 5 "$QTEST_RUN/pg-createcluster.log")"
+}
+
+pg_stock_start() {
+  qtest_run_dir
+  /etc/init.d/postgresql start >"$QTEST_RUN/pg-init.log" 2>&1 ||
+    qtest_fail "/etc/init.d/postgresql start failed: $(cat "$QTEST_RUN/pg-init.log"; tail -n 20 /var/log/postgresql/postgresql-"$PG_VERSION"-main.log)"
+}
+
+pg_stock_stop() {
+  /etc/init.d/postgresql stop >>"$QTEST_RUN/pg-init.log" 2>&1 || true
+}
+
+# The postmaster of the stock cluster.
+pg_stock_pid() { head -n 1 "/var/lib/postgresql/$PG_VERSION/main/postmaster.pid"; }
+
+redis_stock_start() {
+  qtest_run_dir
+  /etc/init.d/redis-server start >"$QTEST_RUN/redis-init.log" 2>&1 ||
+    qtest_fail "/etc/init.d/redis-server start failed: $(cat "$QTEST_RUN/redis-init.log")"
+}
+
+redis_stock_stop() {
+  /etc/init.d/redis-server stop >>"$QTEST_RUN/redis-init.log" 2>&1 || true
+}
+
+# stock_data_dir_release: unbinds every data directory stock_data_dir bound.
+stock_data_dir_release() {
+  local dir
+  for dir in /var/lib/mysql "/var/lib/postgresql/$PG_VERSION/main" /var/lib/redis; do
+    if mountpoint -q "$dir"; then umount "$dir" || umount -l "$dir"; fi
+  done
+}

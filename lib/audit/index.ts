@@ -1,0 +1,3 @@
+export * from './evaluate';
+export * from './account';
+export { renderAuditMarkdown, INSTANCE_COLUMNS, InstanceColumn, rpoText } from './report-markdown';
