@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { ExecutedTemplate } from './execution-role';
 import { OosTemplateDocument, SNAPSHOT_TAG_KEYS } from './instance-template';
-import { uniqueResourceId } from './logical-id';
+import { templateResourceId } from './logical-id';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate } from './oos/template';
 import { INSTANCE_ID_PATTERN } from './plugin/parameters';
@@ -693,7 +693,7 @@ export class RestoreDrill extends ros.Construct {
       cleanup: buildRestoreTestCleanupDocument(this.spec),
       ...(schedule ? { schedule: buildRestoreTestScheduleDocument(this.spec, schedule) } : {}),
     };
-    const template = (localId: string, templateName: string, document: OosTemplateDocument) => new RosOosTemplate(this, uniqueResourceId(this, localId), {
+    const template = (localId: string, templateName: string, document: OosTemplateDocument) => new RosOosTemplate(this, templateResourceId(this, localId, templateName), {
       templateName,
       content: renderTemplateContent('content', document),
       standaloneDocuments: { '': document },
