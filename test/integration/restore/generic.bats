@@ -8,26 +8,27 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
-  mkdir -p "$RESTORE_IMAGES" /mnt/qtest/src
-  mount -t tmpfs -o size=1200m restore-images "$RESTORE_IMAGES"
-  truncate -s 64M "$RESTORE_IMAGES/src.img"
-  mkfs.ext4 -q "$RESTORE_IMAGES/src.img"
-  mount -o loop "$RESTORE_IMAGES/src.img" /mnt/qtest/src
+  mkdir -p "$LOOPFS_OUTER" /mnt/qtest/src
+  mount -t tmpfs -o size=1200m restore-copies "$LOOPFS_OUTER"
+  mkdir -p "$RESTORE_COPIES/ext4" "$RESTORE_COPIES/nosuper"
+  truncate -s 64M "$LOOPFS_OUTER/src.img"
+  mkfs.ext4 -q "$LOOPFS_OUTER/src.img"
+  mount -o loop "$LOOPFS_OUTER/src.img" /mnt/qtest/src
   echo "the data" >/mnt/qtest/src/data.txt
   sync
   (for i in $(seq 1 400); do echo "$i" >>/mnt/qtest/src/log.txt; done) &
   sleep 0.1
-  cp "$RESTORE_IMAGES/src.img" "$RESTORE_IMAGES/ext4.img"
+  cp "$LOOPFS_OUTER/src.img" "$(copy_image ext4)"
   wait
   umount /mnt/qtest/src
-  cp "$RESTORE_IMAGES/ext4.img" "$RESTORE_IMAGES/nosuper.img"
-  dd if=/dev/zero of="$RESTORE_IMAGES/nosuper.img" bs=1024 count=4 conv=notrunc status=none
+  cp "$(copy_image ext4)" "$(copy_image nosuper)"
+  dd if=/dev/zero of="$(copy_image nosuper)" bs=1024 count=4 conv=notrunc status=none
 }
 
 teardown_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
   detach_disks
-  umount "$RESTORE_IMAGES" 2>/dev/null || true
+  umount "$LOOPFS_OUTER" 2>/dev/null || true
 }
 
 setup() {
@@ -80,9 +81,7 @@ user_check() { base64 -w 0 <<<"$1"; }
 }
 
 @test "the serial number ECS reports, when given, is the one looked for" {
-  mkdir -p /run/restore-test
-  cp --reflink=auto "$RESTORE_IMAGES/ext4.img" "$RESTORE_IMAGES/disk.img"
-  attach_disk "$RESTORE_IMAGES/disk.img" d-serialgiven0000001
+  attach_copy ext4 d-serialgiven0000001
   printf 'bp1otherserial01\n' >"$APP_SNAPSHOT_DRILL_SYSFS/block/${ATTACHED_DEVICE#/dev/}/serial"
   local status=0 out
   out=$(DRILL_DISK_IDS=d-serialgiven0000001:bp1otherserial01 bash "$CHECKS_DIR/generic.sh" 2>&1) || status=$?
@@ -93,9 +92,7 @@ user_check() { base64 -w 0 <<<"$1"; }
 }
 
 @test "killed in the middle: the watchdog stops the user's script and unmounts after the deadline" {
-  mkdir -p /run/restore-test
-  cp --reflink=auto "$RESTORE_IMAGES/ext4.img" "$RESTORE_IMAGES/disk.img"
-  attach_disk "$RESTORE_IMAGES/disk.img" d-killedgeneric00001
+  attach_copy ext4 d-killedgeneric00001
   APP_SNAPSHOT_DRILL_WATCHDOG_GRACE_SECONDS=1 DRILL_DEADLINE_SECONDS=6 DRILL_DISK_IDS=d-killedgeneric00001 \
     DRILL_USER_CHECK="$(user_check 'cd "${DRILL_MOUNTS%% *}" && sleep 500')" bash "$CHECKS_DIR/generic.sh" >/run/restore-test/killed.out 2>&1 &
   local main=$!

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The MySQL / MariaDB restore-drill check (templates/checks/mysql.sh) on real copies of a real
-# MariaDB server under load, inside test/harness/sandbox.sh. Run by mysql.test.ts, which renders
-# the quiesce pairs at /qtest/scripts/{default,clean}. The copies (setup_file):
-#   quiesced    the plugin's sequence with QuiesceScripts.mysql() under the sysbench load
+# MariaDB server under load, inside test/harness/sandbox.sh. Run by mysql.test.ts through the
+# quiesce harness (run-config.sh: the Debian package's server in the matrix configuration
+# `binlog`, the pairs rendered at /qtest/scripts/<variant>). The copies (setup_file, lib/copies.bash):
+#   quiesced    the plugin's sequence with the configuration's pair under the sysbench load
 #   clean       the same in clean mode (every page flushed: the copy needs no redo)
 #   unquiesced  a freeze and copy only, with a transaction in flight (uncommitted changes)
 #   truncated   the clean copy with sb/accounts.ibd cut after its first four pages (from the
@@ -20,7 +21,6 @@ setup_file() {
 teardown_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
   detach_disks
-  qtest_teardown_file m1
 }
 
 setup() {
@@ -33,8 +33,8 @@ teardown() {
 
 @test "the quiesced copy is restorable: every InnoDB table checked, the binlog position recorded at the prescript found, the query returns rows" {
   local recorded
-  recorded=$(cat /run/qtest/quiesced.binlog)
-  drill_check mysql quiesced DRILL_DATA_DIR=/mnt/qtest/data/mysql DRILL_EXPECT_BINLOG_POSITION="$recorded" \
+  recorded=$(cat "$RESTORE_COPIES/quiesced/binlog-position")
+  drill_check mysql quiesced DRILL_DATA_DIR="$LOOPFS_DATA/mysql" DRILL_EXPECT_BINLOG_POSITION="$recorded" \
     DRILL_QUERY="SELECT id FROM sb.accounts WHERE balance > 0 LIMIT 3" DRILL_STARTED_AT="$(date -u -d '-5 seconds' +%Y-%m-%dT%H:%M:%SZ)"
   assert_verdict restorable
   [ "$(detail_of tablesChecked)" -ge 3 ]
@@ -78,9 +78,7 @@ teardown() {
 }
 
 @test "killed in the middle (as Cloud Assistant does at its timeout): the watchdog stops the server and unmounts" {
-  mkdir -p /run/restore-test
-  cp --reflink=always "$RESTORE_IMAGES/quiesced.img" "$RESTORE_IMAGES/disk.img"
-  attach_disk "$RESTORE_IMAGES/disk.img" d-killedrestoretest
+  attach_copy quiesced d-killedrestoretest
   APP_SNAPSHOT_DRILL_WATCHDOG_GRACE_SECONDS=1 DRILL_DEADLINE_SECONDS=15 DRILL_DISK_IDS=d-killedrestoretest \
     DRILL_QUERY="SELECT SLEEP(60)" bash "$CHECKS_DIR/mysql.sh" >/run/restore-test/killed.out 2>&1 &
   local main=$!

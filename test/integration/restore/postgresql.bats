@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The PostgreSQL restore-drill check (templates/checks/postgresql.sh) on real copies of a real
-# PostgreSQL server under load, inside test/harness/sandbox.sh. Run by postgresql.test.ts, which
-# renders the quiesce pair at /qtest/scripts/default. The copies (setup_file):
-#   quiesced    the plugin's sequence with QuiesceScripts.postgresql() (CHECKPOINT) under pgbench
+# PostgreSQL server under load, inside test/harness/sandbox.sh. Run by postgresql.test.ts through
+# the quiesce harness (run-config.sh: the Debian package's cluster in the matrix configuration
+# `stock`, the pairs rendered at /qtest/scripts/<variant>). The copies (setup_file, lib/copies.bash):
+#   quiesced    the plugin's sequence with the configuration's pair (CHECKPOINT) under pgbench
 #   unquiesced  a freeze and copy only, under the same load
 #   zeroed      the quiesced copy with one page of an index (of a table the load does not touch,
 #               so that no WAL record rewrites it at recovery) zeroed
@@ -20,7 +21,6 @@ setup_file() {
 teardown_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
   detach_disks
-  qtest_teardown_file p1
 }
 
 setup() {
@@ -61,7 +61,7 @@ teardown() {
 @test "a missing WAL segment: not restorable, naming the segment" {
   drill_check postgresql missingwal
   assert_verdict 'not restorable'
-  assert_reason_has "WAL segment $(cat /run/qtest/missing-segment)"
+  assert_reason_has "WAL segment $(cat "$RESTORE_COPIES/missing-segment")"
   assert_reason_has 'missing from pg_wal'
   assert_nothing_left
 }

@@ -1,8 +1,4 @@
-import * as path from 'path';
-import { QuiesceScripts } from '../../../lib/quiesce-scripts';
-import { describeBats } from '../quiesce/run-bats';
+import { describeEngineRestoreBats } from './run-restore';
 
 // The PostgreSQL restore-drill check on real copies of a real PostgreSQL server: see postgresql.bats.
-describeBats('the restore-drill check for PostgreSQL on PostgreSQL copies', path.join(__dirname, 'postgresql.bats'), () => ({
-  default: QuiesceScripts.postgresql({ host: '/run/qtest', port: 5433 }),
-}), 420);
+describeEngineRestoreBats('the restore-drill check for PostgreSQL on PostgreSQL copies', 'postgresql', 600);

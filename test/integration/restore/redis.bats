@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The Redis restore-drill check (templates/checks/redis.sh) on real copies of a real Redis server
-# under load, inside test/harness/sandbox.sh. Run by redis.test.ts, which renders the quiesce pair
-# at /qtest/scripts/default. The copies (setup_file):
-#   quiesced    the plugin's sequence with QuiesceScripts.redis() under the write loop (AOF on)
+# under load, inside test/harness/sandbox.sh. Run by redis.test.ts through the quiesce harness
+# (run-config.sh: the Debian package's server in the matrix configuration `aof`, the pairs
+# rendered at /qtest/scripts/<variant>). The copies (setup_file, lib/copies.bash):
+#   quiesced    the plugin's sequence with the configuration's pair under the write loop (AOF on)
 #   cut         the quiesced copy with its append-only file cut in the middle of a command, as
 #               a copy taken without quiescing can be
 #   corruptrdb  an RDB-only copy (the append-only files left out) with bytes of dump.rdb overwritten
@@ -19,7 +20,6 @@ setup_file() {
 teardown_file() {
   . "$BATS_TEST_DIRNAME/lib/restore.bash"
   detach_disks
-  qtest_teardown_file r1
 }
 
 setup() {

@@ -1,71 +1,60 @@
 # shellcheck shell=bash
-# The copies the restore-check tests and the restore benchmark check: each engine's real server
-# (test/integration/quiesce/lib) under its write load, on a loop-mounted XFS, copied at the block
-# level by the plugin's sequence with the rendered quiesce pair (/qtest/scripts/default, clean),
-# without quiescing, and damaged. Each make_* function starts the server and leaves it running
-# (the caller's teardown stops it); the copies are images under $RESTORE_IMAGES.
+# The copies the restore-check tests and the restore benchmark check, all made by the quiesce
+# harness's consistent_copy (test/integration/quiesce/lib/copy.bash) from the server of one
+# configuration of the quiesce matrix, which run-config.sh (or bench/restore/bench.sh) started on
+# the loop file system: the plugin's sequence with the configuration's pair (quiesced, checked by
+# check_copy as the quiesce tests check theirs), the sequence without a pair (unquiesced), and
+# copies of those damaged (derive_copy). Each copy is a directory of $RESTORE_COPIES.
 # shellcheck disable=SC2016 # derive_copy's commands expand in the mounted copy
 
-# cycle_succeeded: the last snapshot cycle's prescript and postscript both exited 0.
-cycle_succeeded() {
-  if [ "$CYCLE_PRE_STATUS" != 0 ] || [ "$CYCLE_POST_STATUS" != 0 ]; then
-    echo "the quiesce scripts failed: prescript $CYCLE_PRE_STATUS, postscript $CYCLE_POST_STATUS" >&2
-    return 1
-  fi
+# quiesced_copy ENGINE NAME PAIR [LOAD_SECONDS]: the plugin's sequence with the rendered pair
+# PAIR (/qtest/scripts/PAIR), checked: the pair exited 0 twice and a server started on the copy
+# finds it consistent. check_copy starts that server on the image it is given, which a clean
+# shutdown then leaves as no snapshot is (no crash recovery to do): it checks a duplicate.
+quiesced_copy() {
+  local copy=$RESTORE_COPIES/$2 status=0
+  consistent_copy "$1" "$copy" "pre $3" "post $3" "${4:-10}" || return 1
+  cp -a --reflink=always "$copy" "$copy.checked" || return 1
+  check_copy "$1" "$copy.checked" || status=$?
+  rm -rf "$copy.checked"
+  return "$status"
 }
 
-# make_mysql_copies: see the header of mysql.bats for what each copy is.
+# unquiesced_copy ENGINE NAME [LOAD_SECONDS]: the same sequence without a pair: a freeze and a
+# copy under the load, as a crash-consistent snapshot.
+unquiesced_copy() { consistent_copy "$1" "$RESTORE_COPIES/$2" "" "" "${3:-10}"; }
+
+# make_mysql_copies: see the header of mysql.bats for what each copy is (configuration binlog).
 make_mysql_copies() {
-  loopfs_create 512
-  mysql_fixture_start
-  mysql_load_start 10
-  sleep 3
-  snapshot_cycle "pre default" "" "post default"
-  cycle_succeeded
-  save_copy quiesced
-  cp "$QUIESCE_STATE/mysql/binlog-position" /run/qtest/quiesced.binlog
-  snapshot_cycle "pre clean" "" "post clean"
-  cycle_succeeded
-  save_copy clean
-  # A transaction that has changed rows and not committed when the copy is taken.
-  mariadb_cli m1 -e "BEGIN; UPDATE sb.accounts SET balance = balance + 1 WHERE id <= 200; SELECT SLEEP(12); ROLLBACK" >/dev/null 2>&1 &
-  sleep 2
-  snapshot_cycle "" "" ""
-  save_copy unquiesced
-  mysql_load_wait
+  quiesced_copy mysql quiesced base
+  quiesced_copy mysql clean clean
+  # A transaction that has changed rows and not committed when the copy is taken (the copy comes
+  # 3 s into the sequence's load).
+  mcli -e "BEGIN; UPDATE sb.accounts SET balance = balance + 1 WHERE id <= 200; SELECT SLEEP(12); ROLLBACK" >/dev/null 2>&1 &
+  local open=$!
+  sleep 1
+  unquiesced_copy mysql unquiesced
+  wait "$open"
   derive_copy clean truncated 'truncate -s 64K "$DAMAGE/mysql/sb/accounts.ibd"'
 }
 
-# make_postgresql_copies: see the header of postgresql.bats for what each copy is.
+# make_postgresql_copies: see the header of postgresql.bats for what each copy is (configuration stock).
 make_postgresql_copies() {
-  loopfs_create 512
-  pg_fixture_start
-  pg_cli p1 -c "CREATE TABLE drill_static AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g;
+  mkdir -p "$RESTORE_COPIES"
+  pcli -c "CREATE TABLE drill_static AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g;
     CREATE INDEX drill_static_v ON drill_static (v); CHECKPOINT;"
-  pg_cli p1 -c "SELECT pg_relation_filepath('drill_static_v')" >/run/qtest/static-index-path
-  pg_load_start 12
-  sleep 3
-  snapshot_cycle "pre default" "" "post default"
-  cycle_succeeded
-  save_copy quiesced
-  sleep 3
-  snapshot_cycle "" "" ""
-  save_copy unquiesced
-  pg_load_wait
-  derive_copy quiesced zeroed 'dd if=/dev/zero of="$DAMAGE/pg/$(cat /run/qtest/static-index-path)" bs=8192 seek=1 count=1 conv=notrunc status=none'
-  derive_copy quiesced missingwal 'rm "$DAMAGE/pg/pg_wal/$("$PG_BIN/pg_controldata" "$DAMAGE/pg" | sed -n "s/^Latest checkpoint.s REDO WAL file: *//p" | tee /run/qtest/missing-segment)"'
+  pcli -c "SELECT pg_relation_filepath('drill_static_v')" >"$RESTORE_COPIES/static-index-path"
+  quiesced_copy postgresql quiesced base 12
+  unquiesced_copy postgresql unquiesced 12
+  derive_copy quiesced zeroed 'dd if=/dev/zero of="$DAMAGE/pg/$(cat "$RESTORE_COPIES/static-index-path")" bs=8192 seek=1 count=1 conv=notrunc status=none'
+  derive_copy quiesced missingwal 'rm "$DAMAGE/pg/pg_wal/$("$PG_BIN/pg_controldata" "$DAMAGE/pg" | sed -n "s/^Latest checkpoint.s REDO WAL file: *//p" | tee "$RESTORE_COPIES/missing-segment")"'
 }
 
-# make_redis_copies: see the header of redis.bats for what each copy is.
+# make_redis_copies: see the header of redis.bats for what each copy is (configuration aof).
 make_redis_copies() {
-  loopfs_create 512
-  redis_fixture_start
-  redis_load_start 8
-  sleep 3
-  snapshot_cycle "pre default" "" "post default"
-  cycle_succeeded
-  save_copy quiesced
-  redis_load_wait
+  # An RDB file beside the append-only files, for the RDB-only copy.
+  rcli SAVE >/dev/null
+  quiesced_copy redis quiesced base 8
   derive_copy quiesced cut 'f=$(ls "$DAMAGE"/redis/appendonlydir/*.incr.aof | tail -n 1); truncate -s -7 "$f"'
   derive_copy quiesced corruptrdb 'rm -rf "$DAMAGE/redis/appendonlydir"; printf "garbage!garbage!" | dd of="$DAMAGE/redis/dump.rdb" bs=1 seek=$(($(stat -c %s "$DAMAGE/redis/dump.rdb") / 2)) conv=notrunc status=none'
 }

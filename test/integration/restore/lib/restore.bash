@@ -1,9 +1,11 @@
 # shellcheck shell=bash
-# Helpers for the restore-drill check tests, which run inside test/harness/sandbox.sh. The copies
-# come from the quiesce harness (test/integration/quiesce/lib: a real server under load on a
-# loop-mounted XFS, the plugin's sequence, a block-level copy of the data image); here each copy
-# is presented as an attached ECS disk: a loop device whose serial number, in a sysfs tree of the
-# test's own (APP_SNAPSHOT_DRILL_SYSFS), is the disk id without `d-`, as on ECS.
+# Helpers for the restore-drill check tests, which run inside test/harness/sandbox.sh (the engine
+# tests through test/integration/quiesce/run-config.sh, against the server of one configuration
+# of the quiesce matrix). The copies come from the quiesce harness's consistent_copy
+# (test/integration/quiesce/lib/copy.bash: the server under its write load, the plugin's
+# sequence, a block-level copy of the data image), some of them then damaged (derive_copy); here
+# each copy is presented as an attached ECS disk: a loop device whose serial number, in a sysfs
+# tree of the test's own (APP_SNAPSHOT_DRILL_SYSFS), is the disk id without `d-`, as on ECS.
 
 RESTORE_LIB=$(dirname "${BASH_SOURCE[0]}")
 QUIESCE_LIB=$RESTORE_LIB/../../quiesce/lib
@@ -12,42 +14,50 @@ CHECKS_DIR=$(cd "$RESTORE_LIB/../../../../templates/checks" && pwd)
 . "$QUIESCE_LIB/bats-helpers.bash"
 
 export APP_SNAPSHOT_DRILL_SYSFS=/run/restore-test/sys
-RESTORE_IMAGES=$LOOPFS_OUTER
+# The copies, each a directory NAME with its disk.img (consistent_copy's layout), on the outer
+# file system of loopfs.bash, where a reflink copies an image instantly.
+RESTORE_COPIES=$LOOPFS_OUTER/copies
 DRILL_STATE=/run/app-snapshot-drill
 
-# save_copy NAME: keeps the copy the last snapshot cycle took as NAME (a reflink, instantly).
-save_copy() { cp --reflink=always "$LOOPFS_OUTER/copy.img" "$RESTORE_IMAGES/$1.img"; }
+# copy_image NAME: the disk image of the copy NAME.
+copy_image() { printf '%s\n' "$RESTORE_COPIES/$1/disk.img"; }
 
 # derive_copy FROM NAME COMMAND: NAME is FROM with COMMAND run in its root (mounted at $DAMAGE).
 derive_copy() {
   local from=$1 name=$2
   shift 2
-  cp --reflink=always "$RESTORE_IMAGES/$from.img" "$RESTORE_IMAGES/$name.img"
+  mkdir -p "$RESTORE_COPIES/$name"
+  cp --reflink=always "$(copy_image "$from")" "$(copy_image "$name")"
   DAMAGE=/mnt/qtest/damage
   mkdir -p "$DAMAGE"
-  mount -o loop,nouuid "$RESTORE_IMAGES/$name.img" "$DAMAGE" || return 1
+  mount -o loop,nouuid "$(copy_image "$name")" "$DAMAGE" || return 1
   local status=0
   eval "$*" || status=$?
   umount "$DAMAGE"
   return "$status"
 }
 
-# attach_disk IMAGE DISK_ID: the image as a disk with that id; sets ATTACHED_DEVICE.
-attach_disk() {
-  local dev
-  dev=$(losetup -f --show "$1") || return 1
+# attach_copy COPY DISK_ID: a new disk made from the copy (a disk created from a snapshot is a
+# new disk: the check's writes, recovery among them, never reach the copy), attached as the disk
+# with that id; sets ATTACHED_DEVICE. detach_disks detaches and deletes it.
+attach_copy() {
+  local image=$RESTORE_COPIES/$2.img dev
+  mkdir -p /run/restore-test
+  cp --reflink=auto "$(copy_image "$1")" "$image" || return 1
+  dev=$(losetup -f --show "$image") || return 1
   mkdir -p "$APP_SNAPSHOT_DRILL_SYSFS/block/${dev#/dev/}"
   printf '%s\n' "${2#d-}" >"$APP_SNAPSHOT_DRILL_SYSFS/block/${dev#/dev/}/serial"
-  echo "$dev" >>/run/restore-test/attached
+  echo "$dev $image" >>/run/restore-test/attached
   ATTACHED_DEVICE=$dev
 }
 
 detach_disks() {
-  local dev
+  local dev image
   [ -f /run/restore-test/attached ] || return 0
-  while read -r dev; do
+  while read -r dev image; do
     losetup -d "$dev" 2>/dev/null || true
     rm -rf "${APP_SNAPSHOT_DRILL_SYSFS:?}/block/${dev#/dev/}"
+    rm -f "$image"
   done </run/restore-test/attached
   rm -f /run/restore-test/attached
 }
@@ -59,14 +69,10 @@ drill_check() {
   local engine=$1 copy=$2 disk
   shift 2
   disk=d-${copy//[^a-z0-9]/}restoretest
-  mkdir -p /run/restore-test
-  # A disk created from a snapshot is a new disk: the check's writes (recovery) never reach the copy.
-  cp --reflink=auto "$RESTORE_IMAGES/$copy.img" "$RESTORE_IMAGES/disk.img"
-  attach_disk "$RESTORE_IMAGES/disk.img" "$disk" || return 1
+  attach_copy "$copy" "$disk" || return 1
   DRILL_STATUS=0
   DRILL_OUTPUT=$(env DRILL_DISK_IDS="$disk" DRILL_EXECUTION_ID=exec-restoretest "$@" bash "$CHECKS_DIR/$engine.sh" 2>&1) || DRILL_STATUS=$?
   detach_disks
-  rm -f "$RESTORE_IMAGES/disk.img"
   printf '%s\n' "$DRILL_OUTPUT" | sed 's/^/# /' >&3
   DRILL_RESULT=$(printf '%s\n' "$DRILL_OUTPUT" | tail -n 1 | sed -n 's/^APP_SNAPSHOT_DRILL_RESULT //p')
   [ -n "$DRILL_RESULT" ] || { echo "no result line last; output: $DRILL_OUTPUT" >&2; return 1; }
