@@ -1,37 +1,34 @@
 #!/bin/bash
 # The restore benchmark for one engine, run inside test/harness/sandbox.sh by run.ts:
-#   bench.sh ENGINE RUNS COPY...      (ENGINE: mysql | postgresql | redis)
-# Makes the engine's copies as the restore-check tests do (test/integration/restore/lib/copies.bash:
-# a real server under load, the plugin's sequence, block-level copies), then runs the engine's
-# restore-drill check RUNS times on each COPY named, each time on a fresh disk made from the
-# copy, and writes one JSON line per check to /qtest/results/restore.jsonl: the copy, the
-# verdict, the milliseconds from the check's start to its verdict, and the check's own details.
+#   bench.sh ENGINE CONFIG RUNS COPY...      (ENGINE: mysql | postgresql | redis)
+# Starts ENGINE's server in CONFIG (a configuration of the quiesce matrix) and makes the engine's
+# copies as the restore-check tests do (test/integration/restore/lib/copies.bash, with the
+# quiesce harness's consistent_copy: the server under load, the plugin's sequence, block-level
+# copies), then runs the engine's restore-drill check RUNS times on each COPY named, each time on
+# a fresh disk made from the copy, and writes one JSON line per check to
+# /qtest/results/restore.jsonl: the copy, the verdict, the milliseconds from the check's start to
+# its verdict, and the check's own details.
 set -euo pipefail
 
-engine=$1 runs=$2
-shift 2
+engine=$1 config=$2 runs=$3
+shift 3
 export QTEST_DIR=/qtest
 lib=$(dirname "$0")/../../test/integration/restore/lib
 # shellcheck source=../../test/integration/restore/lib/restore.bash
 . "$lib/restore.bash"
 # shellcheck source=../../test/integration/restore/lib/copies.bash
 . "$lib/copies.bash"
-case "$engine" in
-  mysql) . "$QUIESCE_LIB/mysql.bash"; server=m1 ;;
-  postgresql) . "$QUIESCE_LIB/postgresql.bash"; server=p1 ;;
-  redis) . "$QUIESCE_LIB/redis.bash"; server=r1 ;;
-  *) echo "bench: unknown engine $engine" >&2; exit 2 ;;
-esac
 
 cleanup() {
   detach_disks
-  qtest_teardown_file "$server"
+  engine_server_stop
 }
 trap cleanup EXIT
 # drill_check reports on the third descriptor, as bats would show it.
 exec 3>/dev/null
 
-echo "bench: making the $engine copies" >&2
+echo "bench: starting $engine ($config) and making its copies" >&2
+engine_server_start "$engine" "$config"
 "make_${engine}_copies"
 for copy in "$@"; do
   for ((i = 1; i <= runs; i++)); do

@@ -12,7 +12,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { QuiesceScripts } from '../../lib/quiesce-scripts';
+import { writeVariants } from '../../test/integration/quiesce/run-bats';
+import { restoreCopyConfig } from '../../test/integration/restore/run-restore';
+import { benchEnvironment } from '../environment';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
@@ -20,8 +22,6 @@ const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 interface EngineBench {
   readonly engine: 'mysql' | 'postgresql' | 'redis';
   readonly title: string;
-  /** The quiesce pairs the copies are made with, by the name copies.bash runs them under. */
-  readonly variants: Record<string, QuiesceScripts>;
   /** The copies, in the order of the table, with what each is. */
   readonly copies: Readonly<Record<string, string>>;
 }
@@ -30,7 +30,6 @@ const ENGINES: readonly EngineBench[] = [
   {
     engine: 'mysql',
     title: 'MariaDB (sysbench transfers, 20,000 accounts)',
-    variants: { default: QuiesceScripts.mysql({ socket: '/run/qtest/m1.sock' }), clean: QuiesceScripts.mysql({ socket: '/run/qtest/m1.sock', clean: true }) },
     copies: {
       quiesced: 'quiesced (FTWRL)',
       clean: 'quiesced (clean mode)',
@@ -41,7 +40,6 @@ const ENGINES: readonly EngineBench[] = [
   {
     engine: 'postgresql',
     title: 'PostgreSQL (pgbench scale 3)',
-    variants: { default: QuiesceScripts.postgresql({ host: '/run/qtest', port: 5433 }) },
     copies: {
       quiesced: 'quiesced (CHECKPOINT)',
       unquiesced: 'without quiescing',
@@ -52,7 +50,6 @@ const ENGINES: readonly EngineBench[] = [
   {
     engine: 'redis',
     title: 'Redis (20,000 keys and a write loop, append-only file on)',
-    variants: { default: QuiesceScripts.redis({ port: 6390 }) },
     copies: {
       quiesced: 'quiesced',
       cut: 'an append-only file cut mid-command',
@@ -90,18 +87,6 @@ function summarize(bench: EngineBench, lines: readonly CheckLine[]) {
       reason: runs[0]?.result?.reason ?? null,
     };
   });
-}
-
-function versions(): Record<string, string> {
-  const first = (cmd: string, args: string[]) => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout ?? '').split('\n')[0].trim();
-  const pgBin = fs.readdirSync('/usr/lib/postgresql').sort().pop();
-  return {
-    mariadb: first('mariadbd', ['--version']),
-    postgresql: first(`/usr/lib/postgresql/${pgBin}/bin/postgres`, ['--version']),
-    redis: first('redis-server', ['--version']),
-    kernel: os.release(),
-    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`,
-  };
 }
 
 type Report = { generatedAt: string; runsPerCopy: number; environment: Record<string, string>; engines: Array<{ engine: string; title: string; copies: ReturnType<typeof summarize> }> };
@@ -189,25 +174,21 @@ function main(): void {
     fs.mkdirSync(path.join(work, 'results'));
     const engines = [];
     for (const bench of selected) {
-      for (const [name, scripts] of Object.entries(bench.variants)) {
-        const pair = scripts.render();
-        const dir = path.join(work, 'scripts', name);
-        fs.rmSync(dir, { recursive: true, force: true });
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, 'prescript.sh'), pair.prescript, { mode: 0o700 });
-        fs.writeFileSync(path.join(dir, 'postscript.sh'), pair.postscript, { mode: 0o700 });
-      }
+      // The copies of the restore-check tests: the same configuration of the quiesce matrix and pairs.
+      const { config, variants } = restoreCopyConfig(bench.engine);
+      fs.rmSync(path.join(work, 'scripts'), { recursive: true, force: true });
+      writeVariants(work, variants);
       const results = path.join(work, 'results', 'restore.jsonl');
       fs.rmSync(results, { force: true });
       const run = spawnSync('bash', [
         path.join(REPO, 'test', 'harness', 'sandbox.sh'), '--bind', `${work}:/qtest`, '--',
-        'bash', path.join(REPO, 'bench', 'restore', 'bench.sh'), bench.engine, String(runs), ...Object.keys(bench.copies),
+        'bash', path.join(REPO, 'bench', 'restore', 'bench.sh'), bench.engine, config, String(runs), ...Object.keys(bench.copies),
       ], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 3600_000, killSignal: 'SIGKILL' });
       if (run.status !== 0) throw new Error(`the ${bench.engine} benchmark failed (exit ${run.status ?? run.signal})`);
       const lines = fs.readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CheckLine);
       engines.push({ engine: bench.engine, title: bench.title, copies: summarize(bench, lines) });
     }
-    publish({ generatedAt: new Date().toISOString(), runsPerCopy: runs, environment: versions(), engines });
+    publish({ generatedAt: new Date().toISOString(), runsPerCopy: runs, environment: benchEnvironment(), engines });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
