@@ -417,7 +417,7 @@ export function buildRestoreTestDocument(spec: RestoreTestSpec): OosTemplateDocu
     },
     cleanupRun(T.cleanup, 'Detaches and deletes every disk this drill created, after a success or any failure', ref('ACS::ExecutionId'), '9999-12-31T23:59:59Z'),
     ecs(T.confirm, 'ACS::CheckFor', 'Fails the execution unless the group\'s snapshots carry this execution\'s evidence', 'DescribeSnapshots',
-      { RegionId: ref('regionId'), Tag: [{ Key: EVIDENCE_TAG_KEYS.verifiedBy, Value: ref('ACS::ExecutionId') }], PageSize: 10 },
+      { RegionId: ref('regionId'), Tag: [{ Key: EVIDENCE_TAG_KEYS.verifiedBy, Value: ref('ACS::ExecutionId') }], MaxResults: 10 },
       { PropertySelector: RESTORE_TEST_SELECTORS.confirmed, DesiredValues: ['verified'] }),
   ];
   return drillDocument(`Restore drill of group ${spec.groupName}: restores its newest application-consistent snapshot group to disks on a scratch instance, checks them (${spec.check.kind}), tags the evidence and deletes the disks`, parameters, tasks, {

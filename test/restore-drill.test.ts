@@ -15,7 +15,7 @@ import {
 import { Schedule } from '../lib/schedule';
 import { ValidationError } from '../lib/validation';
 import { jq } from './e2e/oos-runtime';
-import { instanceIds, newApp, tempDir, templateOf, unpackedCommand } from './helpers';
+import { instanceIds, newApp, tempDir, templateNamed, templateOf, unpackedCommand } from './helpers';
 
 const IDS = instanceIds(3);
 const SCRATCH = 'i-scratch000000000001';
@@ -25,7 +25,8 @@ function group(props: Partial<AppConsistentSnapshotProps> = {}, drill: Partial<R
   const stack = new ros.Stack(newApp(), 'prod');
   const g = new AppConsistentSnapshot(stack, 'db', { groupName: 'db', os: OperatingSystem.LINUX, instanceIds: IDS, restoreTest: { ...DRILL, ...drill }, ...props });
   const t = templateOf(stack);
-  const content = (id: string) => JSON.parse(t.Resources[id].Properties.Content);
+  /** A drill template's content, by the suffix of its name (`RestoreTest`, `RestoreTestRun`, ...). */
+  const content = (suffix: string) => JSON.parse(templateNamed(t, `AppConsistentSnapshot-db-${suffix}`).resource.Properties.Content);
   return { g, t, content };
 }
 
@@ -44,16 +45,16 @@ function refusal(drill: Partial<RestoreTestOptions>, props: Partial<AppConsisten
 describe('the restore drill of a group', () => {
   test('creates the drill, run and clean-up templates, named after the automation; the drill is created after the two it runs', () => {
     const { t, g } = group();
-    const names = ['DbRestoreTestTemplate', 'DbRestoreTestRunTemplate', 'DbRestoreTestCleanupTemplate'].map((id) => t.Resources[id].Properties.TemplateName);
-    expect(names).toEqual(['AppConsistentSnapshot-db-RestoreTest', 'AppConsistentSnapshot-db-RestoreTestRun', 'AppConsistentSnapshot-db-RestoreTestCleanup']);
-    expect(t.Resources.DbRestoreTestTemplate.DependsOn).toEqual(expect.arrayContaining(['DbRestoreTestRunTemplate', 'DbRestoreTestCleanupTemplate']));
+    const [drill, run, cleanup] = ['RestoreTest', 'RestoreTestRun', 'RestoreTestCleanup'].map((s) => templateNamed(t, `AppConsistentSnapshot-db-${s}`));
+    expect([drill.id, run.id, cleanup.id]).toEqual([expect.stringMatching(/^DbRestoreTestTemplate[0-9A-F]{8}$/), expect.stringMatching(/^DbRestoreTestRunTemplate[0-9A-F]{8}$/), expect.stringMatching(/^DbRestoreTestCleanupTemplate[0-9A-F]{8}$/)]);
+    expect(drill.resource.DependsOn).toEqual(expect.arrayContaining([run.id, cleanup.id]));
     expect(g.restoreDrill!.scheduleStart).toBeUndefined();
     expect(Object.values(t.Resources).filter((r) => r.Type === 'ALIYUN::OOS::Execution')).toEqual([]);
   });
 
   test('the drill\'s defaults: the scratch instance, the group\'s instances, a different source each run, 48 hours, 30 minutes', () => {
     const { content } = group();
-    const p = content('DbRestoreTestTemplate').Parameters;
+    const p = content('RestoreTest').Parameters;
     expect(p.scratchInstanceId.Default).toBe(SCRATCH);
     expect(p.instanceIds.Default).toEqual(IDS);
     expect(p.sourceInstanceId.Default).toBe('');
@@ -62,19 +63,20 @@ describe('the restore drill of a group', () => {
     expect(p.postureName.Default).toBe('prod');
     expect(p.groupName.Default).toBe('db');
     expect(p.OOSAssumeRole.Default).toBe('AppSnapshotOos-db');
-    const named = group({}, { source: RestoreSource.instance(IDS[1]), maxAgeHours: 26, timeoutMinutes: 10 }).content('DbRestoreTestTemplate').Parameters;
+    const named = group({}, { source: RestoreSource.instance(IDS[1]), maxAgeHours: 26, timeoutMinutes: 10 }).content('RestoreTest').Parameters;
     expect([named.sourceInstanceId.Default, named.maxAgeHours.Default, named.checkTimeoutSeconds.Default]).toEqual([IDS[1], 26, 600]);
   });
 
   test('with a schedule: a scheduled template that runs the drill, rates written in minutes, started by an execution that waits for everything it uses', () => {
     const { t, content } = group({}, { schedule: Schedule.rate(1, 'days') });
-    const schedule = content('DbRestoreTestScheduleTemplate');
+    const schedule = content('RestoreTestSchedule');
     expect(schedule.Tasks[0]).toMatchObject({ Action: 'ACS::TimerTrigger', Properties: { Type: 'rate', Expression: '1440 minutes' } });
     expect(schedule.Tasks[1]).toMatchObject({ Action: 'ACS::Template', Properties: { TemplateName: '{{ drillTemplateName }}' } });
     const [id, execution] = Object.entries(t.Resources).find(([, r]) => r.Type === 'ALIYUN::OOS::Execution')!;
     expect(id).toMatch(/^DbRestoreTestScheduleStartExecution[0-9A-F]{8}$/);
     expect(execution.Properties).toMatchObject({ TemplateName: 'AppConsistentSnapshot-db-RestoreTestSchedule', Mode: 'Automatic', SafetyCheck: 'Skip' });
-    expect(execution.DependsOn).toEqual(expect.arrayContaining(['DbRestoreTestTemplate', 'DbRestoreTestRunTemplate', 'DbRestoreTestCleanupTemplate', 'DbRestoreTestScheduleTemplate', 'DbExecutionRoleRole']));
+    const ids = ['RestoreTest', 'RestoreTestRun', 'RestoreTestCleanup', 'RestoreTestSchedule'].map((s) => templateNamed(t, `AppConsistentSnapshot-db-${s}`).id);
+    expect(execution.DependsOn).toEqual(expect.arrayContaining([...ids, 'DbExecutionRoleRole']));
     expect(timerTriggerInMinutes({ Type: 'rate', Expression: '6 hour', TimeZone: 'UTC', EndDate: 'x' }).Expression).toBe('360 minutes');
     expect(timerTriggerInMinutes({ Type: 'rate', Expression: '15 minutes', TimeZone: 'UTC', EndDate: 'x' }).Expression).toBe('15 minutes');
     expect(timerTriggerInMinutes({ Type: 'cron', Expression: '0 0 4 ? * SUN', TimeZone: 'UTC', EndDate: 'x' }).Expression).toBe('0 0 4 ? * SUN');
@@ -156,7 +158,7 @@ describe('what the drill refuses', () => {
     const many = instanceIds(1001);
     expect(refusal({}, { instanceIds: many, schedule: Schedule.cron('0 0 2 ? * *') })).toEqual(['restoreTest.source', expect.stringMatching(/must name one instance for a group of more than 1,000/), 'random']);
     const { content } = group({ instanceIds: many, schedule: Schedule.cron('0 0 2 ? * *') }, { source: RestoreSource.instance(many[500]) });
-    expect(content('DbRestoreTestTemplate').Parameters.instanceIds.Default).toEqual([many[500]]);
+    expect(content('RestoreTest').Parameters.instanceIds.Default).toEqual([many[500]]);
   });
 });
 
@@ -167,7 +169,7 @@ describe('the drill\'s selectors and functions, run with jq', () => {
     'true', 'false', 'null']);
   const programs = () => {
     const { content } = group({ targetTags: { tier: 'db' }, instanceIds: undefined });
-    const docs = ['DbRestoreTestTemplate', 'DbRestoreTestRunTemplate', 'DbRestoreTestCleanupTemplate'].map(content);
+    const docs = ['RestoreTest', 'RestoreTestRun', 'RestoreTestCleanup'].map((s) => content(s));
     const out: string[] = [];
     const walk = (v: unknown, key = ''): void => {
       if (typeof v === 'string' && ['ValueSelector', 'PropertySelector'].includes(key)) out.push(v);

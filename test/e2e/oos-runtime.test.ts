@@ -210,7 +210,7 @@ describe('ACS::Choice, ACS::WaitFor, OnError and the functions the restore drill
 
   test('ACS::Choice refuses a When that is not a condition, and a NextTask that names no task', async () => {
     const bad = template([{ Name: 'guard', Action: 'ACS::Choice', Properties: { DefaultTask: 'nowhere', Choices: [{ When: 'yes', NextTask: 'nowhere' }] } }]);
-    await expect(runTemplate(bad, {}, recording().env)).rejects.toThrow(/a When must be a condition function/);
+    await expect(runTemplate(bad, {}, recording().env)).rejects.toThrow(/an ACS::Choice condition must evaluate to true or false, not "yes"/);
     const lost = template([{ Name: 'guard', Action: 'ACS::Choice', Properties: { DefaultTask: 'nowhere', Choices: [] } }]);
     await expect(runTemplate(lost, {}, recording().env)).rejects.toThrow(/no task nowhere to go to/);
   });
