@@ -332,7 +332,8 @@ export class AppConsistentSnapshot extends ros.Construct {
     if (props.restoreTest !== undefined) {
       this.restoreDrill = new RestoreDrill(this, 'RestoreTest', {
         options: props.restoreTest,
-        group: { groupName: props.groupName, postureName, targets: targetsOf(props), automationTemplateName: templateName, executionRoleName, linux: props.os === OperatingSystem.LINUX },
+        group: { groupName: props.groupName, postureName, targets: targetsOf(props), automationTemplateName: templateName, executionRoleName, linux: props.os === OperatingSystem.LINUX,
+          notify: props.notify },
       });
       executed.push(this.restoreDrill.executedTemplate);
     }

@@ -4,6 +4,7 @@ import { OosTemplateDocument, SNAPSHOT_TAG_KEYS } from './instance-template';
 import { templateResourceId } from './logical-id';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { OOS_TEMPLATE_NAME_PATTERN, RosOosTemplate } from './oos/template';
+import { NOTIFY_TASKS, NotifyOptions, RunStep, withRunNotifications } from './notify';
 import { INSTANCE_ID_PATTERN } from './plugin/parameters';
 import { DRILL_RESULT_PREFIX, RestoreCheck, buildDrillCheckCommand } from './restore-check';
 import { Schedule, TimerTriggerProperties } from './schedule';
@@ -29,7 +30,9 @@ import { ValidationError, checkIntegerRange, checkPattern, isResolved } from './
  *   attaches them, waits, runs the check, tags the evidence.
  * - `<name>-RestoreTestCleanup`: detaches and deletes the drill's disks, of one execution or of
  *   every execution older than a cut-off (the sweep).
- * - `<name>-RestoreTestSchedule` (with a schedule): the timer, then the drill.
+ * - `<name>-RestoreTestSchedule` (with a schedule): the timer, then the drill; with the group's
+ *   `notify`, a drill that fails (`not restorable` among the reasons) is alerted as a failed
+ *   scheduled snapshot run is (lib/notify.ts).
  *
  * See docs/restore-drills.md.
  */
@@ -285,6 +288,8 @@ export interface RestoreTestSpec {
   readonly timeoutMinutes: number;
   readonly check: RestoreCheck;
   readonly oosAssumeRole: string;
+  /** The group's alerts, which the scheduled drill sends too. */
+  readonly notify?: NotifyOptions;
   /** The templates' names. */
   readonly names: { readonly drill: string; readonly run: string; readonly cleanup: string; readonly schedule: string };
 }
@@ -558,10 +563,56 @@ export function timerTriggerInMinutes(t: TimerTriggerProperties): TimerTriggerPr
   return { ...t, Expression: `${minutes} minutes` };
 }
 
-/** Builds the scheduled drill (`-RestoreTestSchedule`): the timer, then the drill. */
+/** The scheduled drill's one step, as the notifications name it. */
+const DRILL_STEP: RunStep = { task: RESTORE_TEST_TASKS.run, templateParameter: 'drillTemplateName', label: 'restore drill' };
+
+/**
+ * jq selectors of the scheduled drill's notification, in place of the snapshot run's (the rest of
+ * the notification is lib/notify.ts's): `summary` over the run's children (the drill), `lines` and
+ * `count` over the drill's failed children (sweep, drill proper, clean-up), each line with the
+ * verdict and reason of the check's result line when the failure's message carries it.
+ */
+export const DRILL_NOTIFY_SELECTORS = {
+  summary: [
+    `[.Executions[] | select(.TemplateName == "${ref(DRILL_STEP.templateParameter)}")] as $d`,
+    '| ([$d[] | select(.Status == "Success") | .Outputs | tostring | fromjson? | .result] | .[0]) as $r',
+    '| if ([$d[] | select(.Status != "Success")] | length) > 0 or $r == null then "restore drill FAILED"',
+    '  else "restore drill succeeded: " + ($r.verdict | tostring) + ", group " + ($r.groupId | tostring) + " of " + ($r.sourceInstanceId | tostring) + " restored in " + ($r.seconds | tostring) + " s" end',
+  ].join('\n'),
+  lines: [
+    `[.Executions[] | (.StatusMessage | tostring) as $m | ([$m | split("${DRILL_RESULT_PREFIX}") | .[1] | fromjson?] | .[0]) as $res`,
+    '| "\\n" + (.TemplateName | tostring) + " failed: " + (if $res == null then $m else ($res.verdict | tostring) + ": " + ($res.reason | tostring) end)] | join("")',
+  ].join('\n'),
+  count: '[.Executions[]] | length | tostring | . + (if . == "1" then " step" else " steps" end)',
+} as const;
+
+/**
+ * The scheduled drill with the group's notifications (lib/notify.ts): the drill's failure goes to
+ * them, and their summary and lines are the drill's ({@link DRILL_NOTIFY_SELECTORS}).
+ */
+function withDrillNotifications(document: OosTemplateDocument, spec: RestoreTestSpec): OosTemplateDocument {
+  const notified = withRunNotifications(document, {
+    notify: spec.notify!, steps: [DRILL_STEP], snapshotStep: DRILL_STEP, runLabel: `${spec.postureName}/${spec.groupName}`,
+  });
+  const S = DRILL_NOTIFY_SELECTORS;
+  const text = (selector: string) => ({ Type: 'String', ValueSelector: selector });
+  const outputs: Record<string, Record<string, unknown>> = {
+    [NOTIFY_TASKS.report]: { summary: text(S.summary) },
+    [NOTIFY_TASKS.instances]: { lines: text(S.lines), count: text(S.count) },
+  };
+  return {
+    ...notified,
+    Tasks: notified.Tasks.map((t) => {
+      const own = outputs[String(t.Name)];
+      return own ? { ...t, Outputs: { ...(t.Outputs as Record<string, unknown>), ...own } } : t;
+    }),
+  };
+}
+
+/** Builds the scheduled drill (`-RestoreTestSchedule`): the timer, then the drill (and the group's alerts). */
 export function buildRestoreTestScheduleDocument(spec: RestoreTestSpec, schedule: Schedule): OosTemplateDocument {
   const t = timerTriggerInMinutes(schedule.toTimerTrigger());
-  return drillDocument(`Scheduled restore drill of group ${spec.groupName}: ${schedule.describe()}`, {
+  const document = drillDocument(`Scheduled restore drill of group ${spec.groupName}: ${schedule.describe()}`, {
       regionId: param('String', 'Region', { AssociationProperty: 'RegionId', Default: ref('ACS::RegionId') }),
       drillTemplateName: param('String', 'Drill template', { AllowedPattern: OOS_TEMPLATE_NAME_PATTERN, Default: spec.names.drill }),
       OOSAssumeRole: param('String', 'RAM role OOS assumes', { Default: spec.oosAssumeRole }),
@@ -575,6 +626,7 @@ export function buildRestoreTestScheduleDocument(spec: RestoreTestSpec, schedule
         Outputs: { result: { Type: 'Json', ValueSelector: '.result' } },
       },
     ], { result: { Type: 'Json', Value: ref(`${RESTORE_TEST_TASKS.run}.result`) } });
+  return spec.notify ? withDrillNotifications(document, spec) : document;
 }
 
 /** What the composition knows of the group, to check and build its drill. */
@@ -586,6 +638,12 @@ export interface RestoreTestGroup {
   readonly executionRoleName?: string;
   /** Whether the group's instances run Linux (the checks are Linux scripts). */
   readonly linux: boolean;
+  /**
+   * The group's alerts: a scheduled drill that fails is sent as a failed snapshot run is.
+   *
+   * @default - no alerts
+   */
+  readonly notify?: NotifyOptions;
 }
 
 /**
@@ -648,6 +706,7 @@ export function restoreTestSpec(o: RestoreTestOptions, group: RestoreTestGroup):
     timeoutMinutes: o.timeoutMinutes ?? RESTORE_TEST_LIMITS.timeoutMinutes.default,
     check: o.check,
     oosAssumeRole: group.executionRoleName ?? '',
+    ...(group.notify ? { notify: group.notify } : {}),
     names: restoreTestTemplateNames(group.automationTemplateName),
   };
 }

@@ -82,8 +82,10 @@ describe('the restore drill of a group', () => {
     expect(timerTriggerInMinutes({ Type: 'cron', Expression: '0 0 4 ? * SUN', TimeZone: 'UTC', EndDate: 'x' }).Expression).toBe('0 0 4 ? * SUN');
   });
 
-  test('every drill template passes oos-lint in strict mode and fits OOS\'s 64 KB', () => {
-    const { t } = group({ targetTags: { tier: 'db' }, instanceIds: undefined }, { schedule: Schedule.cron('0 0 4 ? * SUN') });
+  test('every drill template passes oos-lint in strict mode and fits OOS\'s 64 KB, the scheduled one with the group\'s alerts', () => {
+    const { t, content } = group({ targetTags: { tier: 'db' }, instanceIds: undefined, schedule: Schedule.rate(1, 'days'), notify: { webhookSecretParameter: 'drill-hook' } },
+      { schedule: Schedule.cron('0 0 4 ? * SUN') });
+    expect(content('RestoreTestSchedule').Parameters.notifyWebhook.Default).toBe('{{oos-secret:drill-hook}}');
     const drill = Object.entries(t.Resources).filter(([id, r]) => r.Type === 'ALIYUN::OOS::Template' && id.includes('RestoreTest'));
     expect(drill).toHaveLength(4);
     for (const [id, r] of drill) {

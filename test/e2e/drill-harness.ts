@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
-import { DRILL_DISK_TAG_KEYS } from '../../lib/restore-drill';
+import { DRILL_DISK_TAG_KEYS, RESTORE_TEST_SUFFIXES, RESTORE_TEST_TASKS } from '../../lib/restore-drill';
 import { REPO_ROOT } from '../helpers';
 import { CloudGroup, CloudState, EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, Synthesized, healthyCloud } from './harness';
@@ -93,12 +93,16 @@ export interface DrillRunOptions {
   readonly imageOf?: (snapshotId: string) => string;
   /** Throws at the check, as if the execution stopped there (an interrupted execution). */
   readonly interruptAtCheck?: boolean;
+  /** Executes the scheduled drill (`<name>-RestoreTestSchedule`, one firing of its timer) instead. */
+  readonly scheduled?: boolean;
+  /** The account's OOS encrypted parameters (the webhook of the alerts). */
+  readonly secretParameters?: Readonly<Record<string, string>>;
 }
 
 /** One drill execution and what it did. */
 export interface DrillRun {
   readonly execution: Execution;
-  /** Its ACS::ExecutionId (each execution has its own). */
+  /** Its ACS::ExecutionId (each execution has its own; the scheduled run's when scheduled). */
   readonly executionId: string;
   /** The drill proper's execution (runDrill), when it ran. */
   readonly drill?: Execution;
@@ -177,9 +181,11 @@ export async function executeDrill(synth: Synthesized, ecs: EcsStandIn, images: 
   ecs.state.now = now;
   executions += 1;
   const executionId = `exec-drill${String(executions).padStart(10, '0')}`;
-  const execution = await runTemplate(synth.templates[`${synth.templateName}-RestoreTest`], options.values ?? {}, {
+  const name = `${synth.templateName}${options.scheduled ? RESTORE_TEST_SUFFIXES.schedule : RESTORE_TEST_SUFFIXES.drill}`;
+  const execution = await runTemplate(synth.templates[name], options.values ?? {}, {
     now,
     executionId,
+    secretParameters: options.secretParameters,
     templates: synth.templates,
     callApi: (service, api, parameters) => ecs.call(service, api, parameters),
     runCommand: async (_task, instanceId, commandType, content, timeoutSeconds) => {
@@ -191,5 +197,7 @@ export async function executeDrill(synth: Synthesized, ecs: EcsStandIn, images: 
       return { output: check.output, exitCode: check.exitCode };
     },
   });
-  return { execution, executionId, drill: execution.children.runDrill?.[0], checks, calls: ecs.calls.slice(before).map((c) => c.api) };
+  // The scheduled drill runs the drill template, which runs the drill proper: both tasks are runDrill.
+  const drill = options.scheduled ? execution.children[RESTORE_TEST_TASKS.run]?.[0]?.children[RESTORE_TEST_TASKS.run]?.[0] : execution.children[RESTORE_TEST_TASKS.run]?.[0];
+  return { execution, executionId, drill, checks, calls: ecs.calls.slice(before).map((c) => c.api) };
 }

@@ -7,10 +7,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EVIDENCE_TAG_KEYS, RESTORE_TEST_TASKS as T, RestoreSource } from '../../lib/restore-drill';
+import { NOTIFY_TASKS, NotifyOn } from '../../lib/notify';
 import { RestoreCheck } from '../../lib/restore-check';
+import { Schedule } from '../../lib/schedule';
 import { EcsStandIn } from './ecs-standin';
 import { INSTANCE, Synthesized, synthStack } from './harness';
 import { DRILL_WORK, Images, OUR_TAGS, SCRATCH, SCRATCH_ZONE, drillCloud, drillDisks, executeDrill, makeImages, snapshotGroup } from './drill-harness';
+import { WebhookReceiver } from './webhook-receiver';
 
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 let images: Images;
@@ -181,5 +184,72 @@ describe('a restore drill', () => {
     expect(r.execution.ran).toEqual([T.sweep, T.checkTargets, T.checkScratch, T.refuseScratch, T.cleanup, T.confirm]);
     expect(r.calls).not.toContain('CreateDisk');
     expectNothingLeft(ecs);
+  });
+});
+
+describe('the scheduled drill of a group with notify: alerted as a failed snapshot run is', () => {
+  const SECRET = 'e2e-drill-webhook';
+  const receiver = new WebhookReceiver();
+  const alerted = (on: NotifyOn) => synthStack(undefined, 60, {
+    schedule: Schedule.rate(1, 'days'),
+    notify: { webhookSecretParameter: SECRET, on },
+    restoreTest: { scratchInstanceId: SCRATCH, check: RestoreCheck.generic(), source: RestoreSource.instance(INSTANCE), timeoutMinutes: 5, schedule: Schedule.rate(7, 'days') },
+  });
+  let failures: Synthesized;
+  let always: Synthesized;
+  beforeAll(async () => {
+    await receiver.start();
+    failures = alerted(NotifyOn.FAILURES);
+    always = alerted(NotifyOn.ALWAYS);
+  });
+  afterAll(() => receiver.stop());
+  beforeEach(() => { receiver.received.length = 0; });
+  /** One firing of the scheduled drill's timer; the webhook URL only in the account's encrypted parameters. */
+  const run = (s: Synthesized, ecs: EcsStandIn, more: Parameters<typeof executeDrill>[4] = {}) =>
+    executeDrill(s, ecs, images, NOW, { scheduled: true, secretParameters: { [SECRET]: receiver.url }, ...more });
+  const texts = () => receiver.received.map((r) => r.body.text.content as string);
+
+  test('not restorable: one message with the verdict and the check\'s reason; the run fails; the disks are deleted', async () => {
+    const ecs = new EcsStandIn(drillCloud(NOW, [snapshotGroup('ssg-newest001', NOW, 2)]));
+    const r = await run(failures, ecs, { imageOf: () => images.damaged });
+    expect(r.drill).toMatchObject({ status: 'Failed', failedTask: T.check });
+    expect(r.execution).toMatchObject({ status: 'Failed', failedTask: NOTIFY_TASKS.confirm });
+    expect(r.execution.ran).toEqual([T.trigger, T.run, NOTIFY_TASKS.report, NOTIFY_TASKS.instances, NOTIFY_TASKS.choose, NOTIFY_TASKS.notify, NOTIFY_TASKS.end, NOTIFY_TASKS.confirm]);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]).toMatchObject({ contentType: 'application/json', body: { msgtype: 'text' } });
+    const [summary, ...lines] = texts()[0].split('\n');
+    expect(summary).toBe(`[app-snapshot] E2E/db: restore drill FAILED, 1 step failed; execution ${r.executionId}`);
+    expect(lines[0]).toMatch(/^AppConsistentSnapshot-db-RestoreTestRun failed: not restorable: no file system found on the restored disks/);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^restore drill failed: confirmVerified: /)]);
+    expectNothingLeft(ecs, r.checks);
+  });
+
+  test('a stale group: the message names the failed step and why', async () => {
+    const ecs = new EcsStandIn(drillCloud(NOW, [snapshotGroup('ssg-stale0001', NOW, 49)]));
+    const r = await run(failures, ecs);
+    expect(r.execution.status).toBe('Failed');
+    expect(texts()).toHaveLength(1);
+    // (The stand-in's message of a failed ACS::CheckFor quotes its selector, which spans lines.)
+    expect(texts()[0]).toMatch(/^\[app-snapshot\] E2E\/db: restore drill FAILED, 1 step failed; execution \S+\nAppConsistentSnapshot-db-RestoreTestRun failed: selectSnapshotGroup: /);
+    expect(texts()[0]).toContain(`stale: the newest eligible group of instance ${INSTANCE}, ssg-stale0001`);
+    expectNothingLeft(ecs);
+  });
+
+  test('a drill that verifies: nothing sent on failures, the summary with the verdict on always; the run succeeds', async () => {
+    const ecs = new EcsStandIn(drillCloud(NOW, [snapshotGroup('ssg-newest001', NOW, 2)]));
+    const quiet = await run(failures, ecs);
+    expect(quiet.execution.status).toBe('Success');
+    expect(quiet.execution.outputs.result).toMatchObject({ verdict: 'restorable', groupId: 'ssg-newest001' });
+    expect(receiver.received).toEqual([]);
+    const told = await run(always, ecs);
+    expect(told.execution.status).toBe('Success');
+    const seconds = (told.execution.outputs.result as { seconds: number }).seconds;
+    expect(texts()).toEqual([`[app-snapshot] E2E/db: restore drill succeeded: restorable, group ssg-newest001 of ${INSTANCE} restored in ${seconds} s, 0 steps failed; execution ${told.executionId}`]);
+    expectNothingLeft(ecs, [...quiet.checks, ...told.checks]);
+  });
+
+  test('a group without notify: the scheduled drill has no notification task', () => {
+    const plain = synthStack(undefined, 60, { restoreTest: { scratchInstanceId: SCRATCH, check: RestoreCheck.generic(), schedule: Schedule.rate(7, 'days') } });
+    expect(plain.templates['AppConsistentSnapshot-db-RestoreTestSchedule'].Tasks.map((t) => t.Name)).toEqual([T.trigger, T.run]);
   });
 });
