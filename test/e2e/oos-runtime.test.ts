@@ -231,7 +231,7 @@ describe('ACS::Choice, ACS::WaitFor, OnError and the functions the restore drill
     const never = recording(disk(100));
     const failed = await runTemplate(waiting(), {}, never.env);
     expect(failed).toMatchObject({ status: 'Failed', failedTask: 'wait' });
-    expect(failed.message).toContain('not one of the desired values ["Available"] after 11 calls');
+    expect(failed.message).toContain('is still ["Creating"] after 11 tries, not one of the desired values ["Available"]');
     expect(never.calls).toHaveLength(11);
     const bounded = recording(disk(100));
     expect((await runTemplate(waiting(2), {}, bounded.env)).status).toBe('Failed');

@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 /** An OOS template document, as far as these tests read it. */
 export interface OosDocument {
   Parameters: Record<string, { Type: string; Default?: unknown; AllowedValues?: unknown[]; AllowedPattern?: string; MinValue?: number; MaxValue?: number }>;
-  Tasks: Array<{ Name: string; Action: string; Properties: Record<string, unknown>; Loop?: { Items: unknown } }>;
+  Tasks: Array<{ Name: string; Action: string; Properties: Record<string, unknown>; Loop?: { Items: unknown }; Retries?: number }>;
 }
 
 /** The parameter values of an execution: the defaults overridden by `values`, each checked as OOS checks it. */
@@ -35,20 +35,18 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
 
 /**
  * A stand-in for OOS running a whole template, for the end-to-end tests: tasks in order with
- * OnSuccess / OnError (a failed task with an OnError goes on there; the execution then ends
- * Success unless a later task fails, which OOS does not document: the templates here make their
- * last task fail whenever their work did not succeed), `{{ }}` references (a whole-value
- * reference keeps its type, as a list passed to an API), task outputs selected with jq (the real
- * jq binary, as OOS applies jq to each action's result), ACS::ExecuteAPI, ACS::CheckFor and
- * ACS::WaitFor against an API stand-in, ACS::ECS::RunCommand through a runner (with the task's
- * timeout), ACS::Template loops over a child template, ACS::Choice (`Fn::Equals`, with `ACS::END`
- * or a task as the next task), ACS::Notify (a webhook POST), and OOS's own ListExecutions
- * answered from the run's executions (each has an id, `{{ ACS::ExecutionId }}`, a nested one its
- * parent's id). What it assumes where OOS's documentation is silent: a String output takes the
- * selector's single value, a List output all its values; a loop task fails when more items
- * failed than its MaxErrors allows, and its aggregate lists the outputs of the items that
- * succeeded; ACS::WaitFor calls its API at most Retries + 1 times (Retries default 10) and does
- * not sleep between the calls (the API stand-in counts calls, not seconds). What OOS does with a loop over an
+ * OnSuccess / OnError, `{{ }}` references (a whole-value reference keeps its type, as a list
+ * passed to an API), task outputs selected with jq (the real jq binary, as OOS applies jq to
+ * each action's result), ACS::ExecuteAPI and ACS::CheckFor against an API stand-in,
+ * ACS::ECS::RunCommand through a runner, ACS::Template loops over a child template,
+ * ACS::Choice (`Fn::Equals`, with `ACS::END` or a task as the next task), ACS::WaitFor (the call
+ * repeated until its value is desired, at most `Retries` more times (OOS's default 10), failing
+ * at once on a `StopRetryValues` value; the delays between tries are not waited here), ACS::Notify (a webhook
+ * POST), and OOS's own ListExecutions answered from the run's executions (each has an id,
+ * `{{ ACS::ExecutionId }}`, a nested one its parent's id). What it assumes where
+ * OOS's documentation is silent: a String output takes the selector's single value, a List
+ * output all its values; a loop task fails when more items failed than its MaxErrors allows, and
+ * its aggregate lists the outputs of the items that succeeded. What OOS does with a loop over an
  * empty list is not documented: here it FAILS the task, so that a template whose list can be
  * empty must guard the loop with ACS::Choice (`Fn::Equals: [[], list]`), as Alibaba's templates
  * do. `Fn::If` evaluates the branch it takes only (Alibaba's templates name, in an output, a task
@@ -102,7 +100,6 @@ export interface OosTemplate extends OosDocument {
     OnError?: string;
     OnSuccess?: string;
     Loop?: { Items: unknown; RateControl?: unknown; Outputs?: Record<string, { AggregateType: string; AggregateField: string }> };
-    Retries?: number;
   }>;
   Outputs?: Record<string, { Type?: string; Value: unknown }>;
 }
@@ -307,38 +304,20 @@ class TemplateRun {
         return undefined;
       }
       case 'ACS::ExecuteAPI':
-      case 'ACS::CheckFor':
-      case 'ACS::WaitFor': {
+      case 'ACS::CheckFor': {
         const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
-        const call = () => (props.Service === 'OOS' ? this.callOos(String(props.API), parameters) : this.env.callApi(String(props.Service), String(props.API), parameters));
         let response: unknown;
         try {
-          response = call();
+          response = props.Service === 'OOS' ? this.callOos(String(props.API), parameters) : this.env.callApi(String(props.Service), String(props.API), parameters);
         } catch (e) {
           return `${props.API}: ${(e as Error).message}`;
         }
-        if (task.Action !== 'ACS::ExecuteAPI') {
-          const selector = String(this.resolve(props.PropertySelector, item));
+        if (task.Action === 'ACS::CheckFor') {
+          const values = jq(String(this.resolve(props.PropertySelector, item)), response);
           // OOS substitutes references in every property, the desired values among them.
-          const strings = (v: unknown) => ((this.resolve(v ?? [], item)) as unknown[]).map(String);
-          const [desired, notDesired, stop] = [strings(props.DesiredValues), strings(props.NotDesiredValues), strings(props.StopRetryValues)];
-          const judge = (values: unknown[]) => values.length > 0 && values.every((v) => (props.DesiredValues !== undefined
-            ? desired.includes(String(v)) : !notDesired.includes(String(v))));
-          let values = jq(selector, response);
-          // ACS::WaitFor polls (Retries, default 10) until the values are the desired ones, or one
-          // of them is a value to stop on; ACS::CheckFor judges once.
-          const retries = task.Action === 'ACS::WaitFor' ? Number(task.Retries ?? 10) : 0;
-          for (let attempt = 0; !judge(values) && attempt < retries && !values.some((v) => stop.includes(String(v))); attempt++) {
-            try {
-              response = call();
-            } catch (e) {
-              return `${props.API}: ${(e as Error).message}`;
-            }
-            values = jq(selector, response);
-          }
-          if (!judge(values)) {
-            const wanted = props.DesiredValues !== undefined ? `one of the desired values ${JSON.stringify(desired)}` : `none of ${JSON.stringify(notDesired)}`;
-            return `${selector} is ${JSON.stringify(values)}, not ${wanted}${task.Action === 'ACS::WaitFor' ? ` after ${retries + 1} calls` : ''}`;
+          const desired = (this.resolve(props.DesiredValues, item) as unknown[]).map(String);
+          if (values.length === 0 || !values.every((v) => desired.includes(String(v)))) {
+            return `${props.PropertySelector} is ${JSON.stringify(values)}, not one of the desired values ${JSON.stringify(desired)}`;
           }
         }
         // A selector that fails (jq's error(...)) fails the task, with jq's message.
@@ -348,6 +327,34 @@ class TemplateRun {
           return `${props.API}: ${(e as Error).message}`;
         }
         return undefined;
+      }
+      case 'ACS::WaitFor': {
+        const parameters = this.resolve(props.Parameters ?? {}, item) as Record<string, unknown>;
+        const desired = (this.resolve(props.DesiredValues ?? [], item) as unknown[]).map(String);
+        const stop = (this.resolve(props.StopRetryValues ?? [], item) as unknown[]).map(String);
+        const tries = 1 + (task.Retries ?? 10);
+        let values: unknown[] = [];
+        for (let attempt = 1; attempt <= tries; attempt++) {
+          let response: unknown;
+          try {
+            response = this.env.callApi(String(props.Service), String(props.API), parameters);
+          } catch (e) {
+            return `${props.API}: ${(e as Error).message}`;
+          }
+          values = jq(String(this.resolve(props.PropertySelector, item)), response);
+          if (values.some((v) => stop.includes(String(v)))) {
+            return `${props.PropertySelector} is ${JSON.stringify(values)}, one of the values that stop the wait ${JSON.stringify(stop)}`;
+          }
+          if (values.length > 0 && values.every((v) => desired.includes(String(v)))) {
+            try {
+              this.taskOutputs[task.Name] = this.outputsOf(task, response, item);
+            } catch (e) {
+              return `${props.API}: ${(e as Error).message}`;
+            }
+            return undefined;
+          }
+        }
+        return `${props.PropertySelector} is still ${JSON.stringify(values)} after ${tries} tries, not one of the desired values ${JSON.stringify(desired)}`;
       }
       case 'ACS::ECS::RunCommand': {
         const r = this.resolve(props, item) as Record<string, unknown>;
@@ -500,9 +507,8 @@ function condition(when: unknown): boolean {
 /**
  * The intrinsic functions the package's templates use, as OOS documents them (the exact output
  * formats where the documentation gives none are marked): `Fn::Equals` compares two values,
- * `Fn::If` takes one of two (see TemplateRun.resolve), `Fn::Jq` applies a jq program to a value
- * (its first output, or all), `Fn::Select` takes an item of a list or a field of an object,
- * `Fn::AddHour` shifts a UTC time by a
+ * `Fn::If` takes one of two (see TemplateRun.resolve), `Fn::Select` picks an item of a list or a
+ * field of an object, `Fn::AddHour` shifts a UTC time by a
  * number of hours, `Fn::FormatUTCTime` formats one with strftime directives, `Fn::Eval` evaluates
  * a one-line expression (here: arithmetic only). Public templates compute "now minus N days" as
  * `Fn::FormatUTCTime: [Fn::AddHour: ['{{ ACS::CurrentUTCTime }}', Fn::Eval: ['-N*24']], format]`.
@@ -538,26 +544,30 @@ function callFunction(name: string, args: unknown): unknown {
       if (list.length !== 2) throw new Error(`Fn::Equals takes [a, b], got ${JSON.stringify(args)}`);
       return JSON.stringify(list[0]) === JSON.stringify(list[1]);
     }
+    case 'Fn::Select': {
+      // [index, list] or [key, object], as Alibaba's templates pick a field of a loop item.
+      const [key, from] = list;
+      if (list.length !== 2) throw new Error(`Fn::Select takes [index or key, list or object], got ${JSON.stringify(args)}`);
+      if (Array.isArray(from)) {
+        const i = Number(key);
+        if (!Number.isInteger(i) || i < 0 || i >= from.length) throw new Error(`Fn::Select: no item ${JSON.stringify(key)} in ${JSON.stringify(from)}`);
+        return from[i];
+      }
+      if (from !== null && typeof from === 'object' && typeof key === 'string' && key in from) return (from as Record<string, unknown>)[key];
+      throw new Error(`Fn::Select: no field ${JSON.stringify(key)} in ${JSON.stringify(from)}`);
+    }
     case 'Fn::Eval': {
       if (list.length !== 1 || typeof list[0] !== 'string') throw new Error(`Fn::Eval takes [expression], got ${JSON.stringify(args)}`);
       return evaluateArithmetic(list[0]);
     }
     case 'Fn::Jq': {
-      // [First | All, program, value]: the program's first output, or all of them.
+      // [First | All, program, value]: a jq program over a value, its first output or all of them.
       const [mode, program, value] = list;
       if (list.length !== 3 || (mode !== 'First' && mode !== 'All') || typeof program !== 'string') {
         throw new Error(`Fn::Jq takes [First|All, program, value], got ${JSON.stringify(args)}`);
       }
       const out = jq(program, value);
       return mode === 'All' ? out : out[0] ?? null;
-    }
-    case 'Fn::Select': {
-      // [index, list] or [key, object], as public templates select a loop item's field.
-      const [key, from] = list;
-      if (list.length !== 2) throw new Error(`Fn::Select takes [index or key, list or object], got ${JSON.stringify(args)}`);
-      if (Array.isArray(from)) return from[Number(key)];
-      if (from !== null && typeof from === 'object' && typeof key === 'string') return (from as Record<string, unknown>)[key];
-      throw new Error(`Fn::Select: cannot select ${JSON.stringify(key)} from ${JSON.stringify(from)}`);
     }
     default:
       throw new Error(`the runtime does not evaluate ${name}`);

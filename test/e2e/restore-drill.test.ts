@@ -104,7 +104,7 @@ describe('a restore drill', () => {
     const r = await executeDrill(generic, ecs, images, NOW);
     expect(r.execution.status).toBe('Failed');
     expect(r.drill).toMatchObject({ status: 'Failed', failedTask: T.waitCreated });
-    expect(r.drill!.message).toContain('not one of the desired values ["Available"] after 61 calls');
+    expect(r.drill!.message).toContain('after 61 tries, not one of the desired values ["Available"]');
     expect(r.calls).not.toContain('AttachDisk');
     expect(r.calls.filter((c) => c === 'DeleteDisk')).toHaveLength(2);
     expectNothingLeft(ecs);
@@ -118,7 +118,7 @@ describe('a restore drill', () => {
     const r = await executeDrill(generic, ecs, images, earlier, { values: { maxAgeHours: 10 } });
     expect(r.execution).toMatchObject({ status: 'Failed', failedTask: T.cleanup });
     expect(r.execution.children[T.cleanup][0]).toMatchObject({ status: 'Failed', failedTask: T.waitDetached });
-    expect(r.execution.children[T.cleanup][0].message).toContain('.Disks.Disk[].Status is ["Creating"]');
+    expect(r.execution.children[T.cleanup][0].message).toContain('.Disks.Disk[].Status is still ["Creating"] after 61 tries');
     expect(drillDisks(ecs)).toHaveLength(2);
     // ECS finishes the disks; the next drill's sweep takes them (older than sweepAfterHours) first.
     ecs.state.disks.forEach((d) => { if (d.pending) d.pending.polls = 1; });
