@@ -1,5 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { FleetEnrollment } from './enrollment';
+import { RestoreDrill, RestoreTestOptions, checkRestoreTestOptions, diskDeletionCondition } from './restore-drill';
 import { RetentionOptions, SnapshotRetention, checkRetentionAutomationTemplateName, checkRetentionOptions, orphanRetentionDaysOf } from './retention';
 import { SnapshotOrphans } from './orphans';
 import { ExecutionRole } from './execution-role';
@@ -71,6 +72,15 @@ export interface AppConsistentSnapshotOptions extends SnapshotAutomationOptions 
    * @default - no copies
    */
   readonly copy?: SnapshotCopyOptions;
+  /**
+   * A restore drill: on its own schedule (or by hand), the newest application-consistent
+   * snapshot group of one of the group's instances is restored to new disks on a scratch
+   * instance, the engine's check runs on them, the group's snapshots are tagged with the
+   * evidence, and the disks are always deleted. Linux groups only. See docs/restore-drills.md.
+   *
+   * @default - no drill
+   */
+  readonly restoreTest?: RestoreTestOptions;
   /**
    * Alerts of the scheduled runs: a webhook (DingTalk-style JSON) notified of each instance that
    * failed or fell back, of a failed step, and with a one-line summary (see lib/notify.ts). The
@@ -204,6 +214,15 @@ export function validateAppConsistentSnapshotProps(props: AppConsistentSnapshotP
     checkCopyOptions(props.copy);
     checkCopyAutomationTemplateName('templateName', props.templateName ?? defaultTemplateName(props.groupName));
   }
+  if (props.restoreTest !== undefined) {
+    checkRestoreTestOptions(props.restoreTest, {
+      groupName: props.groupName,
+      postureName: props.postureName ?? '',
+      targets: targetsOf(props),
+      automationTemplateName: props.templateName ?? defaultTemplateName(props.groupName),
+      linux: props.os === OperatingSystem.LINUX,
+    });
+  }
   if (props.os === OperatingSystem.WINDOWS) {
     if (props.scripts !== undefined) {
       throw new ValidationError('scripts', 'apply to Linux only (Windows quiesces applications through VSS writers)', 'scripts');
@@ -239,6 +258,8 @@ export class AppConsistentSnapshot extends ros.Construct {
   public readonly copy?: SnapshotCopy;
   /** The clean-up of the groups of instances that no longer exist, with retention.deleteOrphans. */
   public readonly orphans?: SnapshotOrphans;
+  /** The restore drill, with one. */
+  public readonly restoreDrill?: RestoreDrill;
   /** The scheduled template, with a schedule. */
   public readonly schedule?: SnapshotSchedule;
   /** The executions that start the schedule, unless placed elsewhere. */
@@ -360,13 +381,26 @@ export class AppConsistentSnapshot extends ros.Construct {
         .forEach((t) => t && this.schedule!.template.addRosDependency(t.logicalId));
       executed.push(this.schedule.executedTemplate);
     }
+    const postureName = props.postureName ?? ros.Stack.of(this).stackName;
+    if (props.restoreTest !== undefined) {
+      this.restoreDrill = new RestoreDrill(this, 'RestoreTest', {
+        options: props.restoreTest,
+        group: { groupName: props.groupName, postureName, targets: targetsOf(props), automationTemplateName: templateName, executionRoleName, linux: props.os === OperatingSystem.LINUX,
+          notify: props.notify },
+      });
+      executed.push(this.restoreDrill.executedTemplate);
+    }
     if (createExecutionRole && executionRoleName !== undefined) {
       this.executionRole = new ExecutionRole(this, 'ExecutionRole', {
         roleName: executionRoleName,
         templates: executed,
         resourceScope: props.resourceScope,
         passRoles: [this.role.roleName],
+        conditions: this.restoreDrill && (props.restoreTest?.diskDeletionTagCondition ?? true)
+          ? { 'ecs:DeleteDisk': diskDeletionCondition(postureName, props.groupName) }
+          : {},
       });
+      if (this.restoreDrill?.scheduleStart) this.restoreDrill.scheduleStart.execution.addRosDependency(this.executionRole.role.logicalId);
     }
     if (this.fleetEnrollment !== undefined) {
       this.enrollmentRun = this.enrollAtDeploy(this.fleetEnrollment);

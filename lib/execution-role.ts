@@ -41,6 +41,12 @@ export interface ExecutionRoleProps {
    * @default - none named: with a scope, any role of the account
    */
   readonly passRoles?: readonly string[];
+  /**
+   * RAM conditions on some of the actions, by action (such as deleting only disks with a tag).
+   *
+   * @default - none
+   */
+  readonly conditions?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /**
@@ -72,7 +78,7 @@ export class ExecutionRole extends ros.Construct {
       policies: [{
         policyName: ros.Token.isUnresolved(props.roleName) ? ros.Fn.join('-', [props.roleName, 'Policy']) : `${props.roleName.replace(/\./g, '-')}-Policy`.slice(0, 128),
         description: 'Exactly the API calls of the snapshot automation',
-        policyDocument: { version: '1', statement: policyStatements(this.actions, props.resourceScope, props.passRoles) },
+        policyDocument: { version: '1', statement: policyStatements(this.actions, props.resourceScope, props.passRoles, props.conditions) },
       }],
     }, true);
     this.roleName = props.roleName;

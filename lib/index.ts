@@ -11,6 +11,8 @@ export * from './plugin/script-paths';
 export * from './posture/loader';
 export * from './posture/schema';
 export * from './quiesce-scripts';
+export * from './restore-check';
+export * from './restore-drill';
 export * from './retention';
 export * from './role-attachment';
 export * from './schedule';

@@ -62,6 +62,17 @@ export const SNAPSHOT_TAG_KEYS = {
 } as const;
 
 /**
+ * The evidence a drill leaves on every snapshot of a group it restored: when (UTC), how long
+ * from the drill's start to the verdict (seconds), and which OOS execution. Retention never
+ * deletes the newest group of an instance that carries `verified`.
+ */
+export const EVIDENCE_TAG_KEYS = {
+  verified: 'app-snapshot:verified',
+  restoreSeconds: 'app-snapshot:restore-seconds',
+  verifiedBy: 'app-snapshot:verified-by',
+} as const;
+
+/**
  * Posture and group names as the tags carry them: a letter or digit, then up to 127 letters,
  * digits, `_` or `-`. Safe as tag values, and inside the jq text of the retention selector.
  */

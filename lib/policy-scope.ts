@@ -17,6 +17,7 @@ export interface PolicyStatement {
   readonly effect: 'Allow';
   readonly action: string[];
   readonly resource: string[];
+  readonly condition?: Record<string, unknown>;
 }
 
 /** Account ids: digits. */
@@ -51,9 +52,24 @@ export function checkNoWildcard(field: string, actions: readonly string[]): void
 /**
  * The statements of a policy allowing `actions`: one statement on `*` without a scope; with a
  * scope, the reads on `*`, `ram:PassRole` on the named roles of the account, and every other
- * action on the scope's region and account (`acs:<service>:<region>:<account>:*`).
+ * action on the scope's region and account (`acs:<service>:<region>:<account>:*`). An action
+ * with a condition (`conditions`, by action) gets a statement of its own, on the same resources.
  */
-export function policyStatements(actions: readonly string[], scope?: ResourceScope, passRoles: readonly string[] = []): PolicyStatement[] {
+export function policyStatements(actions: readonly string[], scope?: ResourceScope, passRoles: readonly string[] = [],
+  conditions: Readonly<Record<string, Record<string, unknown>>> = {}): PolicyStatement[] {
+  const conditional = actions.filter((a) => a in conditions);
+  const plain = actions.filter((a) => !(a in conditions));
+  const own = conditional.map((a): PolicyStatement => ({
+    effect: 'Allow',
+    action: [a],
+    resource: scope === undefined || isReadAction(a) ? ['*'] : [`acs:${a.split(':')[0]}:${scope.regionId}:${scope.accountId}:*`],
+    condition: conditions[a],
+  }));
+  return [...unconditionalStatements(plain, scope, passRoles), ...own];
+}
+
+function unconditionalStatements(actions: readonly string[], scope: ResourceScope | undefined, passRoles: readonly string[]): PolicyStatement[] {
+  if (actions.length === 0) return [];
   if (scope === undefined) {
     return [{ effect: 'Allow', action: [...actions], resource: ['*'] }];
   }

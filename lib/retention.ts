@@ -1,6 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkLoopSize } from './instance-ids';
 import { OosTemplateDocument, SNAPSHOT_TAG_KEYS } from './instance-template';
+import { EVIDENCE_TAG_KEYS } from './restore-drill';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import {
@@ -224,9 +225,10 @@ export const RETENTION_PAGE_SELECTOR = `if .NextToken == null or .NextToken == "
  *   `[at, id, minute]` sorted oldest first (`at` the time to the second, `minute` in the
  *   cut-off's form `YYYY-MM-DDTHH:MMZ`, which orders as time does);
  * - all but the newest keepLast of them, less those younger than the cut-off (when maxAgeDays is
- *   not 0: the same minute counts as younger), are deleted oldest first, at most
- *   maxDeletesPerRun; `kept` is the rest of ours (groups in progress, failed, unreadable, kept by
- *   a rule or beyond the bound).
+ *   not 0: the same minute counts as younger), and never the newest candidate a restore drill
+ *   verified (every snapshot tagged `app-snapshot:verified`), whatever keepLast and maxAgeDays
+ *   say, are deleted oldest first, at most maxDeletesPerRun; `kept` is the rest of ours (groups
+ *   in progress, failed, unreadable, kept by a rule, verified, or beyond the bound).
  */
 export const RETENTION_SELECTION = [
   `[.SnapshotGroups.SnapshotGroup[]? | select(.InstanceId == "${ref('instanceId')}")`,
@@ -234,7 +236,11 @@ export const RETENTION_SELECTION = [
   `| [$ours[] | select(.Status == "accomplished")`,
   `  | ${READABLE_CREATION_TIME_FILTER}`,
   `  | ${CREATION_KEY}] | sort as $c`,
-  `| [range(0; ($c | length) - ${ref('keepLast')}; 1) as $i | $c[$i] | select((${ref('maxAgeDays')} > 0 and .[2] >= "${ref('ageCutoff')}") | not)] as $old`,
+  // The newest candidate a restore drill verified (every snapshot carries the evidence tag) is never deleted.
+  `| [$ours[] | select(([.Snapshots.Snapshot[] | select(([.Tags.Tag[]? | select(.Key == "${EVIDENCE_TAG_KEYS.verified}")] | length) == 0)] | length) == 0) | .SnapshotGroupId] as $verifiedIds`,
+  `| [$c[] | .[1] | select(. as $id | ([$verifiedIds[] | select(. == $id)] | length) > 0)] as $v`,
+  `| (if ($v | length) == 0 then "" else $v[($v | length) - 1] end) as $verified`,
+  `| [range(0; ($c | length) - ${ref('keepLast')}; 1) as $i | $c[$i] | select((${ref('maxAgeDays')} > 0 and .[2] >= "${ref('ageCutoff')}") | not) | select(.[1] != $verified)] as $old`,
   `| [range(0; $old | length; 1) as $i | select($i < ${ref('maxDeletesPerRun')}) | $old[$i][1]] as $delete`,
   `| {delete: $delete, kept: [$ours[].SnapshotGroupId | select(. as $id | ([$delete[] | select(. == $id)] | length) == 0)]}`,
 ].join('\n');

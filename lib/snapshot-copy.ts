@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { ExecutedTemplate } from './execution-role';
 import { checkLoopSize, MAX_OOS_LOOP_ITEMS } from './instance-ids';
-import { OosTemplateDocument } from './instance-template';
+import { EVIDENCE_TAG_KEYS, OosTemplateDocument, SNAPSHOT_TAG_KEYS } from './instance-template';
 import { templateResourceId } from './logical-id';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { requiredActions } from './oos/required-actions';
@@ -20,7 +20,6 @@ import {
   snapshotTagParameters,
   trailingParameters,
 } from './snapshot-automation';
-import { SNAPSHOT_TAG_KEYS } from './instance-template';
 import { TargetProps, checkTargets, targetsOf } from './targets';
 import { ValidationError, checkIntegerRange, checkPattern, checkUnique, isResolved } from './validation';
 
@@ -94,7 +93,7 @@ export const KMS_KEY_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$';
 export const COPY_SOURCE_GROUP_TAG_KEY = 'app-snapshot:source-group';
 
 /** The tag a restore drill leaves on the snapshots of the group it verified (issue 14's drills). */
-export const VERIFIED_TAG_KEY = 'app-snapshot:verified';
+export const VERIFIED_TAG_KEY = EVIDENCE_TAG_KEYS.verified;
 
 const OPTION_NAMES = ['regions', 'retentionDays', 'kmsKeyIds', 'requireVerified', 'maxInFlight'] as const;
 

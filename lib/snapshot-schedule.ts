@@ -231,6 +231,8 @@ export interface ScheduleExecutionProps {
   /** Which shard this is and of how many, for the description. */
   readonly shard: { readonly index: number; readonly count: number };
   readonly groupName: string;
+  /** The execution's description. @default - the schedule of the group's snapshots */
+  readonly description?: string;
 }
 
 /** Execution statuses in which ROS takes a started schedule as created. */
@@ -255,7 +257,7 @@ export class ScheduleExecution extends ros.Construct {
       templateName: props.templateName,
       mode: 'Automatic',
       safetyCheck: 'Skip',
-      description: `Schedule of the application-consistent snapshots of group ${props.groupName}${of}`,
+      description: props.description ?? `Schedule of the application-consistent snapshots of group ${props.groupName}${of}`,
       parameters: props.instanceIds !== undefined ? { [INSTANCE_IDS_PARAMETER]: props.instanceIds } : undefined,
       resourceOptions: {
         successStatuses: SCHEDULE_STARTED_STATUSES,

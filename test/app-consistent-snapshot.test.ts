@@ -3,6 +3,7 @@ import { AppConsistentSnapshot, AppConsistentSnapshotProps } from '../lib/app-co
 import { OperatingSystem } from '../lib/plugin/parameters';
 import { requiredActions } from '../lib/oos/required-actions';
 import { QuiesceScripts } from '../lib/quiesce-scripts';
+import { RestoreCheck } from '../lib/restore-check';
 import { Schedule } from '../lib/schedule';
 import { automationOf, instanceIds, loopTaskOf, newApp, onlyResource, resourcesOfType, templateOf } from './helpers';
 
@@ -35,9 +36,10 @@ describe('AppConsistentSnapshot', () => {
   });
 
   test('renaming the templates gives new template resources (ROS cannot rename one) and new executions; every other resource keeps its id and properties', () => {
-    // GIVEN a group with every kind of OOS template (schedule, retention, enrollment of tagged instances)
+    // GIVEN a group with every kind of OOS template (schedule, retention, enrollment of tagged instances, a scheduled restore drill)
     const full: Partial<AppConsistentSnapshotProps> = {
       instanceIds: undefined, targetTags: { tier: 'db' }, retention: { keepLast: 3 }, schedule: Schedule.cron('0 0 2 ? * *'),
+      restoreTest: { scratchInstanceId: 'i-scratch0000001', check: RestoreCheck.mysql(), schedule: Schedule.cron('0 0 4 ? * SUN') },
     };
     // WHEN it is synthesized, renamed, and synthesized again
     const before = synth({ ...full, templateName: 'Snapshots-db' }).t;
@@ -48,10 +50,11 @@ describe('AppConsistentSnapshot', () => {
     const renamed = (t: typeof before) => Object.keys(t.Resources)
       .filter((id) => ['ALIYUN::OOS::Template', 'ALIYUN::OOS::Execution'].includes(t.Resources[id].Type));
     // every template and every execution gets a new logical id...
-    expect(renamed(before)).toHaveLength(9);
+    expect(renamed(before)).toHaveLength(14);
     for (const id of renamed(before)) expect(after.Resources[id]).toBeUndefined();
     expect(renamed(after).map((id) => after.Resources[id].Properties.TemplateName).sort()).toEqual([
       'Backups-db', 'Backups-db-Enroll', 'Backups-db-Enroll', 'Backups-db-EnrollInstance', 'Backups-db-Instance',
+      'Backups-db-RestoreTest', 'Backups-db-RestoreTestCleanup', 'Backups-db-RestoreTestRun', 'Backups-db-RestoreTestSchedule', 'Backups-db-RestoreTestSchedule',
       'Backups-db-Retention', 'Backups-db-RetentionInstance', 'Backups-db-Schedule', 'Backups-db-Schedule',
     ]);
     // ...the ids differ only by the fingerprint of the name...

@@ -129,5 +129,6 @@ export const EXAMPLE_OOS_TEMPLATES: readonly string[] = [
     ...(g !== 'mssql-tier' ? [`AppConsistentSnapshot-${g}-OrphanInstance`, `AppConsistentSnapshot-${g}-Orphans`] : []),
     ...(g === 'mysql-tier' ? [`AppConsistentSnapshot-${g}-CopyJob`, `AppConsistentSnapshot-${g}-CopyInstance`, `AppConsistentSnapshot-${g}-Copy`] : []),
     `AppConsistentSnapshot-${g}-Schedule`,
+    ...(g === 'mysql-tier' ? ['RestoreTestRun', 'RestoreTestCleanup', 'RestoreTest', 'RestoreTestSchedule'].map((t) => `AppConsistentSnapshot-${g}-${t}`) : []),
   ]),
 ];

@@ -152,8 +152,8 @@ describe('every OOS template the package emits', () => {
     for (const file of files) {
       const doc = read(file);
       expect(lintTemplateObject(doc, { name: file, strict: true })).toMatchObject({ errorCount: 0, warningCount: 0 });
-      // The enrollment, retention, orphan, copy and scheduled templates are tested in their own files.
-      if (/-(Enroll|EnrollInstance|Retention|RetentionInstance|Orphans|OrphanInstance|Copy|CopyInstance|CopyJob|Schedule)\.oos\.json$/.test(file)) continue;
+      // The enrollment, retention, orphan, copy, scheduled and restore-drill templates are tested in their own files.
+      if (/-(Enroll|EnrollInstance|Retention|RetentionInstance|Orphans|OrphanInstance|Copy|CopyInstance|CopyJob|Schedule|RestoreTest|RestoreTestRun|RestoreTestCleanup|RestoreTestSchedule)\.oos\.json$/.test(file)) continue;
       if (/Instance/.test(file)) {
         // The MySQL tier locks its application-consistent groups (test/snapshot-lock.test.ts).
         expect(ecsCalls(doc)).toEqual(/mysql-tier/.test(file) ? [...EXPECTED_CALLS, 'ACS::ExecuteAPI LockSnapshot'] : EXPECTED_CALLS);

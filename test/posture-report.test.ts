@@ -470,6 +470,47 @@ describe('the report in process', () => {
     expect(fromOlder.summary).toBe('No changes.');
   });
 
+  /** The posture with a restore drill on the MySQL tier. */
+  function withDrill(restoreTest: Record<string, unknown>): Posture {
+    const doc = postureA().replace('    scripts:\n      engine: mysql', `    restoreTest: ${JSON.stringify(restoreTest)}\n    scripts:\n      engine: mysql`);
+    fs.writeFileSync(path.join(dir, 'drill.posture.yaml'), doc);
+    return loadPostureFile(path.join(dir, 'drill.posture.yaml'));
+  }
+
+  test('a restore drill, when a group declares one: in the JSON with its next runs, in the Markdown, and in the difference', () => {
+    const options = { now, nowSource: 'option' as const, postureFile: 'a.posture.yaml' };
+    const plain = buildPostureReport(posture, options);
+    const drilled = buildPostureReport(withDrill({
+      instance: 'i-scratch00000001', check: { engine: 'mysql', query: 'SELECT 1 FROM shop.orders LIMIT 1' }, schedule: 'cron(0 0 4 ? * SUN)', maxAgeHours: 26,
+    }), options);
+    const drill = drilled.groups[0].restoreTest!;
+    expect(drill).toMatchObject({
+      templateName: 'AppConsistentSnapshot-mysql-tier-RestoreTest', scratchInstanceId: 'i-scratch00000001', source: 'random',
+      check: { kind: 'mysql', options: { query: 'SELECT 1 FROM shop.orders LIMIT 1' } }, maxAgeHours: 26, timeoutMinutes: 30, diskDeletionTagCondition: true,
+      schedule: { type: 'cron', expression: '0 0 4 ? * SUN', templateName: 'AppConsistentSnapshot-mysql-tier-RestoreTestSchedule' },
+    });
+    // 2024-03-08 is a Friday: the next Sundays at 04:00 UTC.
+    expect(drill.schedule!.nextRuns.map((r) => r.utc)).toEqual(['2024-03-10T04:00:00Z', '2024-03-17T04:00:00Z', '2024-03-24T04:00:00Z']);
+    expect(drilled.groups.slice(1).map((g) => g.restoreTest)).toEqual([null, null]);
+    expect(plain.groups.map((g) => g.restoreTest)).toEqual([null, null, null]);
+    const md = renderReportMarkdown(drilled);
+    expect(md).toContain('| Group | OS | Targets | Quiesce | App-consistent required | Schedule | Retention | Restore drill |');
+    expect(md).toContain('- **Restore drill:** `mysql` check on `i-scratch00000001`, on SUN at 04:00 UTC, until 2099-12-31T23:59:59Z');
+    expect(md).toContain('- **Restore drill:** no drill');
+    expect(md).toContain('Template `AppConsistentSnapshot-mysql-tier-RestoreTest`: restores the newest application-consistent group of a different instance each run to disks on the scratch instance `i-scratch00000001`');
+    expect(md).toContain('| `2024-03-10T04:00:00Z` |');
+
+    const diff = diffReports(plain, drilled);
+    expect(diff.changed[0].changes.find((c) => c.field === 'restoreTest')).toEqual({ field: 'restoreTest', before: null, after: expect.objectContaining({ scratchInstanceId: 'i-scratch00000001' }) });
+    expect(renderDiffMarkdown(diff)).toContain('| `restoreTest` | none | `mysql` check on `i-scratch00000001`, on SUN at 04:00 UTC');
+    // The next runs move with the clock: not a change. A report made before drills existed has no key: not a change either.
+    const later = buildPostureReport(withDrill({ instance: 'i-scratch00000001', check: { engine: 'mysql', query: 'SELECT 1 FROM shop.orders LIMIT 1' }, schedule: 'cron(0 0 4 ? * SUN)', maxAgeHours: 26 }),
+      { ...options, now: new Date('2024-04-01T00:00:00Z') });
+    expect(diffReports(drilled, later).changed).toEqual([]);
+    const older = { ...plain, groups: plain.groups.map(({ restoreTest: _r, ...g }) => g as GroupReport) };
+    expect(diffReports(parsePreviousReport(JSON.stringify(older), 'old.json'), plain).changed).toEqual([]);
+  });
+
   test('the difference compares plain lists as sets and policies by name', () => {
     const before = buildPostureReport(posture, { now, nowSource: 'option', postureFile: 'a.posture.yaml' });
     const copy = (): PostureReport => JSON.parse(JSON.stringify(before));

@@ -10,6 +10,9 @@ import {
   OperatingSystem, SNAPSHOT_DESCRIPTION_MAX_LENGTH, SNAPSHOT_DESCRIPTION_MIN_LENGTH, SNAPSHOT_NAME_PATTERN, SNAPSHOT_NAME_RULE, snapshotDescriptionPattern, snapshotDescriptionProblem,
 } from '../lib/plugin/parameters';
 import { QUIESCE_OPTIONS } from '../lib/quiesce-scripts';
+import { INSTANCE_ID_PATTERN } from '../lib/plugin/parameters';
+import { RESTORE_TEST_LIMITS } from '../lib/restore-drill';
+import { RestoreCheck } from '../lib/restore-check';
 import { REPO_ROOT } from './helpers';
 
 type Node = Record<string, any>;
@@ -148,6 +151,50 @@ describe('notify and rpoHours: the schema states the constructs\' rules', () => 
 
   test.each([0.5, 26, MAX_RPO_HOURS])('rpoHours %j is taken', (rpoHours) => {
     expect(parsePosture(withGroup({ schedule: 'rate(1 day)', rpoHours }), REPO_ROOT).groups[0].rpoHours).toBe(rpoHours);
+  });
+});
+
+describe('restoreTest: the schema states the drill\'s keys, types and bounds, the constructs the rest', () => {
+  const drill = () => SCHEMA.definitions.restoreTest;
+
+  test('its keys are the drill\'s options (instance for scratchInstanceId), no other', () => {
+    expect(drill().additionalProperties).toBe(false);
+    expect(Object.keys(drill().properties)).toEqual(['instance', 'check', 'schedule', 'source', 'maxAgeHours', 'timeoutMinutes', 'diskDeletionTagCondition']);
+    expect(drill().required).toEqual(['instance', 'check']);
+    expect(SCHEMA.definitions.group.properties.restoreTest).toEqual({ $ref: '#/definitions/restoreTest' });
+    // The same forms of schedule as the group's.
+    expect(resolve(drill().properties.schedule).$ref).toBe('#/definitions/schedule');
+  });
+
+  test('the instance pattern and the bounds are the code\'s (INSTANCE_ID_PATTERN, RESTORE_TEST_LIMITS)', () => {
+    expect(drill().properties.instance.pattern).toBe(INSTANCE_ID_PATTERN);
+    expect(SCHEMA.definitions.restoreSourceInstance.properties.instance.pattern).toBe(INSTANCE_ID_PATTERN);
+    for (const key of ['maxAgeHours', 'timeoutMinutes'] as const) {
+      const { type, minimum, maximum } = drill().properties[key];
+      expect([key, type, minimum, maximum]).toEqual([key, 'integer', RESTORE_TEST_LIMITS[key].min, RESTORE_TEST_LIMITS[key].max]);
+    }
+  });
+
+  test('the checks are the check library\'s: a name, an engine with options, or a script', () => {
+    expect(SCHEMA.definitions.restoreCheck.then.enum).toEqual(['mysql', 'postgresql', 'redis', 'generic']);
+    expect(SCHEMA.definitions.restoreCheckEngine.properties.engine.enum).toEqual(['mysql', 'postgresql', 'redis']);
+    for (const kind of SCHEMA.definitions.restoreCheck.then.enum as Array<'mysql' | 'postgresql' | 'redis' | 'generic'>) {
+      expect(RestoreCheck[kind]().kind).toBe(kind);
+    }
+    expect(Object.keys(SCHEMA.definitions.restoreCheckEngine.properties)).toEqual(['engine', 'query', 'database', 'dataDir']);
+    expect(Object.keys(SCHEMA.definitions.restoreCheckScript.properties)).toEqual(['script']);
+  });
+
+  test('the loader has no key or type check of its own for it: a schema error comes first, even behind a construct rule of an earlier group', () => {
+    // groups[0]'s drill breaks a construct rule (the scratch instance is one of the group's), groups[1]'s the schema.
+    const doc = {
+      version: 1,
+      groups: [
+        { ...GOOD_GROUP, restoreTest: { instance: 'i-abcdefgh0001', check: 'mysql' } },
+        { name: 'b', os: 'linux', instances: ['i-abcdefgh0002'], restoreTest: { instance: 'i-scratch0000001', check: 'mysql', keepDisks: true } },
+      ],
+    };
+    expect(() => parsePosture(doc, REPO_ROOT)).toThrow(/^`groups\[1\]\.restoreTest\.keepDisks` is not a known key \(known: instance, check, schedule, source, maxAgeHours, timeoutMinutes, diskDeletionTagCondition\), got true$/);
   });
 });
 

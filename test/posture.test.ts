@@ -82,6 +82,71 @@ describe('posture file: loading', () => {
   });
 });
 
+describe('posture file: restore drills', () => {
+  test('the example declares a drill for its MySQL tier', () => {
+    const p = loadPostureFile(path.join(REPO_ROOT, 'templates', 'posture', 'example.posture.yaml'));
+    const drill = p.groups[0].options.restoreTest!;
+    expect(drill).toMatchObject({ scratchInstanceId: 'i-bp1drillscratch01', maxAgeHours: 26, timeoutMinutes: 30 });
+    expect(drill.check.kind).toBe('mysql');
+    expect(drill.check.describe()).toEqual({ query: 'SELECT id FROM shop.orders ORDER BY id DESC LIMIT 1' });
+    expect(drill.source!.instanceId).toBeUndefined();
+    expect(drill.schedule!.toTimerTrigger()).toMatchObject({ Type: 'cron', Expression: '0 0 4 ? * SUN', TimeZone: 'Asia/Shanghai' });
+    expect(p.groups.slice(1).map((g) => g.options.restoreTest)).toEqual([undefined, undefined]);
+  });
+
+  test('every form: a named source, each check, a check script relative to the posture file, the tag condition off', () => {
+    const dir = tempDir('posture-drill-');
+    try {
+      fs.writeFileSync(path.join(dir, 'check.sh'), '#!/bin/bash\ntest -s "${DRILL_MOUNTS%% *}/orders.csv"\n');
+      fs.writeFileSync(path.join(dir, 'p.yaml'), YAML.stringify(withGroup({
+        instances: ['i-abcdefgh0001', 'i-abcdefgh0002'],
+        restoreTest: { instance: 'i-scratch0000001', source: { instance: 'i-abcdefgh0002' }, check: { script: 'check.sh' }, diskDeletionTagCondition: false, schedule: 'rate(1 days)' },
+      })));
+      const drill = loadPostureFile(path.join(dir, 'p.yaml')).groups[0].options.restoreTest!;
+      expect(drill.source!.instanceId).toBe('i-abcdefgh0002');
+      expect(drill.check.describe()).toEqual({ script: path.join(dir, 'check.sh') });
+      expect(drill.diskDeletionTagCondition).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    for (const [check, kind] of [['mysql', 'mysql'], ['postgresql', 'postgresql'], ['redis', 'redis'], ['generic', 'generic'], [{ engine: 'redis', query: 'EXISTS k' }, 'redis']] as const) {
+      expect(parse(withGroup({ restoreTest: { instance: 'i-scratch0000001', check } })).groups[0].options.restoreTest!.check.kind).toBe(kind);
+    }
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['no scratch instance', { check: 'mysql' }, /^`groups\[0\]\.restoreTest\.instance` is required/],
+    ['the scratch instance among the group', { instance: 'i-abcdefgh0001', check: 'mysql' }, /^`groups\[0\]\.restoreTest\.instance` must not be one of the group's instances/],
+    ['a malformed scratch instance', { instance: 'scratch', check: 'mysql' }, /^`groups\[0\]\.restoreTest\.instance` must be an ECS instance id/],
+    ['no check', { instance: 'i-scratch0000001' }, /^`groups\[0\]\.restoreTest\.check` is required/],
+    ['an unknown check', { instance: 'i-scratch0000001', check: 'oracle' }, /^`groups\[0\]\.restoreTest\.check` must be mysql, postgresql, redis, generic/],
+    ['options for the generic check', { instance: 'i-scratch0000001', check: { engine: 'generic', query: 'x' } }, /^`groups\[0\]\.restoreTest\.check\.engine` must be mysql, postgresql or redis/],
+    ['an unknown check option', { instance: 'i-scratch0000001', check: { engine: 'mysql', sql: 'x' } }, /^`groups\[0\]\.restoreTest\.check\.sql` is not a known key/],
+    ['a query with {{', { instance: 'i-scratch0000001', check: { engine: 'mysql', query: 'SELECT {{ x }}' } }, /^`groups\[0\]\.restoreTest\.check\.query` must be one line without `\{\{`/],
+    ['a source outside the group', { instance: 'i-scratch0000001', check: 'mysql', source: { instance: 'i-zzzzzzzz0001' } }, /^`groups\[0\]\.restoreTest\.source` must name one of the group's instances/],
+    ['a source that is neither form', { instance: 'i-scratch0000001', check: 'mysql', source: 'newest' }, /^`groups\[0\]\.restoreTest\.source` must be random or \{instance: i-\.\.\.\}/],
+    ['maxAgeHours as text', { instance: 'i-scratch0000001', check: 'mysql', maxAgeHours: '26' }, /^`groups\[0\]\.restoreTest\.maxAgeHours` must be an integer from 1 to 87600, got "26"/],
+    ['maxAgeHours not whole', { instance: 'i-scratch0000001', check: 'mysql', maxAgeHours: 1.5 }, /^`groups\[0\]\.restoreTest\.maxAgeHours` must be an integer from 1 to 87600, got 1\.5/],
+    ['maxAgeHours above ten years', { instance: 'i-scratch0000001', check: 'mysql', maxAgeHours: 87601 }, /^`groups\[0\]\.restoreTest\.maxAgeHours` must be an integer from 1 to 87600/],
+    ['timeoutMinutes above a day', { instance: 'i-scratch0000001', check: 'mysql', timeoutMinutes: 1441 }, /^`groups\[0\]\.restoreTest\.timeoutMinutes` must be an integer from 1 to 1440/],
+    ['the tag condition as text', { instance: 'i-scratch0000001', check: 'mysql', diskDeletionTagCondition: 'no' }, /^`groups\[0\]\.restoreTest\.diskDeletionTagCondition` must be a boolean, got "no"/],
+    ['a database for the redis check', { instance: 'i-scratch0000001', check: { engine: 'redis', database: '0' } }, /^`groups\[0\]\.restoreTest\.check\.database` is not an option of the redis check/],
+    ['a check mapping without an engine', { instance: 'i-scratch0000001', check: { query: 'SELECT 1' } }, /^`groups\[0\]\.restoreTest\.check\.engine` is required: mysql, postgresql or redis/],
+    ['a script with options', { instance: 'i-scratch0000001', check: { script: 'check.sh', query: 'x' } }, /^`groups\[0\]\.restoreTest\.check\.query` is not a known key \(a check mapping takes `script` alone/],
+    ['a malformed source instance', { instance: 'i-scratch0000001', check: 'mysql', source: { instance: 'db-1' } }, /^`groups\[0\]\.restoreTest\.source\.instance` must be an ECS instance id/],
+    ['a scratch instance as a number', { instance: 7, check: 'mysql' }, /^`groups\[0\]\.restoreTest\.instance` must be an ECS instance id/],
+    ['timeoutMinutes 0', { instance: 'i-scratch0000001', check: 'mysql', timeoutMinutes: 0 }, /^`groups\[0\]\.restoreTest\.timeoutMinutes` must be an integer from 1 to 1440/],
+    ['a bad schedule', { instance: 'i-scratch0000001', check: 'mysql', schedule: 'cron(0 0 25 ? * *)' }, /^`groups\[0\]\.restoreTest\.schedule\.expression` has an invalid hours field/],
+    ['an unknown key', { instance: 'i-scratch0000001', check: 'mysql', keepDisks: true }, /^`groups\[0\]\.restoreTest\.keepDisks` is not a known key/],
+  ])('%s', (_name, restoreTest, message) => {
+    expect(() => parse(withGroup({ restoreTest }))).toThrow(message);
+  });
+
+  test('a Windows group cannot have a drill', () => {
+    expect(() => parse(withGroup({ os: 'windows', restoreTest: { instance: 'i-scratch0000001', check: 'generic' } }))).toThrow(/^`groups\[0\]\.restoreTest` applies to Linux groups only/);
+  });
+});
+
 describe('posture file: bad input names the field, the rule and the value', () => {
   test.each<[string, unknown, RegExp]>([
     ['an unknown top-level key', { version: 1, groups: [GOOD_GROUP], colour: 'red' }, /`colour` is not a known key.*got "red"/],

@@ -18,6 +18,7 @@ import * as path from 'path';
 import { MysqlLockMode, QuiesceScripts } from '../../lib/quiesce-scripts';
 import { MATRIX } from '../../test/integration/quiesce/configs';
 import { writeVariants } from '../../test/integration/quiesce/run-bats';
+import { benchEnvironment } from '../environment';
 import {
   ApproachResult, DOCS_BEGIN, DOCS_END, EngineResult, QuiesceBenchReport, README_BEGIN, README_END, WindowResult,
   distribution, engineTables, percentile, readmeTable, replaceBetween, resultsMarkdown, round1,
@@ -234,19 +235,6 @@ function summarize(bench: EngineBench, dir: string): EngineResult {
   };
 }
 
-function versions(): Record<string, string> {
-  const first = (cmd: string, args: string[]) => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout ?? '').split('\n')[0].trim();
-  const pgBin = fs.readdirSync('/usr/lib/postgresql').sort().pop();
-  return {
-    mariadb: first('mariadbd', ['--version']),
-    postgresql: first(`/usr/lib/postgresql/${pgBin}/bin/postgres`, ['--version']),
-    redis: first('redis-server', ['--version']),
-    sysbench: first('sysbench', ['--version']),
-    kernel: os.release(),
-    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`,
-  };
-}
-
 function parseArgs(argv: readonly string[]): { windows: number; engines: EngineBench[] } {
   let windows = 30;
   const names: string[] = [];
@@ -287,7 +275,7 @@ function main(): void {
       process.stderr.write(`bench: ${bench.engine} took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
       engines.push(summarize(bench, path.join(work, 'results')));
     }
-    const report: QuiesceBenchReport = { generatedAt: new Date().toISOString(), environment: versions(), windowsPerApproach: windows, engines };
+    const report: QuiesceBenchReport = { generatedAt: new Date().toISOString(), environment: benchEnvironment(), windowsPerApproach: windows, engines };
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     fs.writeFileSync(path.join(RESULTS_DIR, 'quiesce.json'), `${JSON.stringify(report, null, 2)}\n`);
     const text = resultsMarkdown(report);

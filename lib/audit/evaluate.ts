@@ -1,4 +1,4 @@
-import { SNAPSHOT_TAG_KEYS } from '../instance-template';
+import { EVIDENCE_TAG_KEYS, SNAPSHOT_TAG_KEYS } from '../instance-template';
 import { OperatingSystem } from '../plugin/parameters';
 import { Posture, PostureGroup } from '../posture/loader';
 import { compareText, isoUtc } from '../posture/report';
@@ -18,8 +18,8 @@ export const AUDIT_VERSION = 1;
 
 /** The tags a verified restore drill leaves on the snapshots of the group it restored. */
 export const DRILL_TAG_KEYS = {
-  verified: 'app-snapshot:verified',
-  restoreSeconds: 'app-snapshot:restore-seconds',
+  verified: EVIDENCE_TAG_KEYS.verified,
+  restoreSeconds: EVIDENCE_TAG_KEYS.restoreSeconds,
 } as const;
 
 /** How long a snapshot group may stay in progress before it is a finding, by default. */

@@ -128,7 +128,7 @@ export function powershellExitCodeTable(sources: readonly string[], passThrough:
  */
 const FACT_DELIMITER = 'APP_SNAPSHOT_FACT';
 
-function shellFact(variable: string, value: string): string {
+export function shellFact(variable: string, value: string): string {
   return `IFS= read -r ${variable} <<'${FACT_DELIMITER}'\n${value}\n${FACT_DELIMITER}`;
 }
 

@@ -5,6 +5,8 @@ import { AppConsistentSnapshotOptions, validateAppConsistentSnapshotProps } from
 import { OperatingSystem } from '../plugin/parameters';
 import { quiesceScriptsFromPosture } from '../quiesce-scripts';
 import { ACCOUNT_ID_PATTERN, REGION_ID_PATTERN, ResourceScope } from '../policy-scope';
+import { RestoreCheck, RestoreCheckKind } from '../restore-check';
+import { RestoreSource, RestoreTestOptions } from '../restore-drill';
 import { RetentionOptions } from '../retention';
 import { SnapshotCopyOptions } from '../snapshot-copy';
 import { SnapshotLockOptions } from '../snapshot-lock';
@@ -80,6 +82,7 @@ interface GroupDocument {
   readonly retention?: RetentionOptions;
   readonly lock?: SnapshotLockOptions;
   readonly copy?: SnapshotCopyOptions;
+  readonly restoreTest?: RestoreTestDocument;
   readonly role?: 'create' | { readonly create?: string; readonly existing?: string; readonly attach?: boolean };
   readonly scripts?: unknown;
   readonly fsFreeze?: boolean;
@@ -93,6 +96,21 @@ interface GroupDocument {
   readonly templateName?: string;
   readonly rpoHours?: number;
 }
+
+/** A group's `restoreTest` as the schema guarantees it. */
+interface RestoreTestDocument {
+  readonly instance: string;
+  readonly check: RestoreCheckDocument;
+  readonly schedule?: GroupDocument['schedule'];
+  readonly source?: 'random' | { readonly instance: string };
+  readonly maxAgeHours?: number;
+  readonly timeoutMinutes?: number;
+  readonly diskDeletionTagCondition?: boolean;
+}
+
+type RestoreCheckDocument = RestoreCheckKind
+  | { readonly engine: 'mysql' | 'postgresql' | 'redis'; readonly query?: string; readonly database?: string; readonly dataDir?: string }
+  | { readonly script: string };
 
 /** How a construct prop is named in the posture file, for error messages. */
 const PROP_TO_POSTURE: Readonly<Record<string, string>> = {
@@ -134,6 +152,35 @@ function notifyOptions(notify: NonNullable<PostureDocument['notify']>): NotifyOp
   return { webhookSecretParameter: notify.webhook.secretParameter, on: notify.on };
 }
 
+/** A check as the constructs take it; a script resolves relative to the posture file. */
+function restoreCheck(check: RestoreCheckDocument, baseDir: string): RestoreCheck {
+  if (typeof check === 'string') {
+    return check === 'generic' ? RestoreCheck.generic() : RestoreCheck[check]();
+  }
+  if ('script' in check) {
+    return RestoreCheck.fromFile(path.resolve(baseDir, check.script));
+  }
+  const { engine, ...options } = check;
+  return RestoreCheck[engine](options);
+}
+
+/**
+ * `restoreTest: {instance, check, schedule, source, maxAgeHours, timeoutMinutes, diskDeletionTagCondition}`
+ * as the constructs take it (the schema checked the keys and types, the construct checks the rest).
+ */
+function restoreTestOptions(field: string, t: RestoreTestDocument, baseDir: string): RestoreTestOptions {
+  const out: RestoreTestOptions = {
+    scratchInstanceId: t.instance,
+    check: restoreCheck(t.check, baseDir),
+    schedule: t.schedule === undefined ? undefined : parseSchedule(`${field}.schedule`, t.schedule),
+    source: t.source === undefined ? undefined : t.source === 'random' ? RestoreSource.random() : RestoreSource.instance(t.source.instance),
+    maxAgeHours: t.maxAgeHours,
+    timeoutMinutes: t.timeoutMinutes,
+    diskDeletionTagCondition: t.diskDeletionTagCondition,
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as unknown as RestoreTestOptions;
+}
+
 /** Rewrites a construct-level field name into the posture file's path for that group. */
 function postureField(groupPath: string, field: string): string {
   const [head, ...rest] = field.split(/(?=[.[])/);
@@ -153,6 +200,7 @@ function parseGroup(field: string, g: GroupDocument, baseDir: string): PostureGr
     retention: g.retention,
     lock: g.lock,
     copy: g.copy,
+    restoreTest: g.restoreTest === undefined ? undefined : restoreTestOptions(`${field}.restoreTest`, g.restoreTest, baseDir),
     ...parseRole(g.role),
     scripts: g.scripts === undefined ? undefined : quiesceScriptsFromPosture(g.scripts, `${field}.scripts`, baseDir),
     enableFsFreeze: g.fsFreeze,
@@ -171,7 +219,7 @@ function parseGroup(field: string, g: GroupDocument, baseDir: string): PostureGr
     validateAppConsistentSnapshotProps({ ...options, groupName: name });
   } catch (e) {
     if (e instanceof ValidationError) {
-      const named = postureField(field, e.field);
+      const named = postureField(field, e.field).replace(`${field}.restoreTest.scratchInstanceId`, `${field}.restoreTest.instance`);
       // Name the form the file used: the shorthand `instances`, or `targets.instances`.
       throw new ValidationError(g.instances !== undefined ? named.replace(`${field}.targets.instances`, `${field}.instances`) : named, e.rule, e.value);
     }

@@ -1,5 +1,5 @@
-import { CopyReport, GroupReport, LockReport, PostureReport, REPORT_VERSION, RetentionReport, ScheduleReport, compareText } from './report';
-import { code, copySummary, lockSummary, quiesceSummary, retentionSummary, scheduleSummary, table, targetsSummary } from './report-markdown';
+import { CopyReport, GroupReport, LockReport, PostureReport, REPORT_VERSION, RestoreTestReport, RetentionReport, ScheduleReport, compareText } from './report';
+import { code, copySummary, lockSummary, quiesceSummary, restoreTestSummary, retentionSummary, scheduleSummary, table, targetsSummary } from './report-markdown';
 
 /**
  * The difference between two posture reports, for a pull-request comment: groups added and
@@ -84,8 +84,8 @@ export function parsePreviousReport(text: string, file: string): PostureReport {
     for (const key of ['quiesce', 'schedule', 'retention']) {
       if (g[key] !== null && !isObj(g[key])) throw bad(`groups[${i}].${key}`, 'must be a mapping or null');
     }
-    // Reports made before locks and copies existed have neither.
-    for (const key of ['lock', 'copy']) {
+    // Reports made before restore drills, locks and copies existed have none of them.
+    for (const key of ['restoreTest', 'lock', 'copy']) {
       if (g[key] !== undefined && g[key] !== null && !isObj(g[key])) throw bad(`groups[${i}].${key}`, 'must be a mapping or null');
     }
   });
@@ -148,12 +148,18 @@ function diffValue(field: string, a: unknown, b: unknown, out: FieldChange[]): v
   out.push({ field, before: a ?? null, after: b ?? null });
 }
 
-/** A group as the diff compares it: without the next run times, which move with the clock. */
+/** A schedule as the diff compares it: without the next run times, which move with the clock. */
+function comparableSchedule(schedule: unknown): unknown {
+  if (!isObj(schedule)) return schedule ?? null;
+  const { nextRuns: _nextRuns, ...when } = schedule as unknown as ScheduleReport;
+  return when;
+}
+
+/** A group as the diff compares it: without next run times; a report made before drills existed has none. */
 function comparableGroup(g: GroupReport): Obj {
-  const { schedule, ...rest } = g;
-  if (!isObj(schedule)) return { ...rest, schedule };
-  const { nextRuns: _nextRuns, ...when } = schedule as ScheduleReport;
-  return { ...rest, schedule: when };
+  const { schedule, restoreTest, ...rest } = g;
+  const drill = isObj(restoreTest) ? { ...restoreTest, schedule: comparableSchedule(restoreTest.schedule) } : null;
+  return { ...rest, schedule: comparableSchedule(schedule), restoreTest: drill };
 }
 
 function comparablePosture(r: PostureReport): Obj {
@@ -218,6 +224,7 @@ function valueText(field: string, v: unknown): string {
   if (field === 'retention') return retentionSummary(v as RetentionReport);
   if (field === 'lock') return lockSummary(v as LockReport);
   if (field === 'copy') return copySummary(v as CopyReport);
+  if (field === 'restoreTest') return restoreTestSummary(v as RestoreTestReport);
   // A checksum tells only that the scripts changed: its first characters are enough to see it.
   if (field.endsWith('Sha256') && typeof v === 'string') return code(v.slice(0, 12));
   return code(isPrimitive(v) ? v as string | number | boolean : JSON.stringify(comparable(v)));
@@ -232,7 +239,7 @@ function changeTable(changes: readonly FieldChange[]): string[] {
 function groupLine(g: GroupReport): string {
   const parts = [g.os, targetsSummary(g.targets)];
   if (isObj(g.quiesce)) parts.push(quiesceSummary(g.quiesce));
-  parts.push(scheduleSummary(g.schedule), retentionSummary(g.retention));
+  parts.push(scheduleSummary(g.schedule), retentionSummary(g.retention), restoreTestSummary(g.restoreTest));
   return `- ${code(g.name)}: ${parts.join('; ')}`;
 }
 

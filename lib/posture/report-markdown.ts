@@ -1,4 +1,4 @@
-import { CopyReport, ExecutionRoleReport, GroupReport, InstanceRoleReport, LockReport, PolicyReport, PostureReport, QuiesceReport, RetentionReport, ScheduleReport, TargetsReport } from './report';
+import { CopyReport, ExecutionRoleReport, GroupReport, InstanceRoleReport, LockReport, PolicyReport, PostureReport, QuiesceReport, RestoreTestReport, RetentionReport, ScheduleReport, TargetsReport } from './report';
 
 /** How many instance ids the Markdown lists before it gives only the count of the rest. */
 export const MARKDOWN_INSTANCE_ID_LIMIT = 5;
@@ -84,6 +84,28 @@ export function copySummary(c: CopyReport | null | undefined): string {
   return `the newest application-consistent${c.requireVerified ? ' and drill-verified' : ''} group to ${regions}, kept ${plural(c.retentionDays, 'day')} by ECS, at most ${c.maxInFlight} in flight (${code(c.templateName)})`;
 }
 
+/** The restore drill in a few words. */
+export function restoreTestSummary(r: RestoreTestReport | null | undefined): string {
+  if (r === null || r === undefined) return 'no drill';
+  return `${code(r.check.kind)} check on ${code(r.scratchInstanceId)}, ${r.schedule === null ? 'run by hand' : plain(r.schedule.description)}`;
+}
+
+function restoreTestLines(r: RestoreTestReport | null | undefined): string[] {
+  if (r === null || r === undefined) return ['### Restore drill', '', 'None declared: the snapshots are not restored on a schedule.'];
+  const options = Object.entries(r.check.options).map(([k, v]) => `${k} ${code(v)}`);
+  const lines = [
+    '### Restore drill',
+    '',
+    `Template ${code(r.templateName)}: restores the newest application-consistent group of ${r.source === 'random' ? 'a different instance each run' : code(r.source)}`
+      + ` to disks on the scratch instance ${code(r.scratchInstanceId)}, runs the ${code(r.check.kind)} check${options.length > 0 ? ` (${options.join(', ')})` : ''}`
+      + ` within ${plural(r.timeoutMinutes, 'minute')}, and fails when that group is older than ${plural(r.maxAgeHours, 'hour')}.`
+      + ` The disks are deleted after each drill${r.diskDeletionTagCondition ? '; the execution role deletes only disks carrying the drill\'s tag' : ''}.`,
+    '',
+  ];
+  if (r.schedule === null) return [...lines, 'No schedule: the drill runs when its template is executed.'];
+  return [...lines, ...scheduleLines(r.schedule).slice(2)];
+}
+
 /** The schedule in a few words. */
 export function scheduleSummary(s: ScheduleReport | null): string {
   return s === null ? 'no schedule' : plain(s.description);
@@ -164,10 +186,13 @@ function groupSection(g: GroupReport): string[] {
     `- **Retention:** ${retentionSummary(g.retention)}`,
     `- **Lock:** ${lockSummary(g.lock)}`,
     `- **Copies:** ${copySummary(g.copy)}`,
+    `- **Restore drill:** ${restoreTestSummary(g.restoreTest)}`,
     `- **Rate control:** concurrency ${g.rateControl.concurrency}, max errors ${g.rateControl.maxErrors}, plugin deadline ${g.rateControl.pluginDeadlineSeconds} s`,
     `- **Automation:** ${code(g.automation.templateName)} (per instance ${code(g.automation.instanceTemplateName)})`,
     '',
     ...scheduleLines(g.schedule),
+    '',
+    ...restoreTestLines(g.restoreTest),
     '',
     ...instanceRoleLines(g.instanceRole),
     '',
@@ -186,8 +211,9 @@ export function renderReportMarkdown(r: PostureReport): string {
     '',
     ...table(['Stack', 'Resources'], r.stacks.map((s) => [code(s.name), String(s.resourceCount)])),
     '',
-    ...table(['Group', 'OS', 'Targets', 'Quiesce', 'App-consistent required', 'Schedule', 'Retention'], r.groups.map((g) => [
+    ...table(['Group', 'OS', 'Targets', 'Quiesce', 'App-consistent required', 'Schedule', 'Retention', 'Restore drill'], r.groups.map((g) => [
       code(g.name), g.os, targetsSummary(g.targets), quiesceSummary(g.quiesce), yesNo(g.requireAppConsistent), scheduleSummary(g.schedule), retentionSummary(g.retention),
+      restoreTestSummary(g.restoreTest),
     ])),
     '',
     ...r.groups.flatMap(groupSection),

@@ -5,6 +5,7 @@ import * as ros from '@alicloud/ros-cdk-core';
 import { AppConsistentSnapshot, AppConsistentSnapshotOptions } from '../app-consistent-snapshot';
 import { OperatingSystem } from '../plugin/parameters';
 import { RetentionOptions as GroupRetentionOptions, orphanRetentionDaysOf } from '../retention';
+import { Schedule } from '../schedule';
 import { snapshotTemplateSpec } from '../snapshot-automation';
 import { DEFAULT_MAX_COPIES_IN_FLIGHT } from '../snapshot-copy';
 import { synthesize } from '../synth';
@@ -43,6 +44,24 @@ export interface ScheduleReport {
   readonly templateName: string | null;
   /** The next runs after the report's instant (fewer when the end date comes first). */
   readonly nextRuns: readonly RunTimeReport[];
+}
+
+/** A group's restore drill (see docs/restore-drills.md). */
+export interface RestoreTestReport {
+  /** The drill template to execute (`<templateName>-RestoreTest`). */
+  readonly templateName: string;
+  /** The scratch instance the restored disks are attached to. */
+  readonly scratchInstanceId: string;
+  /** `random` (a different instance each run) or the instance whose newest group is restored. */
+  readonly source: string;
+  /** The check: `mysql`, `postgresql`, `redis` or `generic`, with its options (a script by its path). */
+  readonly check: { readonly kind: string; readonly options: Readonly<Record<string, string>> };
+  readonly maxAgeHours: number;
+  readonly timeoutMinutes: number;
+  /** Whether the execution role may delete only disks carrying the drill's tag. */
+  readonly diskDeletionTagCondition: boolean;
+  /** The drill's own schedule, with its next runs (null: run by hand). */
+  readonly schedule: ScheduleReport | null;
 }
 
 /** A group's clean-up of old snapshot groups, as given (null: not set). */
@@ -146,6 +165,8 @@ export interface GroupReport {
   readonly retention: RetentionReport | null;
   readonly lock: LockReport | null;
   readonly copy: CopyReport | null;
+  /** The restore drill, or null when the group declares none. */
+  readonly restoreTest: RestoreTestReport | null;
   readonly rateControl: { readonly concurrency: number; readonly maxErrors: number; readonly pluginDeadlineSeconds: number };
   readonly automation: { readonly templateName: string; readonly instanceTemplateName: string };
   readonly instanceRole: InstanceRoleReport;
@@ -381,8 +402,10 @@ function copyReport(group: AppConsistentSnapshot): CopyReport | null {
 }
 
 function scheduleReport(group: AppConsistentSnapshot, now: Date): ScheduleReport | null {
-  const schedule = group.props.schedule;
-  if (schedule === undefined) return null;
+  return group.props.schedule === undefined ? null : describeSchedule(group.props.schedule, group.schedule?.templateName ?? null, now);
+}
+
+function describeSchedule(schedule: Schedule, templateName: string | null, now: Date): ScheduleReport {
   const trigger = schedule.toTimerTrigger();
   return {
     type: trigger.Type,
@@ -390,8 +413,24 @@ function scheduleReport(group: AppConsistentSnapshot, now: Date): ScheduleReport
     description: schedule.describe(),
     timeZone: trigger.TimeZone,
     endDate: trigger.EndDate,
-    templateName: group.schedule?.templateName ?? null,
+    templateName,
     nextRuns: schedule.nextRuns(NEXT_RUN_COUNT, now).map((d) => ({ utc: isoUtc(d), local: isoLocal(d, trigger.TimeZone) })),
+  };
+}
+
+function restoreTestReport(group: AppConsistentSnapshot, now: Date): RestoreTestReport | null {
+  const drill = group.restoreDrill;
+  if (drill === undefined) return null;
+  const o = drill.options;
+  return {
+    templateName: drill.spec.names.drill,
+    scratchInstanceId: drill.spec.scratchInstanceId,
+    source: drill.spec.sourceInstanceId || 'random',
+    check: { kind: o.check.kind, options: { ...o.check.describe() } },
+    maxAgeHours: drill.spec.maxAgeHours,
+    timeoutMinutes: drill.spec.timeoutMinutes,
+    diskDeletionTagCondition: o.diskDeletionTagCondition ?? true,
+    schedule: o.schedule === undefined ? null : describeSchedule(o.schedule, drill.spec.names.schedule, now),
   };
 }
 
@@ -425,6 +464,7 @@ function groupReport(group: AppConsistentSnapshot, deployed: DeployedTemplates, 
     retention: retentionReport(props),
     lock: lockReport(props),
     copy: copyReport(group),
+    restoreTest: restoreTestReport(group, now),
     rateControl: { concurrency: spec.concurrency, maxErrors: spec.maxErrors, pluginDeadlineSeconds: spec.pluginDeadlineSeconds },
     automation: { templateName: group.automation.templateName, instanceTemplateName: group.automation.instanceTemplateName },
     instanceRole: {

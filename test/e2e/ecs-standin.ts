@@ -19,6 +19,32 @@ export interface CloudDisk {
   MultiAttach?: string;
   /** The instances it is attached to (more than one only with multi-attach). */
   attachedTo: string[];
+  /** The status (absent: In_use when attached, else Available). */
+  Status?: string;
+  ZoneId?: string;
+  SourceSnapshotId?: string;
+  CreationTime?: string;
+  SerialNumber?: string;
+  PerformanceLevel?: string;
+  Tags?: Array<{ Key: string; Value: string }>;
+  /**
+   * A status change under way (Creating, Attaching, Detaching): it completes after this many
+   * more DescribeDisks calls (ECS's disk operations are asynchronous: callers poll, and the
+   * stand-in counts their calls as time), and never with `Infinity`.
+   */
+  pending?: { to: string; polls: number };
+}
+
+/** How many DescribeDisks calls each asynchronous disk operation takes, as a test sets it. */
+export interface DiskTiming {
+  /** CreateDisk: Creating, then Available. @default 2 */
+  readonly create?: number;
+  /** AttachDisk: Attaching, then In_use. @default 1 */
+  readonly attach?: number;
+  /** DetachDisk: Detaching, then Available. @default 1 */
+  readonly detach?: number;
+  /** Whether CreateDisk reports the new disk's serial number (ECS documents the field). @default true */
+  readonly serialNumbers?: boolean;
 }
 
 /**
@@ -83,12 +109,25 @@ export interface CloudGroup {
   snapshots: CloudSnapshot[];
 }
 
+/** An instance of the simulated account. */
+export interface CloudInstance {
+  id: string;
+  status: string;
+  agent: string;
+  roles: string[];
+  /** @default 'cn-hangzhou-h' */
+  zoneId?: string;
+  tags?: Array<{ Key: string; Value: string }>;
+  /** Deleted: DescribeInstances no longer lists it. */
+  released?: boolean;
+}
+
 /** The simulated account, as a test sets it up and alters it. */
 export interface CloudState {
-  /** The instance the automation runs on; `released`: deleted (DescribeInstances no longer lists it). */
-  instance: { id: string; status: string; agent: string; roles: string[]; released?: boolean };
-  /** Other instances that exist in the region (by id, with their status). */
-  otherInstances?: Array<{ id: string; status: string }>;
+  /** The instance the automation runs on. */
+  instance: CloudInstance;
+  /** More instances that exist in the region (a restore drill's scratch instance, a live instance of another group). */
+  others?: CloudInstance[];
   disks: CloudDisk[];
   groups: CloudGroup[];
   /** APIs that answer with an error (the code and message), e.g. a policy that lacks them. */
@@ -99,7 +138,9 @@ export interface CloudState {
   copyReads?: number;
   /** How the copy of a snapshot to a region goes (default: fine). */
   copyFailure?: (sourceSnapshotId: string, regionId: string) => CopyOutcome;
-  /** The stand-in's clock (lock times). @default - the real time */
+  /** The asynchronous disk operations. */
+  diskTiming?: DiskTiming;
+  /** The stand-in's clock (lock times, new disks' creation times). @default - the real time */
   now?: Date;
 }
 
@@ -171,7 +212,11 @@ export function modelCheckedCall(service: string, api: string, parameters: Recor
   // As ECS would refuse it, where the SDK's comments document a rule (required, lengths, bounds).
   const problems = constraintProblems(model.model, parameters);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  if (!regions.includes(String(parameters.RegionId))) throw new Error(`${api}: RegionId must be the execution's region or one the account uses (${regions.join(', ')}), not ${String(parameters.RegionId)}`);
+  // APIs that take a RegionId (AttachDisk and a few others take none) must be given the
+  // execution's region or one the account uses.
+  if (model.model.request.has('RegionId') && !regions.includes(String(parameters.RegionId))) {
+    throw new Error(`${api}: RegionId must be the execution's region or one the account uses (${regions.join(', ')}), not ${String(parameters.RegionId)}`);
+  }
   calls.push({ api, parameters });
   const response = { RequestId: `req-${calls.length}`, ...respond(parameters) };
   checkShape(response, { kind: 'model', fields: model.model.response }, api);
@@ -191,27 +236,17 @@ export class EcsStandIn {
     return modelCheckedCall(service, api, parameters, this.calls, (p) => {
       const refused = this.state.refuse?.[api];
       if (refused !== undefined) throw new Error(refused);
-      if (p.RegionId !== HOME_REGION) return this.respondElsewhere(api, String(p.RegionId), p);
+      // An API that takes no RegionId (AttachDisk, DetachDisk) acts where its resources are.
+      if (p.RegionId !== undefined && p.RegionId !== HOME_REGION) return this.respondElsewhere(api, String(p.RegionId), p);
       return this.respond(api, p);
     }, [HOME_REGION, ...Object.keys(this.state.regions ?? {})]);
   }
 
   /** Deletes an instance: DescribeInstances no longer lists it; its snapshot groups stay, as ECS keeps them. */
   public releaseInstance(id: string): void {
-    if (this.state.instance.id === id) {
-      this.state.instance.released = true;
-      return;
-    }
-    const others = this.state.otherInstances ?? [];
-    const at = others.findIndex((i) => i.id === id);
-    if (at < 0) throw new Error(`no instance ${id} to release`);
-    others.splice(at, 1);
-  }
-
-  /** The instances that exist, in the order ECS would list them. */
-  private existingInstances(): Array<{ id: string; status: string }> {
-    const { instance } = this.state;
-    return [...(instance.released ? [] : [{ id: instance.id, status: instance.status }]), ...(this.state.otherInstances ?? [])];
+    const found = [this.state.instance, ...(this.state.others ?? [])].find((i) => i.id === id && !i.released);
+    if (!found) throw new Error(`no instance ${id} to release`);
+    found.released = true;
   }
 
   /** Every snapshot of the home region, with its group. */
@@ -253,17 +288,62 @@ export class EcsStandIn {
     return { ...pageByToken(api, p, found, (page) => ({ Snapshots: { Snapshot: page } })), TotalCount: found.length };
   }
 
+  /** Every instance of the account that exists (not released), in the order ECS would list them. */
+  private get instances(): CloudInstance[] {
+    return [this.state.instance, ...(this.state.others ?? [])].filter((i) => !i.released);
+  }
+
+  /** The disks a test can see as ECS holds them (the drill's and the instances'). */
+  public disk(id: string): CloudDisk | undefined {
+    return this.state.disks.find((d) => d.DiskId === id);
+  }
+
+  /** A disk's status: the one it is given, else In_use when attached, else Available. */
+  private statusOf(d: CloudDisk): string {
+    return d.Status ?? (d.attachedTo.length > 0 ? 'In_use' : 'Available');
+  }
+
+  /**
+   * Time passes while a caller polls: every DescribeDisks call moves each pending status change
+   * one step on, and completes those that have waited their count.
+   */
+  private tick(): void {
+    for (const d of this.state.disks) {
+      if (d.pending === undefined) continue;
+      d.pending.polls -= 1;
+      if (d.pending.polls <= 0) {
+        d.Status = d.pending.to;
+        if (d.Status === 'Available') d.attachedTo = [];
+        d.pending = undefined;
+      }
+    }
+  }
+
+  private diskNumber = 0;
+
   private respond(api: string, p: Record<string, unknown>): Record<string, unknown> {
     const { instance, disks, groups } = this.state;
+    const timing = this.state.diskTiming ?? {};
     const required = (name: string) => {
       if (p[name] === undefined || list(p[name]).length === 0) throw new Error(`${api}: the template must filter by ${name}`);
       return list(p[name]);
+    };
+    const tagged = (have: Array<{ Key: string; Value: string }> | undefined, want: unknown) => {
+      const wanted = (want ?? []) as Array<{ Key?: string; Value?: string }>;
+      if (!Array.isArray(wanted)) throw new Error(`${api}: Tag must be a list of {Key, Value}`);
+      return wanted.every((t) => (have ?? []).some((h) => h.Key === t.Key && (t.Value === undefined || h.Value === t.Value)));
+    };
+    const diskOf = (id: string) => {
+      const d = this.disk(id);
+      if (!d) throw new Error(`InvalidDiskId.NotFound: ${api}: no disk ${id}`);
+      return d;
     };
     switch (api) {
       case 'DescribeInstances': {
         // Only the instances that exist: a deleted one is not listed (and no error names it).
         const ids = required('InstanceIds');
-        const found = this.existingInstances().filter((i) => ids.includes(i.id)).map((i) => ({ InstanceId: i.id, Status: i.status }));
+        const found = this.instances.filter((i) => ids.includes(i.id) && tagged(i.tags, p.Tag))
+          .map((i) => ({ InstanceId: i.id, Status: i.status, ZoneId: i.zoneId ?? 'cn-hangzhou-h' }));
         return { ...pageByToken(api, p, found, (page) => ({ Instances: { Instance: page } })), TotalCount: found.length };
       }
       case 'DescribeCloudAssistantStatus': {
@@ -275,15 +355,94 @@ export class EcsStandIn {
         return { InstanceRamRoleSets: { InstanceRamRoleSet: found }, TotalCount: found.length };
       }
       case 'DescribeDisks': {
-        const id = required('InstanceId')[0];
-        const found = disks.filter((d) => d.attachedTo.includes(id)).map((d) => ({
+        // Filters are ANDed; DiskIds is JSON text of at most 100 ids (`[]` finds nothing).
+        if (p.InstanceId === undefined && p.DiskIds === undefined && p.Tag === undefined) {
+          throw new Error(`${api}: the template must filter by InstanceId, DiskIds or Tag`);
+        }
+        this.tick();
+        const ids = p.DiskIds === undefined ? undefined : list(p.DiskIds);
+        if (ids !== undefined && ids.length > 100) throw new Error(`InvalidParameter.DiskIds: ${api}: at most 100 ids, got ${ids.length}`);
+        const statuses = p.Status === undefined ? undefined : list(p.Status);
+        const found = disks.filter((d) => (p.InstanceId === undefined || d.attachedTo.includes(String(p.InstanceId)))
+          && (ids === undefined || ids.includes(d.DiskId)) && tagged(d.Tags, p.Tag)
+          && (statuses === undefined || statuses.includes(this.statusOf(d))));
+        const shaped = found.map((d) => ({
           DiskId: d.DiskId,
           Category: d.Category,
           ...(d.MultiAttach !== undefined ? { MultiAttach: d.MultiAttach } : {}),
           InstanceId: d.attachedTo.length === 1 ? d.attachedTo[0] : '',
-          Status: 'In_use',
+          Status: this.statusOf(d),
+          ...(d.ZoneId !== undefined ? { ZoneId: d.ZoneId } : {}),
+          ...(d.SourceSnapshotId !== undefined ? { SourceSnapshotId: d.SourceSnapshotId } : {}),
+          ...(d.CreationTime !== undefined ? { CreationTime: d.CreationTime } : {}),
+          ...(d.SerialNumber !== undefined ? { SerialNumber: d.SerialNumber } : {}),
+          ...(d.PerformanceLevel !== undefined ? { PerformanceLevel: d.PerformanceLevel } : {}),
+          ...(d.Tags !== undefined ? { Tags: { Tag: d.Tags.map((t) => ({ TagKey: t.Key, TagValue: t.Value })) } } : {}),
         }));
-        return { Disks: { Disk: found }, TotalCount: found.length };
+        if (p.MaxResults !== undefined || p.NextToken !== undefined) {
+          return pageByToken(api, p, shaped, (page) => ({ Disks: { Disk: page } }), { min: 10, max: 500 });
+        }
+        return { Disks: { Disk: shaped }, TotalCount: shaped.length };
+      }
+      case 'CreateDisk': {
+        // A data disk from a snapshot, in a zone (ZoneId, or InstanceId: not both), with 0-20 tags.
+        if ((p.ZoneId === undefined) === (p.InstanceId === undefined)) throw new Error(`InvalidParameter: ${api}: give ZoneId or InstanceId, not both`);
+        const snapshotId = String(p.SnapshotId ?? '');
+        const snapshot = groups.flatMap((g) => g.snapshots).find((x) => x.SnapshotId === snapshotId);
+        if (!snapshot) throw new Error(`InvalidSnapshotId.NotFound: ${api}: no snapshot ${snapshotId}`);
+        if (!['cloud', 'cloud_efficiency', 'cloud_ssd', 'cloud_essd', 'cloud_auto', 'cloud_essd_entry'].includes(String(p.DiskCategory ?? 'cloud'))) {
+          throw new Error(`InvalidDiskCategory.ValueNotSupported: ${api}: ${String(p.DiskCategory)}`);
+        }
+        const tags = (p.Tag ?? []) as Array<{ Key?: string; Value?: string }>;
+        if (!Array.isArray(tags) || tags.length > 20 || tags.some((t) => !t.Key || /^(aliyun|acs:)/.test(t.Key))) {
+          throw new Error(`InvalidTagKey.Malformed: ${api}: at most 20 tags, each with a Key not starting with aliyun or acs:`);
+        }
+        this.diskNumber += 1;
+        const id = `d-drill${String(this.diskNumber).padStart(13, '0')}`;
+        const zone = p.ZoneId !== undefined ? String(p.ZoneId) : (this.instances.find((i) => i.id === p.InstanceId)?.zoneId ?? 'cn-hangzhou-h');
+        disks.push({
+          DiskId: id,
+          Category: String(p.DiskCategory ?? 'cloud'),
+          attachedTo: [],
+          Status: 'Creating',
+          ZoneId: zone,
+          SourceSnapshotId: snapshotId,
+          CreationTime: ecsTime(this.state.now ?? new Date()),
+          ...(timing.serialNumbers === false ? {} : { SerialNumber: id.slice(2) }),
+          ...(p.PerformanceLevel !== undefined ? { PerformanceLevel: String(p.PerformanceLevel) } : {}),
+          Tags: tags.map((t) => ({ Key: t.Key!, Value: t.Value ?? '' })),
+          pending: { to: 'Available', polls: timing.create ?? 2 },
+        });
+        return { DiskId: id };
+      }
+      case 'AttachDisk': {
+        // The disk must be Available, in the instance's zone; the instance Running or Stopped.
+        const d = diskOf(String(p.DiskId));
+        const target = this.instances.find((i) => i.id === p.InstanceId);
+        if (!target) throw new Error(`InvalidInstanceId.NotFound: ${api}: no instance ${String(p.InstanceId)}`);
+        if (this.statusOf(d) !== 'Available') throw new Error(`IncorrectDiskStatus: ${api}: disk ${d.DiskId} is ${this.statusOf(d)}, not Available`);
+        if (!['Running', 'Stopped'].includes(target.status)) throw new Error(`IncorrectInstanceStatus: ${api}: instance ${target.id} is ${target.status}`);
+        if ((d.ZoneId ?? target.zoneId) !== (target.zoneId ?? 'cn-hangzhou-h')) throw new Error(`InvalidDiskId.ZoneMismatch: ${api}: disk ${d.DiskId} is in another zone`);
+        d.attachedTo = [target.id];
+        d.Status = 'Attaching';
+        d.pending = { to: 'In_use', polls: timing.attach ?? 1 };
+        return {};
+      }
+      case 'DetachDisk': {
+        const d = diskOf(String(p.DiskId));
+        if (this.statusOf(d) !== 'In_use') throw new Error(`IncorrectDiskStatus: ${api}: disk ${d.DiskId} is ${this.statusOf(d)}, not In_use`);
+        if (!d.attachedTo.includes(String(p.InstanceId))) throw new Error(`DependencyViolation: ${api}: disk ${d.DiskId} is not attached to ${String(p.InstanceId)}`);
+        d.Status = 'Detaching';
+        d.pending = { to: 'Available', polls: timing.detach ?? 1 };
+        return {};
+      }
+      case 'DeleteDisk': {
+        // An unknown id is ignored; the disk must be Available.
+        const at = disks.findIndex((x) => x.DiskId === p.DiskId);
+        if (at < 0) return {};
+        if (this.statusOf(disks[at]) !== 'Available') throw new Error(`IncorrectDiskStatus: ${api}: disk ${String(p.DiskId)} is ${this.statusOf(disks[at])}, not Available`);
+        disks.splice(at, 1);
+        return {};
       }
       case 'DescribeSnapshotGroups': {
         // The templates filter by the group's id (the read back), by the instance (retention), or
@@ -308,7 +467,7 @@ export class EcsStandIn {
               })),
             },
           }));
-        return this.page(api, p, found, (page) => ({ SnapshotGroups: { SnapshotGroup: page } }));
+        return pageByToken(api, p, found, (page) => ({ SnapshotGroups: { SnapshotGroup: page } }));
       }
       case 'TagResources': {
         // As documented: ResourceType snapshot (among others), 1-50 ResourceId, 1-20 Tag.
@@ -408,10 +567,11 @@ export class EcsStandIn {
         return { SnapshotId: copyId };
       }
       case 'DescribeSnapshots': {
-        // As ECS: no SnapshotIds means every snapshot (of the instance, when filtered by it).
+        // As ECS: no SnapshotIds means every snapshot (of the instance, when filtered by it; with the tags, when filtered by them).
         const ids = list(p.SnapshotIds);
         const found = groups.flatMap((g) => g.snapshots.map((s) => ({ g, s })))
-          .filter(({ g, s }) => (ids.length === 0 || ids.includes(s.SnapshotId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId))
+          .filter(({ g, s }) => (ids.length === 0 || ids.includes(s.SnapshotId)) && (p.InstanceId === undefined || g.InstanceId === p.InstanceId)
+            && tagged(s.Tags, p.Tag))
           .map(({ s }) => ({
             SnapshotId: s.SnapshotId,
             SourceDiskId: s.DiskId,
@@ -424,19 +584,25 @@ export class EcsStandIn {
         throw new Error(`the stand-in does not answer ${api}`);
     }
   }
+}
 
-  private page<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>): Record<string, unknown> {
-    return pageByToken(api, p, items, shape);
-  }
+/** The bounds of an API's MaxResults. */
+export interface PageBounds {
+  readonly min: number;
+  readonly max: number;
 }
 
 /**
- * One page of a list, as the APIs paged by token answer: MaxResults 1-100 (default 10), and a
- * NextToken when more items follow (absent on the last page).
+ * One page of a list, as the APIs paged by token answer: MaxResults within the API's bounds
+ * (DescribeSnapshotGroups 1-100, the default; DescribeDisks 10-500), default 10, and a NextToken
+ * when more items follow (absent on the last page).
  */
-export function pageByToken<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>): Record<string, unknown> {
+export function pageByToken<T>(api: string, p: Record<string, unknown>, items: T[], shape: (page: T[]) => Record<string, unknown>,
+  bounds: PageBounds = { min: 1, max: 100 }): Record<string, unknown> {
   const size = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
-  if (!Number.isInteger(size) || size < 1 || size > 100) throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be 1 to 100, got ${String(p.MaxResults)}`);
+  if (!Number.isInteger(size) || size < bounds.min || size > bounds.max) {
+    throw new Error(`InvalidParameter.MaxResults: ${api}: MaxResults must be ${bounds.min} to ${bounds.max}, got ${String(p.MaxResults)}`);
+  }
   let start = 0;
   if (p.NextToken !== undefined && p.NextToken !== '') {
     const m = /^page-(\d+)$/.exec(String(p.NextToken));

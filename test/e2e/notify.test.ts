@@ -5,8 +5,6 @@
  * a webhook receiver on loopback that records what arrives. The webhook URL exists only in the
  * runtime's store of encrypted parameters, as it would in OOS's Parameter Store.
  */
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { NOTIFY_TASKS, NotifyOn } from '../../lib/notify';
 import { Schedule } from '../../lib/schedule';
@@ -15,34 +13,9 @@ import { EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, RunOptions, Synthesized, execute, healthyCloud, synthStack } from './harness';
 import { executeWindows, synthWindows } from './windows-harness';
 import { runTemplate } from './oos-runtime';
+import { WebhookReceiver as Receiver } from './webhook-receiver';
 
 const SECRET = 'e2e-dingtalk-webhook';
-
-/** A webhook receiver: records each POST; answers 200 (DingTalk's `errcode: 0`), or 500. */
-class Receiver {
-  public readonly received: Array<{ path: string; contentType?: string; body: any }> = [];
-  public status = 200;
-  private server?: http.Server;
-  public url = '';
-
-  public async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let text = '';
-      req.on('data', (c) => { text += c; });
-      req.on('end', () => {
-        this.received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(text) });
-        res.writeHead(this.status, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(this.status === 200 ? { errcode: 0, errmsg: 'ok' } : { errcode: 500, errmsg: 'internal error' }));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/robot/send?access_token=e2e-token`;
-  }
-
-  public async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-  }
-}
 
 const receiver = new Receiver();
 beforeAll(() => receiver.start());

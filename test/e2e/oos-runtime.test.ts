@@ -154,7 +154,7 @@ describe('time functions and ACS::CurrentUTCTime in the runtime', () => {
     await expect(seen({ 'Fn::Eval': ['process.exit(1)'] })).rejects.toThrow(/arithmetic only/);
     await expect(seen({ 'Fn::FormatUTCTime': ['{{ ACS::CurrentUTCTime }}', '%s'] })).rejects.toThrow(/does not support %s/);
     await expect(seen({ 'Fn::AddHour': ['yesterday', 1] })).rejects.toThrow(/"yesterday" is not a UTC time/);
-    await expect(seen({ 'Fn::Jq': ['.', {}] })).rejects.toThrow(/does not evaluate Fn::Jq/);
+    await expect(seen({ 'Fn::Base64Decode': ['eA=='] })).rejects.toThrow(/does not evaluate Fn::Base64Decode/);
   });
 
   test('references in a ValueSelector are substituted before jq runs, as public templates rely on', async () => {
@@ -169,5 +169,119 @@ describe('time functions and ACS::CurrentUTCTime in the runtime', () => {
     const env = { callApi: () => ({ Items: [{ Name: 'a', Id: 1 }, { Name: 'b', Id: 2 }] }), runCommand: async () => ({ output: '', exitCode: 0 }) };
     expect((await runTemplate(doc, {}, env)).outputs.found).toEqual([2]);
     expect((await runTemplate(doc, { want: 'a' }, env)).outputs.found).toEqual([1]);
+  });
+});
+
+describe('ACS::Choice, ACS::WaitFor, OnError and the functions the restore drill uses, in the runtime', () => {
+  type Task = OosTemplate['Tasks'][number];
+  const api = (name: string, api: string, more: Partial<Task> = {}): Task => ({
+    Name: name, Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: api, Parameters: { RegionId: '{{ regionId }}' } }, ...more,
+  });
+  const template = (tasks: Task[], parameters: OosTemplate['Parameters'] = {}): OosTemplate => ({
+    Parameters: { regionId: { Type: 'String', Default: 'cn-hangzhou' }, ...parameters }, Tasks: tasks,
+  });
+  const recording = (answer: (api: string, n: number) => unknown = () => ({})) => {
+    const calls: string[] = [];
+    return {
+      calls,
+      env: {
+        callApi: (_s: string, name: string) => {
+          calls.push(name);
+          return answer(name, calls.filter((c) => c === name).length);
+        },
+        runCommand: async () => ({ output: '', exitCode: 0 }),
+      },
+    };
+  };
+
+  test('ACS::Choice takes the first choice whose When holds, else the DefaultTask; an empty list compares equal to []', async () => {
+    const doc = (list: string[]) => template([
+      { Name: 'guard', Action: 'ACS::Choice', Properties: { DefaultTask: 'work', Choices: [{ When: { 'Fn::Equals': [[], '{{ items }}'] }, NextTask: 'empty' }] } },
+      api('work', 'Work', { OnSuccess: 'ACS::END' }),
+      api('empty', 'Empty'),
+    ], { items: { Type: 'List', Default: list } });
+    const full = recording();
+    expect((await runTemplate(doc(['a']), {}, full.env)).ran).toEqual(['guard', 'work']);
+    expect(full.calls).toEqual(['Work']);
+    const none = recording();
+    expect((await runTemplate(doc([]), {}, none.env)).ran).toEqual(['guard', 'empty']);
+    expect(none.calls).toEqual(['Empty']);
+  });
+
+  test('ACS::Choice refuses a When that is not a condition, and a NextTask that names no task', async () => {
+    const bad = template([{ Name: 'guard', Action: 'ACS::Choice', Properties: { DefaultTask: 'nowhere', Choices: [{ When: 'yes', NextTask: 'nowhere' }] } }]);
+    await expect(runTemplate(bad, {}, recording().env)).rejects.toThrow(/an ACS::Choice condition must evaluate to true or false, not "yes"/);
+    const lost = template([{ Name: 'guard', Action: 'ACS::Choice', Properties: { DefaultTask: 'nowhere', Choices: [] } }]);
+    await expect(runTemplate(lost, {}, recording().env)).rejects.toThrow(/no task nowhere to go to/);
+  });
+
+  const waiting = (retries?: number, more: Record<string, unknown> = {}) => template([{
+    Name: 'wait', Action: 'ACS::WaitFor', ...(retries !== undefined ? { Retries: retries } : {}),
+    Properties: { Service: 'ECS', API: 'DescribeDisks', Parameters: { RegionId: '{{ regionId }}' }, PropertySelector: '.Disks.Disk[].Status', DesiredValues: ['Available'], ...more },
+    Outputs: { status: { Type: 'String', ValueSelector: '.Disks.Disk[0].Status' } },
+  }]);
+  const disk = (becomesAvailableAt: number, otherwise = 'Creating') => (_api: string, n: number) => ({ Disks: { Disk: [{ Status: n >= becomesAvailableAt ? 'Available' : otherwise }] } });
+
+  test('ACS::WaitFor calls its API until the value is a desired one, at most Retries + 1 times (default 10)', async () => {
+    const soon = recording(disk(4));
+    const run = await runTemplate(waiting(), {}, soon.env);
+    expect(run.status).toBe('Success');
+    expect(run.taskOutputs.wait.status).toBe('Available');
+    expect(soon.calls).toHaveLength(4);
+    const never = recording(disk(100));
+    const failed = await runTemplate(waiting(), {}, never.env);
+    expect(failed).toMatchObject({ status: 'Failed', failedTask: 'wait' });
+    expect(failed.message).toContain('is still ["Creating"] after 11 tries, not one of the desired values ["Available"]');
+    expect(never.calls).toHaveLength(11);
+    const bounded = recording(disk(100));
+    expect((await runTemplate(waiting(2), {}, bounded.env)).status).toBe('Failed');
+    expect(bounded.calls).toHaveLength(3);
+  });
+
+  test('ACS::WaitFor stops at once on a StopRetryValue', async () => {
+    const stopped = recording(disk(100, 'Error'));
+    const run = await runTemplate(waiting(30, { StopRetryValues: ['Error'] }), {}, stopped.env);
+    expect(run.status).toBe('Failed');
+    expect(stopped.calls).toHaveLength(1);
+  });
+
+  test('a failed task with OnError goes on there; without it the execution fails at that task', async () => {
+    const failing = (api: string) => { if (api === 'Break') throw new Error('Forbidden.RAM'); return {}; };
+    const withCleanup = recording(failing);
+    const run = await runTemplate(template([api('work', 'Break', { OnError: 'cleanup' }), api('more', 'More', { OnError: 'cleanup' }), api('cleanup', 'Cleanup')]), {}, withCleanup.env);
+    expect(run.ran).toEqual(['work', 'cleanup']);
+    expect(withCleanup.calls).toEqual(['Break', 'Cleanup']);
+    const without = recording(failing);
+    const stopped = await runTemplate(template([api('work', 'Break'), api('cleanup', 'Cleanup')]), {}, without.env);
+    expect(stopped).toMatchObject({ status: 'Failed', failedTask: 'work' });
+    expect(stopped.message).toContain('Forbidden.RAM');
+  });
+
+  test('Fn::Jq runs the real jq over a value (First or All); Fn::Select takes an index or a key', async () => {
+    const value = async (v: unknown) => {
+      const r = recording();
+      let got: unknown;
+      const env = { ...r.env, callApi: (_s: string, _a: string, p: Record<string, unknown>) => { got = p.Value; return {}; } };
+      await runTemplate(template([{ Name: 'call', Action: 'ACS::ExecuteAPI', Properties: { Service: 'ECS', API: 'Echo', Parameters: { RegionId: '{{ regionId }}', Value: v } } }],
+        { ids: { Type: 'List', Default: ['i-b', 'i-a'] } }), {}, env);
+      return got;
+    };
+    expect(await value({ 'Fn::Jq': ['First', 'sort | .[0]', '{{ ids }}'] })).toBe('i-a');
+    expect(await value({ 'Fn::Jq': ['All', '.[]', '{{ ids }}'] })).toEqual(['i-b', 'i-a']);
+    expect(await value({ 'Fn::Select': [1, '{{ ids }}'] })).toBe('i-a');
+    expect(await value({ 'Fn::Select': ['DiskId', { DiskId: 'd-1', InstanceId: 'i-1' }] })).toBe('d-1');
+    await expect(value({ 'Fn::Jq': ['Some', '.', '{{ ids }}'] })).rejects.toThrow(/Fn::Jq takes/);
+  });
+
+  test('ACS::ECS::RunCommand hands its timeout (default 600 s) to the runner', async () => {
+    const seen: number[] = [];
+    const env = { callApi: () => ({}), runCommand: async (_t: string, _i: string, _c: string, _x: string, timeout: number) => { seen.push(timeout); return { output: '', exitCode: 0 }; } };
+    const run = (timeout?: unknown) => runTemplate(template([{
+      Name: 'cmd', Action: 'ACS::ECS::RunCommand',
+      Properties: { regionId: '{{ regionId }}', instanceId: 'i-1', commandType: 'RunShellScript', commandContent: 'true', ...(timeout !== undefined ? { timeout } : {}) },
+    }], { seconds: { Type: 'Number', Default: 30 } }), {}, env);
+    await run();
+    await run({ 'Fn::Eval': ['{{ seconds }} + 120'] });
+    expect(seen).toEqual([600, 150]);
   });
 });

@@ -57,12 +57,18 @@ export function executionParameters(doc: OosDocument, values: Record<string, unk
 export interface OosEnvironment {
   /** An API call: the response, or a thrown error for an API error. */
   callApi(service: string, api: string, parameters: Record<string, unknown>): unknown;
-  /** A command run on an instance through Cloud Assistant. */
-  runCommand(task: string, instanceId: string, commandType: string, content: string): Promise<{ output: string; exitCode: number }>;
+  /**
+   * A command run on an instance through Cloud Assistant, with the task's `timeout` in seconds
+   * (ACS::ECS::RunCommand's default: 600), which Cloud Assistant enforces by killing the
+   * command's own process.
+   */
+  runCommand(task: string, instanceId: string, commandType: string, content: string, timeoutSeconds: number): Promise<{ output: string; exitCode: number }>;
   /** The templates an ACS::Template task may run, by name. */
   readonly templates?: Readonly<Record<string, OosTemplate>>;
   /** The time `{{ ACS::CurrentUTCTime }}` stands for (default: the real current time). */
   readonly now?: Date;
+  /** What the top-level execution's `{{ ACS::ExecutionId }}` stands for (default: exec-test0000000001, then one per nested execution). */
+  readonly executionId?: string;
   /** The account's OOS encrypted parameters, by name: what `{{oos-secret:NAME}}` resolves to. */
   readonly secretParameters?: Readonly<Record<string, string>>;
 }
@@ -351,8 +357,8 @@ class TemplateRun {
         return `${props.PropertySelector} is still ${JSON.stringify(values)} after ${tries} tries, not one of the desired values ${JSON.stringify(desired)}`;
       }
       case 'ACS::ECS::RunCommand': {
-        const r = this.resolve(props) as Record<string, unknown>;
-        const { output, exitCode } = await this.env.runCommand(task.Name, String(r.instanceId), String(r.commandType), String(r.commandContent));
+        const r = this.resolve(props, item) as Record<string, unknown>;
+        const { output, exitCode } = await this.env.runCommand(task.Name, String(r.instanceId), String(r.commandType), String(r.commandContent), Number(r.timeout ?? 600));
         if (exitCode !== 0) {
           return `the command exited with ${exitCode}; its output ends with: ${output.trimEnd().split('\n').slice(-1)[0]}`;
         }
@@ -469,7 +475,8 @@ function loopItemsProblem(task: string, items: unknown): string | undefined {
 export async function runTemplate(doc: OosTemplate, values: Record<string, unknown>, env: OosEnvironment,
   nested?: { readonly tree: ExecutionTree; readonly parentId: string; readonly templateName: string }): Promise<Execution> {
   const tree = nested?.tree ?? { records: [], next: 1 };
-  const executionId = `exec-test${String(tree.next++).padStart(10, '0')}`;
+  const generated = `exec-test${String(tree.next++).padStart(10, '0')}`;
+  const executionId = nested === undefined ? env.executionId ?? generated : generated;
   const parameters = executionParameters(doc, values);
   const record: ExecutionRecord = {
     ExecutionId: executionId, ParentExecutionId: nested?.parentId ?? '', TemplateName: nested?.templateName ?? '', Status: 'Running', StatusMessage: '', Parameters: parameters, Outputs: '{}',
@@ -562,6 +569,15 @@ function callFunction(name: string, args: unknown): unknown {
     case 'Fn::Eval': {
       if (list.length !== 1 || typeof list[0] !== 'string') throw new Error(`Fn::Eval takes [expression], got ${JSON.stringify(args)}`);
       return evaluateArithmetic(list[0]);
+    }
+    case 'Fn::Jq': {
+      // [First | All, program, value]: a jq program over a value, its first output or all of them.
+      const [mode, program, value] = list;
+      if (list.length !== 3 || (mode !== 'First' && mode !== 'All') || typeof program !== 'string') {
+        throw new Error(`Fn::Jq takes [First|All, program, value], got ${JSON.stringify(args)}`);
+      }
+      const out = jq(program, value);
+      return mode === 'All' ? out : out[0] ?? null;
     }
     default:
       throw new Error(`the runtime does not evaluate ${name}`);

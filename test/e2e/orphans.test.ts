@@ -50,7 +50,7 @@ interface OrphanResult { instanceId: string; dryRun: boolean; deleteIds: string[
 
 /** The account: the instance of the harness and LIVE exist; GONE and GONE2 were deleted. */
 function account(groups: CloudGroup[], more: Partial<CloudState> = {}): CloudState {
-  return { ...healthyCloud(), otherInstances: [{ id: LIVE, status: 'Stopped' }], groups, ...more };
+  return { ...healthyCloud(), others: [{ id: LIVE, status: 'Stopped', agent: 'true', roles: [] }], groups, ...more };
 }
 
 async function clean(cloud: CloudState, values: Record<string, unknown> = {}, now = NOW, s = DEFAULT) {

@@ -6,6 +6,7 @@
  */
 import * as ros from '@alicloud/ros-cdk-core';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
+import { EVIDENCE_TAG_KEYS } from '../../lib/restore-drill';
 import { RETENTION_TASKS, SnapshotRetention, SnapshotRetentionProps } from '../../lib/retention';
 import { newApp, templateNamed, templateOf } from '../helpers';
 import { CloudGroup, CloudLock, CloudState, EcsStandIn, ecsTime } from './ecs-standin';
@@ -165,6 +166,18 @@ describe('retention: which groups go', () => {
     expect(r.deleted).toEqual(['ssg-day020']);
     // The automation's own groups that stay are listed; the foreign ones are none of its business.
     expect(r.results![0].keptIds.sort()).toEqual(['ssg-badtim', 'ssg-day010', 'ssg-failed', 'ssg-newprg', 'ssg-notime', 'ssg-progrs']);
+  });
+
+  test('never deletes the newest group a restore drill verified, whatever keepLast and maxAgeDays say; a partly verified group does not count', async () => {
+    const verified = (i: number) => [...ours(), ...(i >= 0 ? [{ Key: EVIDENCE_TAG_KEYS.verified, Value: '2024-05-01T03:00:00Z' }] : [])];
+    const partly = (i: number) => verified(i === 0 ? 0 : -1);
+    const groups = [group('ssg-day01', ago(1)), group('ssg-day05', ago(5), { tags: verified }), group('ssg-day40', ago(40), { tags: verified }),
+      group('ssg-day50', ago(50)), group('ssg-day03', ago(3), { tags: partly })];
+    const r = await retain(groups, { keepLast: 1, maxAgeDays: 2 });
+    expect(r.execution.status).toBe('Success');
+    // Without the drill's evidence day05 would go too: it is older than 2 days and not the newest.
+    expect(r.deleted).toEqual(['ssg-day50', 'ssg-day40', 'ssg-day03']);
+    expect(r.results![0].keptIds).toEqual(['ssg-day01', 'ssg-day05']);
   });
 
   test('deletes at most maxDeletesPerRun per instance and run, the oldest first; the next run goes on', async () => {

@@ -14,26 +14,8 @@ lib=$(cd "$(dirname "$0")/lib" && pwd)
 # shellcheck source=lib/bats-helpers.bash
 . "$lib/bats-helpers.bash"
 engine=$1 config=$2 dest=$3
-case "$engine" in
-  mysql) fixture=mysql copy_server=m2 size=512 ;;
-  postgresql) fixture=pg copy_server=p2 size=1024 ;;
-  redis) fixture=redis copy_server=r2 size=512 ;;
-  *) echo "make-copy: unknown engine $engine" >&2; exit 2 ;;
-esac
-# shellcheck source=/dev/null
-. "$lib/$engine.bash"
-
-cleanup() {
-  loopfs_thaw
-  server_stop "$copy_server"
-  "${fixture}_server_stop"
-  stock_data_dir_release
-  loopfs_destroy
-}
-trap cleanup EXIT
-
-loopfs_create "$size"
-"${fixture}_config_start" "$config"
+trap engine_server_stop EXIT
+engine_server_start "$engine" "$config"
 work=$LOOPFS_OUTER/copies/make-copy
 consistent_copy "$engine" "$work" "pre base" "post base"
 status=0

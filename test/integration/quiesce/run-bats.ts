@@ -36,18 +36,16 @@ export function writeVariants(dir: string, variants: Record<string, QuiesceScrip
 }
 
 /**
- * Renders each script variant into a temporary directory, then runs run-config.sh as root inside
- * the throwaway root (test/harness/sandbox.sh) with that directory bound at /qtest: it starts
- * ENGINE's server in CONFIG once and runs the bats files against it. The variant NAME is at
- * /qtest/scripts/NAME/{prescript,postscript}.sh.
+ * Renders each script variant into a temporary directory, then runs COMMAND (bats, or a script
+ * that runs bats) as root inside the throwaway root (test/harness/sandbox.sh) with that directory
+ * bound at /qtest: the variant NAME is at /qtest/scripts/NAME/{prescript,postscript}.sh.
  */
-export function runQuiesceBats(engine: MatrixEngine, config: string, batsFiles: readonly string[], variants: Record<string, QuiesceScripts>, timeoutSeconds: number): BatsRun {
+export function runSandboxedBats(command: readonly string[], variants: Record<string, QuiesceScripts>, timeoutSeconds: number): BatsRun {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quiesce-bats-'));
   const started = Date.now();
   try {
     writeVariants(dir, variants);
-    const run = spawnSync('bash', [SANDBOX, '--bind', `${dir}:/qtest`, '--', 'env', 'QTEST_DIR=/qtest', `QTEST_ENGINE=${engine}`,
-      'bash', RUN_CONFIG, engine, config, ...batsFiles.map((f) => path.join(__dirname, f))], {
+    const run = spawnSync('bash', [SANDBOX, '--bind', `${dir}:/qtest`, '--', 'env', 'QTEST_DIR=/qtest', ...command], {
       encoding: 'utf8',
       timeout: timeoutSeconds * 1000,
       killSignal: 'SIGKILL',
@@ -62,6 +60,15 @@ export function runQuiesceBats(engine: MatrixEngine, config: string, batsFiles: 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs run-config.sh in the throwaway root: it starts ENGINE's server in CONFIG once and runs the
+ * bats files (names relative to this directory, or absolute) against it.
+ */
+export function runQuiesceBats(engine: MatrixEngine, config: string, batsFiles: readonly string[], variants: Record<string, QuiesceScripts>, timeoutSeconds: number): BatsRun {
+  return runSandboxedBats([`QTEST_ENGINE=${engine}`, 'bash', RUN_CONFIG, engine, config, ...batsFiles.map((f) => path.resolve(__dirname, f))],
+    variants, timeoutSeconds);
 }
 
 /** The diagnostic lines TAP prints after a failing test (`# ...`), for the failure message. */
@@ -82,9 +89,34 @@ export function tapDiagnostics(tap: string, name: string): string {
 }
 
 /**
- * Declares, for each configuration, one jest test per bats test of its files (all run by one
- * bats run against one server, in beforeAll), plus a test that the run as a whole ended well.
- * A skipped bats test fails. `variants` gives the pairs a configuration's files use.
+ * Declares one jest test per bats test of the files (all run by one `run`, in beforeAll), plus
+ * a test that the run as a whole ended well. A skipped bats test fails.
+ */
+export function describeBatsRun(title: string, batsFiles: readonly string[], run: () => BatsRun, timeoutSeconds: number): void {
+  describe(title, () => {
+    let result: BatsRun | undefined;
+    beforeAll(() => {
+      result = run();
+      process.stderr.write(`${title}: ${result.seconds.toFixed(0)} s\n`);
+    }, (timeoutSeconds + 30) * 1000);
+
+    const names = batsFiles.flatMap((f) => batsTestNames(path.resolve(__dirname, f)).map((n) => [path.basename(f), n] as const));
+    it.each(names)('%s: %s', (_file, name) => {
+      const outcome = result?.results.get(name);
+      if (outcome !== 'ok') {
+        throw new Error(`bats test ${outcome ?? 'did not run'}: ${name}\n${tapDiagnostics(result?.tap ?? '', name)}`);
+      }
+    });
+
+    it('the run ends with status 0', () => {
+      expect({ status: result?.status, tail: result?.status === 0 ? '' : result?.tap.slice(-4000) }).toEqual({ status: 0, tail: '' });
+    });
+  });
+}
+
+/**
+ * Declares, for each configuration, the tests of its files run by one bats run against one
+ * server (describeBatsRun). `variants` gives the pairs a configuration's files use.
  */
 export function describeMatrix<O>(
   engine: MatrixEngine,
@@ -93,24 +125,7 @@ export function describeMatrix<O>(
   timeoutSeconds: number,
 ): void {
   for (const config of configs) {
-    describe(`${engine} ${config.name}: ${config.server}`, () => {
-      let run: BatsRun | undefined;
-      beforeAll(() => {
-        run = runQuiesceBats(engine, config.name, config.files, variants(config), timeoutSeconds);
-        process.stderr.write(`quiesce matrix: ${engine} ${config.name} took ${run.seconds.toFixed(0)} s\n`);
-      }, (timeoutSeconds + 30) * 1000);
-
-      const names = config.files.flatMap((f) => batsTestNames(path.join(__dirname, f)).map((n) => [f, n] as const));
-      it.each(names)('%s: %s', (_file, name) => {
-        const result = run?.results.get(name);
-        if (result !== 'ok') {
-          throw new Error(`bats test ${result ?? 'did not run'}: ${name}\n${tapDiagnostics(run?.tap ?? '', name)}`);
-        }
-      });
-
-      it('the run ends with status 0', () => {
-        expect({ status: run?.status, tail: run?.status === 0 ? '' : run?.tap.slice(-4000) }).toEqual({ status: 0, tail: '' });
-      });
-    });
+    describeBatsRun(`${engine} ${config.name}: ${config.server}`, config.files,
+      () => runQuiesceBats(engine, config.name, config.files, variants(config), timeoutSeconds), timeoutSeconds);
   }
 }

@@ -11,28 +11,13 @@ lib=$(cd "$(dirname "$0")/lib" && pwd)
 . "$lib/bats-helpers.bash"
 engine=$1 config=$2
 shift 2
-case "$engine" in
-  mysql) fixture=mysql copy_server=m2 size=512 ;;
-  postgresql) fixture=pg copy_server=p2 size=1024 ;;
-  redis) fixture=redis copy_server=r2 size=512 ;;
-  *) echo "run-config: unknown engine $engine" >&2; exit 2 ;;
+trap engine_server_stop EXIT
+status=0
+engine_server_start "$engine" "$config" || status=$?
+case "$status" in
+  0) ;;
+  2) exit 2 ;;
+  *) echo "run-config: the $engine server ($config) did not start" >&2; exit 3 ;;
 esac
-# shellcheck source=/dev/null
-. "$lib/$engine.bash"
-
-cleanup() {
-  loopfs_thaw
-  server_stop "$copy_server"
-  "${fixture}_server_stop"
-  stock_data_dir_release
-  loopfs_destroy
-}
-trap cleanup EXIT
-
-loopfs_create "$size"
-if ! "${fixture}_config_start" "$config"; then
-  echo "run-config: the $engine server ($config) did not start" >&2
-  exit 3
-fi
-echo "# $engine $config: $("${fixture}_server_version")" >&2
+echo "# $engine $config: $("${ENGINE_FIXTURE}_server_version")" >&2
 bats --tap "$@"

@@ -12,6 +12,8 @@ QTEST_LIB=$(dirname "${BASH_SOURCE[0]}")
 . "$QTEST_LIB/cycle.bash"
 # shellcheck source=copy.bash
 . "$QTEST_LIB/copy.bash"
+# shellcheck source=engine-server.bash
+. "$QTEST_LIB/engine-server.bash"
 
 : "${QTEST_DIR:?set by the jest wrapper}"
 QUIESCE_STATE=/run/app-consistent-snapshot
