@@ -5,8 +5,6 @@
  * each call checked against the ECS SDK's models. The last tests run whole scheduled runs: the
  * snapshot run against the plugin stand-in, then the copies, with alerts to a webhook on loopback.
  */
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { NotifyOn } from '../../lib/notify';
 import { Schedule } from '../../lib/schedule';
@@ -15,6 +13,7 @@ import { SCHEDULE_TASKS } from '../../lib/snapshot-schedule';
 import { CloudGroup, CloudState, CopyOutcome, EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, execute, healthyCloud, synthStack } from './harness';
 import { Execution, executionParameters, runTemplate } from './oos-runtime';
+import { WebhookReceiver } from './webhook-receiver';
 
 const NOW = new Date(Date.UTC(2024, 4, 10, 8, 30, 45));
 const ago = (days: number) => ecsTime(new Date(NOW.getTime() - days * 86_400_000));
@@ -179,34 +178,15 @@ describe('copies: the per-run bound and failures', () => {
   });
 });
 
-/** A webhook receiver on loopback that records each message. */
-class Receiver {
-  public readonly texts: string[] = [];
-  private server?: http.Server;
-  public url = '';
-  public async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => { this.texts.push(JSON.parse(body).text.content); res.writeHead(200); res.end('{"errcode":0}'); });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/robot/send?access_token=e2e`;
-  }
-  public stop(): Promise<void> {
-    return new Promise<void>((resolve) => this.server!.close(() => resolve()));
-  }
-}
-
 describe('copies in the scheduled run', () => {
-  const receiver = new Receiver();
+  const receiver = new WebhookReceiver();
   beforeAll(() => receiver.start());
   afterAll(() => receiver.stop());
   const SCHEDULED = synthStack(undefined, 60, { schedule: Schedule.rate(1, 'days'), copy: COPY, notify: { webhookSecretParameter: 'e2e-hook', on: NotifyOn.FAILURES }, postureName: 'prod' });
   const regions = (c: CloudState) => { c.regions = { 'cn-shanghai': { snapshots: [] }, 'cn-beijing': { snapshots: [] } }; };
 
   test('after an application-consistent run, the new group is copied; nothing is sent when every copy is done', async () => {
-    receiver.texts.length = 0;
+    receiver.received.length = 0;
     const r = await execute(SCHEDULED, { scheduled: true, secretParameters: { 'e2e-hook': receiver.url }, cloud: regions });
     expect(r.execution.status).toBe('Success');
     const created = r.snapshot!.result.snapshotGroupId!;
@@ -215,7 +195,7 @@ describe('copies in the scheduled run', () => {
     expect(copies).toHaveLength(2);
     expect(copies.every((c) => c.Status === 'accomplished' && c.Tags.some((t) => t.Key === COPY_SOURCE_GROUP_TAG_KEY && t.Value === created))).toBe(true);
     expect(copies[0].Tags.filter((t) => t.Key.startsWith('app-snapshot:'))).toEqual([...ours('prod'), { Key: COPY_SOURCE_GROUP_TAG_KEY, Value: created }]);
-    expect(receiver.texts).toEqual([]);
+    expect(receiver.texts()).toEqual([]);
   });
 
   test('a fallback is not copied: required, the snapshot step fails and the copies do not run; accepted, the copies run and find nothing to copy', async () => {
@@ -233,7 +213,7 @@ describe('copies in the scheduled run', () => {
   });
 
   test('a failed copy does not fail the run; the alert names it with the reason', async () => {
-    receiver.texts.length = 0;
+    receiver.received.length = 0;
     const r = await execute(SCHEDULED, {
       scheduled: true,
       secretParameters: { 'e2e-hook': receiver.url },
@@ -241,8 +221,8 @@ describe('copies in the scheduled run', () => {
     });
     expect(r.execution.status).toBe('Success');
     expect(r.execution.children[SCHEDULE_TASKS.copy][0].status).toBe('Success');
-    expect(receiver.texts).toHaveLength(1);
-    const [summary, ...lines] = receiver.texts[0].split('\n');
+    expect(receiver.texts()).toHaveLength(1);
+    const [summary, ...lines] = receiver.texts()[0].split('\n');
     expect(summary).toMatch(/^\[app-snapshot\] prod\/db: succeeded: 1 snapshotted \(1 application-consistent, 0 file-system-consistent\), 0 failed; execution /);
     expect(lines).toEqual([expect.stringMatching(/^copy of s-\S+ to cn-beijing failed: waitForEncryptedCopy: .*stop the wait/)]);
   });

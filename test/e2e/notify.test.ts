@@ -34,7 +34,7 @@ const WITH_RETENTION = synth(NotifyOn.FAILURES, { retention: { keepLast: 1 } });
 
 const run = (s: Synthesized, o: RunOptions = {}, url = receiver.url) => execute(s, { scheduled: true, secretParameters: { [SECRET]: url }, ...o });
 /** The text of each message received. */
-const texts = () => receiver.received.map((r) => r.body.text.content as string);
+const texts = () => receiver.texts();
 /** The parts of an execution that are the run's result. */
 const result = (e: { status: string; failedTask?: string; message?: string; outputs: unknown }) => ({ status: e.status, failedTask: e.failedTask, message: e.message, outputs: e.outputs });
 

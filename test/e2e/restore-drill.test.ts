@@ -207,7 +207,7 @@ describe('the scheduled drill of a group with notify: alerted as a failed snapsh
   /** One firing of the scheduled drill's timer; the webhook URL only in the account's encrypted parameters. */
   const run = (s: Synthesized, ecs: EcsStandIn, more: Parameters<typeof executeDrill>[4] = {}) =>
     executeDrill(s, ecs, images, NOW, { scheduled: true, secretParameters: { [SECRET]: receiver.url }, ...more });
-  const texts = () => receiver.received.map((r) => r.body.text.content as string);
+  const texts = () => receiver.texts();
 
   test('not restorable: one message with the verdict and the check\'s reason; the run fails; the disks are deleted', async () => {
     const ecs = new EcsStandIn(drillCloud(NOW, [snapshotGroup('ssg-newest001', NOW, 2)]));

@@ -26,6 +26,11 @@ export class WebhookReceiver {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/robot/send?access_token=e2e-token`;
   }
 
+  /** The text of each message received, in order. */
+  public texts(): string[] {
+    return this.received.map((r) => r.body.text.content as string);
+  }
+
   public async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
