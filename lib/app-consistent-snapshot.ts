@@ -319,47 +319,25 @@ export class AppConsistentSnapshot extends ros.Construct {
       });
       executed.push(this.fleetEnrollment.executedTemplate);
     }
+    // What the retention, orphan and copy templates take alike: the group they serve and its targets.
+    const ofGroup = { automationTemplateName: templateName, postureName: props.postureName, groupName: props.groupName, executionRoleName, maxErrors: props.maxErrors };
+    const ofTargets = { instanceIds: props.instanceIds, targetTags: props.targetTags, sharded: props.schedule !== undefined };
     if (props.retention !== undefined) {
-      this.retention = new SnapshotRetention(this, 'Retention', {
-        ...props.retention,
-        automationTemplateName: templateName,
-        instanceIds: props.instanceIds,
-        targetTags: props.targetTags,
-        sharded: props.schedule !== undefined,
-        postureName: props.postureName,
-        groupName: props.groupName,
-        executionRoleName,
-        concurrency: props.concurrency,
-        maxErrors: props.maxErrors,
-      });
+      this.retention = new SnapshotRetention(this, 'Retention', { ...props.retention, ...ofGroup, ...ofTargets, concurrency: props.concurrency });
       executed.push(this.retention.executedTemplate);
       if (props.retention.deleteOrphans) {
         this.orphans = new SnapshotOrphans(this, 'Orphans', {
-          automationTemplateName: templateName,
+          ...ofGroup,
           orphanRetentionDays: orphanRetentionDaysOf(props.retention),
           maxDeletesPerRun: props.retention.maxDeletesPerRun,
           dryRun: props.retention.dryRun,
-          postureName: props.postureName,
-          groupName: props.groupName,
-          executionRoleName,
           concurrency: props.concurrency,
-          maxErrors: props.maxErrors,
         });
         executed.push(this.orphans.executedTemplate);
       }
     }
     if (props.copy !== undefined) {
-      this.copy = new SnapshotCopy(this, 'Copy', {
-        ...props.copy,
-        automationTemplateName: templateName,
-        instanceIds: props.instanceIds,
-        targetTags: props.targetTags,
-        sharded: props.schedule !== undefined,
-        postureName: props.postureName,
-        groupName: props.groupName,
-        executionRoleName,
-        maxErrors: props.maxErrors,
-      });
+      this.copy = new SnapshotCopy(this, 'Copy', { ...props.copy, ...ofGroup, ...ofTargets });
       executed.push(this.copy.executedTemplate);
     }
     if (props.schedule !== undefined) {

@@ -115,8 +115,6 @@ const OPTION_NAMES = ['scratchInstanceId', 'check', 'schedule', 'source', 'maxAg
 /** The tags on the drill's disks: which drill (`<posture>/<group>`) and which execution made them. */
 export const DRILL_DISK_TAG_KEYS = { drill: 'app-snapshot:drill', execution: 'app-snapshot:drill-execution' } as const;
 
-/** The evidence a drill leaves on the snapshots it restored (defined beside the other tags). */
-export { EVIDENCE_TAG_KEYS };
 
 /** The drill templates' names add these to the automation's. */
 export const RESTORE_TEST_SUFFIXES = {

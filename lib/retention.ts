@@ -1,7 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { checkLoopSize } from './instance-ids';
 import { OosTemplateDocument, SNAPSHOT_TAG_KEYS } from './instance-template';
-import { EVIDENCE_TAG_KEYS } from './restore-drill';
+import { EVIDENCE_TAG_KEYS } from './instance-template';
 import { OOS_FORMAT_VERSION } from './oos/limits';
 import { RAM_ROLE_NAME_PATTERN } from './plugin/parameters';
 import {

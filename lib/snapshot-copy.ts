@@ -92,9 +92,6 @@ export const KMS_KEY_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$';
 /** The tag each copy carries with the id of its source snapshot group. */
 export const COPY_SOURCE_GROUP_TAG_KEY = 'app-snapshot:source-group';
 
-/** The tag a restore drill leaves on the snapshots of the group it verified (issue 14's drills). */
-export const VERIFIED_TAG_KEY = EVIDENCE_TAG_KEYS.verified;
-
 const OPTION_NAMES = ['regions', 'retentionDays', 'kmsKeyIds', 'requireVerified', 'maxInFlight'] as const;
 
 /** Checks copy options; `prefix` names the fields in errors. */
@@ -210,7 +207,7 @@ export const COPY_SELECTION = [
   '  | select(.Status == "accomplished")',
   `  | ${READABLE_CREATION_TIME_FILTER}`,
   `  | select(.Snapshots.Snapshot as $s | ($s | ${carryingTrue('APPConsistent')}) == ($s | length))`,
-  `  | select("${ref('requireVerified')}" != "true" or (.Snapshots.Snapshot as $s | ($s | ${carryingAny(VERIFIED_TAG_KEY)}) == ($s | length)))`,
+  `  | select("${ref('requireVerified')}" != "true" or (.Snapshots.Snapshot as $s | ($s | ${carryingAny(EVIDENCE_TAG_KEYS.verified)}) == ($s | length)))`,
   `  | [(${CREATION_KEY})[0], .SnapshotGroupId, [.Snapshots.Snapshot[].SnapshotId]]] | sort`,
   '| if length == 0 then {group: null, snapshots: []} else {group: .[length - 1][1], snapshots: .[length - 1][2]} end',
 ].join('\n');

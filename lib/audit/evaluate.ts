@@ -16,12 +16,6 @@ import { Schedule } from '../schedule';
 /** The version of the audit's JSON shape. */
 export const AUDIT_VERSION = 1;
 
-/** The tags a verified restore drill leaves on the snapshots of the group it restored. */
-export const DRILL_TAG_KEYS = {
-  verified: EVIDENCE_TAG_KEYS.verified,
-  restoreSeconds: EVIDENCE_TAG_KEYS.restoreSeconds,
-} as const;
-
 /** How long a snapshot group may stay in progress before it is a finding, by default. */
 export const DEFAULT_IN_PROGRESS_HOURS = 6;
 
@@ -269,10 +263,10 @@ function newestFirst(a: AccountSnapshotGroup, b: AccountSnapshotGroup): number {
 }
 
 function drillOf(g: AccountSnapshotGroup): DrillReport | null {
-  const tagged = g.snapshots.find((s) => s.tags[DRILL_TAG_KEYS.verified] !== undefined);
+  const tagged = g.snapshots.find((s) => s.tags[EVIDENCE_TAG_KEYS.verified] !== undefined);
   if (tagged === undefined) return null;
-  const seconds = Number(tagged.tags[DRILL_TAG_KEYS.restoreSeconds]);
-  return { verifiedAt: tagged.tags[DRILL_TAG_KEYS.verified], restoreSeconds: tagged.tags[DRILL_TAG_KEYS.restoreSeconds] === undefined || !Number.isFinite(seconds) ? null : seconds };
+  const seconds = Number(tagged.tags[EVIDENCE_TAG_KEYS.restoreSeconds]);
+  return { verifiedAt: tagged.tags[EVIDENCE_TAG_KEYS.verified], restoreSeconds: tagged.tags[EVIDENCE_TAG_KEYS.restoreSeconds] === undefined || !Number.isFinite(seconds) ? null : seconds };
 }
 
 /** A lock that stops a deletion: any but an expired one (a status this package does not know counts as locked, as the retention takes it). */

@@ -9,10 +9,10 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
+import { EVIDENCE_TAG_KEYS, SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { CliIo, ExitStatus, runCli } from '../../lib/cli';
 import { AUDIT_EXIT_STATUS_HELP, AuditExitStatus, createAuditCommand } from '../../lib/cli/audit';
-import { AuditReport, DRILL_TAG_KEYS } from '../../lib/audit/evaluate';
+import { AuditReport } from '../../lib/audit/evaluate';
 import { REPO_ROOT, tempDir } from '../helpers';
 import { ApiAccountState, EcsApiServer, rpcSignature } from './ecs-api-server';
 import { CloudGroup, CloudLock, ecsTime } from './ecs-standin';
@@ -188,7 +188,7 @@ describe('the report and exit status of each state of the account', () => {
 
   test('drill-verified: the drill\'s time and restore duration are shown', async () => {
     const state = compliant();
-    state.groups[0] = group('ssg-db1new', DB1, 'db', 7, { extra: [{ Key: DRILL_TAG_KEYS.verified, Value: '2024-05-10T04:10:00Z' }, { Key: DRILL_TAG_KEYS.restoreSeconds, Value: '412' }] });
+    state.groups[0] = group('ssg-db1new', DB1, 'db', 7, { extra: [{ Key: EVIDENCE_TAG_KEYS.verified, Value: '2024-05-10T04:10:00Z' }, { Key: EVIDENCE_TAG_KEYS.restoreSeconds, Value: '412' }] });
     await serve(state);
     const r = await audit();
     expect(r.status).toBe(AuditExitStatus.COMPLIANT);

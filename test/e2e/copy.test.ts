@@ -5,10 +5,10 @@
  * each call checked against the ECS SDK's models. The last tests run whole scheduled runs: the
  * snapshot run against the plugin stand-in, then the copies, with alerts to a webhook on loopback.
  */
-import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
+import { EVIDENCE_TAG_KEYS, SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
 import { NotifyOn } from '../../lib/notify';
 import { Schedule } from '../../lib/schedule';
-import { COPY_JOB_TASKS, COPY_SOURCE_GROUP_TAG_KEY, COPY_TASKS, SnapshotCopyOptions, VERIFIED_TAG_KEY } from '../../lib/snapshot-copy';
+import { COPY_JOB_TASKS, COPY_SOURCE_GROUP_TAG_KEY, COPY_TASKS, SnapshotCopyOptions } from '../../lib/snapshot-copy';
 import { SCHEDULE_TASKS } from '../../lib/snapshot-schedule';
 import { CloudGroup, CloudState, CopyOutcome, EcsStandIn, ecsTime } from './ecs-standin';
 import { INSTANCE, execute, healthyCloud, synthStack } from './harness';
@@ -122,9 +122,9 @@ describe('copies: what is copied, with which tags and retention', () => {
   });
 
   test('requireVerified: only a group a restore drill verified (every snapshot tagged) is copied', async () => {
-    const verified = (g: CloudGroup) => { g.snapshots.forEach((s) => s.Tags.push({ Key: VERIFIED_TAG_KEY, Value: '2024-05-09T03:00:00Z' })); return g; };
+    const verified = (g: CloudGroup) => { g.snapshots.forEach((s) => s.Tags.push({ Key: EVIDENCE_TAG_KEYS.verified, Value: '2024-05-09T03:00:00Z' })); return g; };
     const partly = group('ssg-day00', ago(0));
-    partly.snapshots[0].Tags.push({ Key: VERIFIED_TAG_KEY, Value: '2024-05-10T03:00:00Z' });
+    partly.snapshots[0].Tags.push({ Key: EVIDENCE_TAG_KEYS.verified, Value: '2024-05-10T03:00:00Z' });
     const cloud = cloudWith([verified(group('ssg-day03', ago(3))), partly]);
     const r = await copy(cloud, { requireVerified: 'true' });
     expect(r.results![0].snapshotGroupId).toBe('ssg-day03');

@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { EVIDENCE_TAG_KEYS, RESTORE_TEST_TASKS as T, RestoreSource } from '../../lib/restore-drill';
+import { EVIDENCE_TAG_KEYS } from '../../lib/instance-template';
+import { RESTORE_TEST_TASKS as T, RestoreSource } from '../../lib/restore-drill';
 import { NOTIFY_TASKS, NotifyOn } from '../../lib/notify';
 import { RestoreCheck } from '../../lib/restore-check';
 import { Schedule } from '../../lib/schedule';

@@ -6,7 +6,7 @@
  */
 import * as ros from '@alicloud/ros-cdk-core';
 import { SNAPSHOT_TAG_KEYS } from '../../lib/instance-template';
-import { EVIDENCE_TAG_KEYS } from '../../lib/restore-drill';
+import { EVIDENCE_TAG_KEYS } from '../../lib/instance-template';
 import { RETENTION_TASKS, SnapshotRetention, SnapshotRetentionProps } from '../../lib/retention';
 import { newApp, templateNamed, templateOf } from '../helpers';
 import { CloudGroup, CloudLock, CloudState, EcsStandIn, ecsTime } from './ecs-standin';
